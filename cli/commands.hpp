@@ -1,0 +1,17 @@
+#pragma once
+// Each CLI command lives in its own file and registers itself here. A command's
+// callback parses, validates, loads, fits and writes; it throws elbo's typed
+// errors, which main() alone turns into one line on stderr and an exit code.
+#include <CLI/CLI.hpp>
+
+namespace elbo_cli {
+
+/// `elbo fit linear|logistic|poisson` (cli/fit_glm.cpp).
+void add_fit_glm_commands(CLI::App& fit);
+/// `elbo fit eight_schools` (cli/fit_eight_schools.cpp).
+void add_fit_eight_schools_command(CLI::App& fit);
+/// `elbo fit lda` and `elbo fit gmm` (cli/fit_lda.cpp, cli/fit_gmm.cpp).
+void add_fit_lda_command(CLI::App& fit);
+void add_fit_gmm_command(CLI::App& fit);
+
+}  // namespace elbo_cli

@@ -1,0 +1,47 @@
+// elbo: variational inference from the shell. See `elbo --help`.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.hpp"
+#include "elbo/core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"elbo: variational inference for Bayesian models", "elbo"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("elbo 0.1.0"));
+
+  auto* fit = app.add_subcommand("fit", "Fit a model's approximate posterior");
+  fit->require_subcommand(1);
+  elbo_cli::add_fit_glm_commands(*fit);
+  elbo_cli::add_fit_eight_schools_command(*fit);
+  elbo_cli::add_fit_lda_command(*fit);
+  elbo_cli::add_fit_gmm_command(*fit);
+
+  // The only place where errors become a message and an exit code:
+  // 1 for bad data or numerical failure, 2 for invalid options.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    return 2;
+  } catch (const elbo::ConfigError& e) {
+    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    return 2;
+  } catch (const elbo::InputError& e) {
+    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

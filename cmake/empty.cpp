@@ -1,0 +1,1 @@
+// Intentionally empty: a target needs at least one source file.

@@ -1,0 +1,43 @@
+#pragma once
+// Typed errors. Library code throws these; only the CLI turns them into a
+// one-line message and an exit code (see cli/main.cpp).
+#include <stdexcept>
+#include <string>
+
+namespace elbo {
+
+/// A value outside the domain of a function: negative scale, non-simplex, NaN.
+class DomainError : public std::domain_error {
+ public:
+  using std::domain_error::domain_error;
+};
+
+/// Malformed input data; the message names file, line and field.
+class InputError : public std::runtime_error {
+ public:
+  InputError(const std::string& file, long line, const std::string& field,
+             const std::string& what);
+  const std::string& file() const { return file_; }
+  long line() const { return line_; }
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string file_;
+  long line_;
+  std::string field_;
+};
+
+/// Invalid options or settings (unknown method, K < 1, contradictory flags).
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// A numerical failure inside an algorithm (non-finite objective that the
+/// run's policy could not recover from, a Cholesky that failed, ...).
+class NumericalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace elbo

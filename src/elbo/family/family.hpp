@@ -1,0 +1,53 @@
+#pragma once
+// A variational family q(θ; λ) over unconstrained θ ∈ R^D. It owns its
+// parameters λ as a torch::nn::Module, so parameters(), state serialisation
+// (checkpoints) and optimizers come from LibTorch.
+//
+// Every estimator uses the same three pieces: rsample (reparameterised draws),
+// log_prob (which gives the score ∇λ log q when called on detached draws), and
+// entropy when it is analytic.
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace elbo::family {
+
+class Family : public torch::nn::Module {
+ public:
+  explicit Family(int64_t dim) : dim_(dim) {}
+  virtual std::string family_name() const = 0;
+  int64_t dim() const { return dim_; }
+
+  /// K reparameterised draws [K, D]; gradients flow to λ.
+  virtual at::Tensor rsample(int64_t num_draws, at::Generator gen) = 0;
+  /// K draws [K, D] without gradient.
+  virtual at::Tensor sample(int64_t num_draws, at::Generator gen);
+  virtual bool has_rsample() const { return true; }
+
+  /// log q(θ; λ) for θ [K, D] → [K], differentiable in λ (and θ).
+  virtual at::Tensor log_prob(const at::Tensor& theta) = 0;
+
+  /// Analytic entropy H[q] (scalar tensor, differentiable in λ).
+  virtual at::Tensor entropy();
+  virtual bool has_entropy() const { return false; }
+
+  /// E_q[θ] [D] and Cov_q[θ] [D, D] (detached).
+  virtual at::Tensor mean() = 0;
+  virtual at::Tensor covariance() = 0;
+
+  /// Centre q at `location` [D] (e.g. Stan's uniform(-2, 2) init or a MAP
+  /// estimate), keeping the default spread.
+  virtual void initialize(const at::Tensor& location) = 0;
+
+  /// A deep copy (used for iterate averaging and the step-size search).
+  virtual std::shared_ptr<Family> clone_family() const = 0;
+
+ private:
+  int64_t dim_;
+};
+
+using FamilyPtr = std::shared_ptr<Family>;
+
+}  // namespace elbo::family

@@ -1,0 +1,28 @@
+#pragma once
+// The target of every gradient-based method: an (unnormalised) log density
+// over unconstrained θ ∈ R^D, evaluated on K draws at once ([K, D] → [K]).
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "elbo/model/subsample.hpp"
+
+namespace elbo::model {
+
+class LogDensity {
+ public:
+  virtual ~LogDensity() = default;
+  virtual int64_t dim() const = 0;
+  /// Number of data points a minibatch subsamples (0: no subsampling).
+  virtual int64_t num_data() const { return 0; }
+  /// log p(x, θ) on the subsample; [K, D] → [K], differentiable in θ.
+  virtual at::Tensor log_prob(const at::Tensor& theta, const Subsample& data) const = 0;
+  /// log p on all data.
+  at::Tensor log_prob(const at::Tensor& theta) const {
+    return log_prob(theta, Subsample::all(num_data() > 0 ? num_data() : 1));
+  }
+};
+
+}  // namespace elbo::model

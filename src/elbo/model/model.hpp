@@ -1,0 +1,74 @@
+#pragma once
+// A probabilistic model, written as the maths reads: it declares its latent
+// variables (name, shape, support) and returns log p(x, z) for a batch of K
+// draws of z at once. It sees z in its own (constrained) space; the packing
+// into an unconstrained vector θ ∈ R^D, the bijectors and their Jacobians are
+// handled by ModelDensity (model/model_density.hpp).
+//
+//   class Regression : public elbo::model::Model {
+//     std::vector<Latent> latents() const override {
+//       return {{"alpha", {}, Constraint::real()}, {"beta", {D}, Constraint::real()},
+//               {"sigma", {}, Constraint::positive()}};
+//     }
+//     at::Tensor log_joint(const Draws& z, const Subsample& data) const override {
+//       auto eta = z["alpha"].unsqueeze(1) + z["beta"].matmul(data.rows(X).t());
+//       return Normal(0, 5).log_prob(z["alpha"]) + ... +
+//              data.scale() * Normal(eta, z["sigma"].unsqueeze(1)).log_prob(data.rows(y)).sum(-1);
+//     }
+//   };
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "elbo/bijector/constraint.hpp"
+#include "elbo/model/subsample.hpp"
+
+namespace elbo::model {
+
+using bijector::Constraint;
+
+/// One latent variable: its name (a CmdStan-style identifier), its shape per
+/// draw ({} for a scalar, {D} for a vector, {D, D} for a matrix) and support.
+struct Latent {
+  std::string name;
+  std::vector<int64_t> shape;
+  Constraint constraint = Constraint::real();
+};
+
+/// The draws of every latent by name, in constrained space; each [K, *shape].
+class Draws {
+ public:
+  Draws() = default;
+  void set(const std::string& name, at::Tensor value);
+  /// Throws DomainError naming the latent when it is unknown.
+  const at::Tensor& operator[](const std::string& name) const;
+  bool contains(const std::string& name) const { return values_.count(name) > 0; }
+  int64_t num_draws() const { return num_draws_; }
+  const std::map<std::string, at::Tensor>& all() const { return values_; }
+
+ private:
+  std::map<std::string, at::Tensor> values_;
+  int64_t num_draws_ = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string name() const = 0;
+
+  /// The latent variables, in the order they are packed into θ.
+  virtual std::vector<Latent> latents() const = 0;
+
+  /// Number M of exchangeable data points a minibatch may subsample; 0 when
+  /// the model does not support subsampling (every evaluation sees all data).
+  virtual int64_t num_data() const { return 0; }
+
+  /// log p(x, z) up to a constant for K draws: returns shape [K]. The
+  /// likelihood of the data points in `data` is scaled by data.scale().
+  virtual at::Tensor log_joint(const Draws& z, const Subsample& data) const = 0;
+};
+
+}  // namespace elbo::model

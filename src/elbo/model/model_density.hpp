@@ -1,0 +1,52 @@
+#pragma once
+// A Model seen as a log density over unconstrained θ ∈ R^D:
+//   log p(x, T(θ)) + log |det J_T(θ)|,
+// where T applies biject_to(constraint) to each latent's slice of θ.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "elbo/bijector/bijector.hpp"
+#include "elbo/model/log_density.hpp"
+#include "elbo/model/model.hpp"
+
+namespace elbo::model {
+
+/// Where each latent lives in θ.
+struct LatentSlot {
+  Latent latent;
+  int64_t offset = 0;             // first column of θ
+  int64_t size = 0;               // unconstrained values
+  bijector::BijectorPtr bijector;
+};
+
+class ModelDensity : public LogDensity {
+ public:
+  explicit ModelDensity(std::shared_ptr<const Model> model);
+
+  int64_t dim() const override { return dim_; }
+  int64_t num_data() const override { return model_->num_data(); }
+  using LogDensity::log_prob;
+  at::Tensor log_prob(const at::Tensor& theta, const Subsample& data) const override;
+
+  /// Unpacks θ [K, D] and maps each latent to its constrained space.
+  Draws constrain(const at::Tensor& theta) const;
+  /// The inverse: constrained draws (each [K, *shape]) to θ [K, D].
+  at::Tensor unconstrain(const Draws& draws) const;
+
+  /// The constrained values flattened to [K, P], one column per scalar, in the
+  /// order of constrained_names() (matrices column-major, as CmdStan writes them).
+  at::Tensor constrained_flat(const at::Tensor& theta) const;
+  /// CmdStan-style names: "alpha", "beta.1", ..., "L.2.1" (1-based indices).
+  std::vector<std::string> constrained_names() const;
+
+  const std::vector<LatentSlot>& slots() const { return slots_; }
+  const Model& model() const { return *model_; }
+
+ private:
+  std::shared_ptr<const Model> model_;
+  std::vector<LatentSlot> slots_;
+  int64_t dim_ = 0;
+};
+
+}  // namespace elbo::model
