@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "elbo/bijector/constraint.hpp"
@@ -69,6 +70,14 @@ class Model {
   /// log p(x, z) up to a constant for K draws: returns shape [K]. The
   /// likelihood of the data points in `data` is scaled by data.scale().
   virtual at::Tensor log_joint(const Draws& z, const Subsample& data) const = 0;
+
+  /// Quantities derived from the latents that are reported with the draws
+  /// (Stan's generated quantities), e.g. theta = mu + tau * theta_tilde in a
+  /// non-centred model. Each value is [K, *shape]. None by default.
+  virtual std::vector<std::pair<std::string, at::Tensor>> derived(const Draws& z) const {
+    (void)z;
+    return {};
+  }
 };
 
 }  // namespace elbo::model
