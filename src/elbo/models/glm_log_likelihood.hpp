@@ -1,0 +1,43 @@
+#pragma once
+// The log likelihood of a generalised linear model for K draws of its
+// coefficients at once, with an analytic gradient.
+//
+//   η_ki = α_k + Σ_d β_kd X_id (+ offset_i),     ℓ_k = Σ_i log p(y_i | η_ki)
+//
+//   gaussian          log N(y | η, σ_k)         ∂ℓ/∂η = (y − η)/σ²
+//   bernoulli_logit   y η − log(1 + e^η)        ∂ℓ/∂η = y − sigmoid(η)
+//   poisson_log       y η − e^η − log Γ(y + 1)  ∂ℓ/∂η = y − e^η
+//
+// With r = ∂ℓ/∂η [K, S]: ∂ℓ/∂β = r X (one GEMM), ∂ℓ/∂α = Σ_i r, and for the
+// Gaussian ∂ℓ_k/∂σ_k = −S/σ_k + Σ_i (y_i − η_ki)²/σ_k³. The forward pass is one
+// GEMM (η = α + β Xᵀ) and the backward pass one more; autograd records a single
+// node instead of the graph over the K × S intermediates (McCullagh & Nelder,
+// "Generalized Linear Models", 1989, §2.5 for the score equations).
+//
+// Differentiable in alpha, beta and sigma (not in X, y, offset). First-order
+// derivatives use the analytic fast path; when a second derivative is asked for
+// (backward with create_graph = true) the backward pass is recomputed with
+// differentiable tensor ops, so Hessians are correct too, only not fast.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+namespace elbo::models {
+
+enum class GlmFamily { gaussian, bernoulli_logit, poisson_log };
+
+/// "gaussian", "bernoulli_logit", "poisson_log".
+std::string to_string(GlmFamily family);
+
+/// ℓ [K] for design X [S, D], response y [S], intercepts alpha [K] and
+/// coefficients beta [K, D]. `sigma` ([K], or a scalar broadcast to all draws)
+/// is required for the Gaussian family and must be undefined otherwise;
+/// `offset` [S] (e.g. log exposure) is added to η when defined. All tensors must
+/// share one floating dtype. Shapes are checked (DomainError); values are not,
+/// for speed — validate data once when a model is built.
+at::Tensor glm_log_likelihood(GlmFamily family, const at::Tensor& X, const at::Tensor& y,
+                              const at::Tensor& alpha, const at::Tensor& beta,
+                              const at::Tensor& sigma = at::Tensor(),
+                              const at::Tensor& offset = at::Tensor());
+
+}  // namespace elbo::models

@@ -1,0 +1,54 @@
+#include "elbo/models/logistic_regression.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "elbo/core/check.hpp"
+#include "elbo/core/error.hpp"
+#include "elbo/models/glm_log_likelihood.hpp"
+#include "elbo/models/log_densities.hpp"
+#include "elbo/models/regression_data.hpp"
+
+namespace elbo::models {
+
+namespace {
+constexpr const char* kName = "logistic_regression";
+
+}  // namespace
+
+LogisticRegression::LogisticRegression(const at::Tensor& X, const at::Tensor& y,
+                                       LogisticRegressionOptions options)
+    : options_(std::move(options)) {
+  detail::check_scale_option(kName, "prior_alpha_scale", options_.prior_alpha_scale());
+  detail::check_scale_option(kName, "prior_beta_scale", options_.prior_beta_scale());
+  auto data = detail::check_regression_data(kName, X, y);
+  auto bad = ((data.y != 0) & (data.y != 1)).nonzero();
+  if (bad.size(0) > 0) {
+    const int64_t i = bad.index({0, 0}).item<int64_t>();
+    throw DomainError(check_message(kName, "y", i, data.y[i].item<double>(), "0 or 1"));
+  }
+  X_ = std::move(data.X);
+  y_ = std::move(data.y);
+}
+
+std::vector<model::Latent> LogisticRegression::latents() const {
+  return {{"alpha", {}, model::Constraint::real()},
+          {"beta", {num_features()}, model::Constraint::real()}};
+}
+
+at::Tensor LogisticRegression::log_joint(const model::Draws& z,
+                                         const model::Subsample& data) const {
+  const auto& alpha = z["alpha"];
+  const auto& beta = z["beta"];
+  detail::check_glm_draws(kName, alpha, beta, num_features());
+  detail::check_subsample(kName, data.is_full(), data.total(), num_data());
+  auto lp = detail::normal_lpdf(alpha, 0.0, options_.prior_alpha_scale()) +
+            detail::normal_lpdf(beta, 0.0, options_.prior_beta_scale()).sum(-1);
+  const auto dtype = alpha.scalar_type();
+  auto ll = glm_log_likelihood(GlmFamily::bernoulli_logit, data.rows(X_).to(dtype),
+                               data.rows(y_).to(dtype), alpha, beta);
+  return lp + data.scale() * ll;
+}
+
+}  // namespace elbo::models
