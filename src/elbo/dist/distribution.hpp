@@ -37,6 +37,7 @@ class Distribution {
   virtual at::Tensor variance() const = 0;
   at::Tensor stddev() const;
 
+  /// Dimensions of the batch (independent, non-identical distributions).
   const std::vector<int64_t>& batch_shape() const { return batch_shape_; }
   const std::vector<int64_t>& event_shape() const { return event_shape_; }
 
@@ -50,5 +51,13 @@ class Distribution {
   std::vector<int64_t> batch_shape_;
   std::vector<int64_t> event_shape_;
 };
+
+/// Whether tensor-valued parameters are checked on construction (default true).
+/// Scalar (double) parameters are always checked: that costs no tensor work.
+/// Switching this off trades the element-wise checks (and their host
+/// synchronisation) for speed in hot loops whose parameters are valid by
+/// construction (e.g. scale = exp(θ)).
+void set_validate_args(bool validate);
+bool validate_args();
 
 }  // namespace elbo::dist
