@@ -120,6 +120,33 @@ std::vector<std::string> split_header(std::string_view line, const std::string& 
   return names;
 }
 
+InputError ragged_row(const std::string& source, const std::vector<std::string>& columns,
+                      long line_no, size_t nfields, bool unterminated_last_line) {
+  const size_t ncol = columns.size();
+  std::string what = "expected " + std::to_string(ncol) + " fields, got " + std::to_string(nfields);
+  if (nfields == 0) what += " (blank line inside the data)";
+  if (nfields < ncol && nfields > 0 && unterminated_last_line) {
+    what += " (the last line looks truncated)";
+  }
+  return InputError(source, line_no, nfields < ncol ? columns[nfields] : "", what);
+}
+
+InputError bad_field(const std::string& source, long line_no, const std::string& column,
+                     FieldStatus status, std::string_view text) {
+  switch (status) {
+    case FieldStatus::kEmpty:
+      return InputError(source, line_no, column, "missing or non-finite value (empty field)");
+    case FieldStatus::kMissing:
+    case FieldStatus::kNonFinite:
+      return InputError(source, line_no, column, "missing or non-finite value " + quoted(text));
+    case FieldStatus::kOutOfRange:
+      return InputError(source, line_no, column,
+                        "value " + quoted(text) + " is out of range for a double");
+    default:
+      return InputError(source, line_no, column, "non-numeric value " + quoted(text));
+  }
+}
+
 }  // namespace
 
 Table read_csv(const std::string& path) { return parse_csv(read_text_file(path), path); }
@@ -188,47 +215,36 @@ Table parse_csv(std::string_view text, const std::string& source) {
     std::string_view line(base + pos, line_end - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const bool last_line = line_end >= end;
-    const size_t nfields = is_blank_line(line)
-                               ? 0
-                               : static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
-    auto ragged = [&]() -> InputError {
-      std::string what = "expected " + std::to_string(ncol) + " fields, got " +
-                         std::to_string(nfields);
-      if (nfields == 0) what += " (blank line inside the data)";
-      if (nfields < ncol && nfields > 0 && last_line && !ends_with_newline) {
-        what += " (the last line looks truncated)";
-      }
-      return InputError(source, line_no, nfields < ncol ? table.columns[nfields] : "", what);
-    };
-    if (nfields != ncol) throw ragged();
-
     const char* p = line.data();
     const char* const line_stop = line.data() + line.size();
-    for (size_t j = 0; j < ncol; ++j) {
-      const char* comma = j + 1 < ncol
-                              ? static_cast<const char*>(std::memchr(p, ',', line_stop - p))
-                              : line_stop;
-      std::string_view field(p, static_cast<size_t>(comma - p));
+    size_t j = 0;
+    for (; j < ncol && p <= line_stop; ++j) {
+      // Fast path: a plain number directly followed by ',' or the line end.
       double value = 0.0;
-      switch (parse_number(field, value)) {
-        case FieldStatus::kOk:
-          break;
-        case FieldStatus::kEmpty:
-          throw InputError(source, line_no, table.columns[j],
-                           "missing or non-finite value (empty field)");
-        case FieldStatus::kMissing:
-        case FieldStatus::kNonFinite:
-          throw InputError(source, line_no, table.columns[j],
-                           "missing or non-finite value " + quoted(trim(field)));
-        case FieldStatus::kOutOfRange:
-          throw InputError(source, line_no, table.columns[j],
-                           "value " + quoted(trim(field)) + " is out of range for a double");
-        case FieldStatus::kNonNumeric:
-          throw InputError(source, line_no, table.columns[j],
-                           "non-numeric value " + quoted(trim(field)));
+      const auto [ptr, ec] = std::from_chars(p, line_stop, value);
+      if (ec == std::errc() && ptr != p && (ptr == line_stop || *ptr == ',') && std::isfinite(value)) {
+        table.values.push_back(value);
+        p = ptr + 1;
+        continue;
+      }
+      // Slow path: spaces, quotes, '+', missing values and errors.
+      const char* comma = static_cast<const char*>(std::memchr(p, ',', line_stop - p));
+      if (comma == nullptr) comma = line_stop;
+      const std::string_view field(p, static_cast<size_t>(comma - p));
+      const FieldStatus status = parse_number(field, value);
+      if (status != FieldStatus::kOk) {
+        // A ragged row is the better explanation of a bad field.
+        const size_t nfields = is_blank_line(line) ? 0 : static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
+        if (nfields != ncol) throw ragged_row(source, table.columns, line_no, nfields, last_line && !ends_with_newline);
+        throw bad_field(source, line_no, table.columns[j], status, trim(field));
       }
       table.values.push_back(value);
       p = comma + 1;
+    }
+    if (j < ncol || p <= line_stop) {
+      // Too few fields (ran out of line) or too many (text left after the last one).
+      const size_t nfields = is_blank_line(line) ? 0 : static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
+      throw ragged_row(source, table.columns, line_no, nfields, last_line && !ends_with_newline);
     }
     ++table.rows;
     pos = line_end + 1;

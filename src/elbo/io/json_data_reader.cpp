@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+constexpr int64_t kMaxExactInteger = int64_t{1} << 53;  // doubles hold every integer up to 2^53
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   if (shape.empty()) return "scalar";
@@ -97,7 +97,7 @@ class Converter {
     switch (node.type()) {
       case json::value_t::number_integer: {
         const auto v = node.get<int64_t>();
-        if (std::fabs(static_cast<double>(v)) > kMaxExactInteger) {
+        if (v > kMaxExactInteger || v < -kMaxExactInteger) {
           fail(where + " " + std::to_string(v) + " is too large to represent exactly");
         }
         out.values.push_back(static_cast<double>(v));
@@ -105,7 +105,7 @@ class Converter {
       }
       case json::value_t::number_unsigned: {
         const auto v = node.get<uint64_t>();
-        if (static_cast<double>(v) > kMaxExactInteger) {
+        if (v > static_cast<uint64_t>(kMaxExactInteger)) {
           fail(where + " " + std::to_string(v) + " is too large to represent exactly");
         }
         out.values.push_back(static_cast<double>(v));
@@ -232,8 +232,7 @@ Array DataSet::array(const std::string& name, const std::vector<int64_t>& shape)
     const bool has_any = std::any_of(shape.begin(), shape.end(), [](int64_t e) { return e < 0; });
     if (!shape.empty() && (has_zero || has_any)) {
       a.shape = shape;
-      for (auto& e : a.shape) e = std::max<int64_t>(e, 0);
-      if (!has_zero) a.shape.back() = 0;
+      for (auto& e : a.shape) e = std::max<int64_t>(e, 0);  // unknown extents become 0
       return a;
     }
   }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include "elbo/core/error.hpp"
 
@@ -18,21 +19,24 @@ std::string read_text_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
   if (!file) throw InputError(path, 0, "", std::string("cannot open: ") + std::strerror(errno));
+  // One read into a buffer of the file's size; the loop also covers pipes,
+  // /proc files and files that grow while being read.
   std::string out;
-  // One allocation when the size is known; still correct for pipes and /proc files.
   const auto size = std::filesystem::file_size(path, ec);
-  if (!ec) out.reserve(static_cast<size_t>(size));
-  char buffer[1 << 16];
+  size_t capacity = ec ? size_t{1} << 16 : static_cast<size_t>(size) + 1;
+  size_t used = 0;
   for (;;) {
-    const size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
-    out.append(buffer, n);
-    if (n < sizeof buffer) {
+    out.resize(capacity);
+    used += std::fread(&out[used], 1, capacity - used, file.get());
+    if (used < capacity) {
       if (std::ferror(file.get())) {
         throw InputError(path, 0, "", std::string("cannot read: ") + std::strerror(errno));
       }
       break;
     }
+    capacity *= 2;
   }
+  out.resize(used);
   return out;
 }
 
