@@ -73,6 +73,12 @@ void check_nonnegative_integer(const char* function, const char* name, const Par
   }
 }
 
+at::ScalarType floating_type(std::initializer_list<at::Tensor> tensors) {
+  at::ScalarType dtype = tensors.begin()->scalar_type();
+  for (const auto& t : tensors) dtype = at::promote_types(dtype, t.scalar_type());
+  return at::isFloatingType(dtype) ? dtype : at::kDouble;
+}
+
 std::vector<at::Tensor> broadcast_params(const char* function,
                                          std::initializer_list<at::Tensor> params) {
   std::vector<at::Tensor> out(params);

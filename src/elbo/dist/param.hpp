@@ -42,6 +42,9 @@ void check_nonnegative_finite(const char* function, const char* name, const Para
 void check_probability(const char* function, const char* name, const Param& value);
 void check_nonnegative_integer(const char* function, const char* name, const Param& value);
 
+/// The promoted dtype of the tensors, kDouble when none is floating.
+at::ScalarType floating_type(std::initializer_list<at::Tensor> tensors);
+
 /// Casts the tensors to one floating dtype (their promoted type, kDouble when
 /// none is floating) and broadcasts them to their common shape (DomainError
 /// naming `function` when they do not broadcast).
