@@ -33,6 +33,12 @@ class Bijector {
   /// K-simplex, D(D+1)/2 for a D×D Cholesky factor, D(D-1)/2 for a correlation one.
   /// Throws DomainError for a shape the bijector cannot produce.
   virtual int64_t unconstrained_size(const std::vector<int64_t>& constrained_shape) const;
+  /// The shape of the unconstrained tensor that forward() maps onto a constrained
+  /// value of shape `constrained_shape` (the same shape for element-wise bijectors;
+  /// leading dims kept and the event replaced by the free-value count otherwise).
+  /// unconstrained_size is its product. Throws DomainError like unconstrained_size.
+  virtual std::vector<int64_t> unconstrained_shape(
+      const std::vector<int64_t>& constrained_shape) const;
 };
 
 using BijectorPtr = std::shared_ptr<const Bijector>;
