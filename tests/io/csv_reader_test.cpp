@@ -24,7 +24,9 @@ void expect_error(const std::string& text, long line, const std::string& field,
   EXPECT_EQ(e.line(), line) << what;
   EXPECT_EQ(e.field(), field) << what;
   EXPECT_NE(what.find("data.csv:" + std::to_string(line)), std::string::npos) << what;
-  if (!field.empty()) EXPECT_NE(what.find("field '" + field + "'"), std::string::npos) << what;
+  if (!field.empty()) {
+    EXPECT_NE(what.find("field '" + field + "'"), std::string::npos) << what;
+  }
   EXPECT_NE(what.find(phrase), std::string::npos) << what;
   EXPECT_EQ(what.find('\n'), std::string::npos) << what;
 }

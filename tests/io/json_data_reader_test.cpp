@@ -22,7 +22,9 @@ void expect_parse_error(const std::string& text, const std::string& field,
   EXPECT_EQ(e.field(), field) << what;
   EXPECT_EQ(e.line(), line) << what;
   EXPECT_EQ(what.rfind("data.json", 0), 0u) << what;
-  if (!field.empty()) EXPECT_NE(what.find("field '" + field + "'"), std::string::npos) << what;
+  if (!field.empty()) {
+    EXPECT_NE(what.find("field '" + field + "'"), std::string::npos) << what;
+  }
   EXPECT_NE(what.find(phrase), std::string::npos) << what;
   EXPECT_EQ(what.find('\n'), std::string::npos) << what;
 }
