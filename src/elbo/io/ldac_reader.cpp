@@ -119,7 +119,7 @@ Corpus parse_ldac(std::string_view text, const std::string& source, int64_t voca
                            (pos >= text.size() ? " (truncated file?)" : ""));
     }
     ++doc;
-    if (n == 0) {
+    if (n == 0 && !options.keep_empty_documents_) {
       if (options.skip_empty_documents_) {
         ++corpus.empty_documents_skipped;
         continue;

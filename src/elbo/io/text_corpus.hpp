@@ -5,7 +5,9 @@
 //
 // Empty documents (no tokens) are an InputError by default, naming the document;
 // with CorpusReadOptions::skip_empty_documents they are dropped and counted in
-// Corpus::empty_documents_skipped (so document indices then refer to the kept ones).
+// Corpus::empty_documents_skipped (so document indices then refer to the kept ones);
+// with keep_empty_documents they are kept as documents without entries (for the
+// halves of a document-completion split, where a short document may have none).
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -34,7 +36,9 @@ struct Corpus {
 
 struct CorpusReadOptions {
   CorpusReadOptions& skip_empty_documents(bool v) { skip_empty_documents_ = v; return *this; }
+  CorpusReadOptions& keep_empty_documents(bool v) { keep_empty_documents_ = v; return *this; }
   bool skip_empty_documents_ = false;
+  bool keep_empty_documents_ = false;
 };
 
 /// Reads a vocabulary file: one word per line (a trailing empty line is ignored).

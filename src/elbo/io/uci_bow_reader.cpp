@@ -135,7 +135,7 @@ Corpus parse_uci_bow(std::string_view text, const std::string& source,
   for (int64_t d = 0; d < D; ++d) {
     auto b = sorted.begin() + per_doc[static_cast<size_t>(d)];
     auto e = sorted.begin() + per_doc[static_cast<size_t>(d) + 1];
-    if (b == e) {
+    if (b == e && !options.keep_empty_documents_) {
       if (options.skip_empty_documents_) {
         ++corpus.empty_documents_skipped;
         continue;
