@@ -13,6 +13,7 @@
 #include <string>
 
 #include "elbo/core/error.hpp"
+#include "elbo/core/random.hpp"
 #include "elbo/dist/bernoulli.hpp"
 #include "elbo/dist/beta.hpp"
 #include "elbo/dist/binomial.hpp"
