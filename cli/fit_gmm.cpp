@@ -1,0 +1,209 @@
+// `elbo fit gmm`: Bayesian Gaussian mixture (Dirichlet weights, Normal–Wishart
+// components; priors as scikit-learn's BayesianGaussianMixture) on the numeric
+// columns of a CSV file, by CAVI or natural-gradient SVI; writes the cluster
+// weights, means and covariances to --output/gmm.json.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "elbo/conjugate/bayes_gmm.hpp"
+#include "elbo/conjugate/cavi.hpp"
+#include "elbo/conjugate/natural_svi.hpp"
+#include "elbo/conjugate/option_check.hpp"
+#include "elbo/conjugate/parallel.hpp"
+#include "elbo/core/error.hpp"
+#include "elbo/io/csv_reader.hpp"
+#include "elbo/io/json_writer.hpp"
+#include "elbo/io/progress_bar.hpp"
+
+namespace elbo_cli {
+
+namespace {
+
+namespace conj = elbo::conjugate;
+using Clock = std::chrono::steady_clock;
+
+struct GmmArgs {
+  std::string data, method = "cavi", output, checkpoint;
+  std::vector<std::string> columns, drop;
+  int64_t components = 0;
+  double weight_concentration_prior = 0, mean_precision_prior = 0, degrees_of_freedom_prior = 0;
+  int64_t batch_size = 1000;
+  double tau0 = 1.0, kappa = 0.7;
+  int threads = 0;
+  uint64_t seed = 1;
+  int64_t max_iter = 0;
+  double passes = 0;
+  double tol = 1e-6;
+  bool resume = false, adaptive_rate = false, no_progress = false, quiet = false;
+};
+
+nlohmann::json matrix_json(const Eigen::MatrixXd& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    std::vector<double> row(static_cast<size_t>(m.cols()));
+    for (Eigen::Index j = 0; j < m.cols(); ++j) row[static_cast<size_t>(j)] = m(i, j);
+    out.push_back(row);
+  }
+  return out;
+}
+
+void run_fit_gmm(const GmmArgs& a) {
+  conj::check_option_at_least("fit gmm", "--components", static_cast<double>(a.components), 1);
+  conj::check_option_at_least("fit gmm", "--batch-size", static_cast<double>(a.batch_size), 1);
+  conj::check_option_half_open("fit gmm", "--kappa", a.kappa, 0.5, 1.0);
+  conj::check_option_nonnegative("fit gmm", "--tau0", a.tau0);
+  conj::check_option_nonnegative("fit gmm", "--max-iter", static_cast<double>(a.max_iter));
+  conj::check_option_nonnegative("fit gmm", "--tol", a.tol);
+  if (a.resume && a.checkpoint.empty()) throw elbo::ConfigError("fit gmm: --resume needs --checkpoint FILE");
+  if (!a.checkpoint.empty() && a.method != "svi") {
+    throw elbo::ConfigError("fit gmm: --checkpoint is supported for --method svi");
+  }
+  if (!a.columns.empty() && !a.drop.empty()) {
+    throw elbo::ConfigError("fit gmm: give --columns or --drop, not both");
+  }
+  const auto t_load = Clock::now();
+  const elbo::io::Table table = elbo::io::read_csv(a.data);
+  std::vector<int64_t> cols;
+  std::vector<std::string> names;
+  if (!a.columns.empty()) {
+    for (const auto& c : a.columns) cols.push_back(table.column_index(c));
+  } else {
+    std::vector<int64_t> dropped;
+    for (const auto& c : a.drop) dropped.push_back(table.column_index(c));
+    for (int64_t j = 0; j < table.cols(); ++j)
+      if (std::find(dropped.begin(), dropped.end(), j) == dropped.end()) cols.push_back(j);
+  }
+  if (cols.empty()) throw elbo::ConfigError("fit gmm: no columns left to cluster");
+  for (int64_t c : cols) names.push_back(table.columns[c]);
+  Eigen::MatrixXd X(table.rows, static_cast<Eigen::Index>(cols.size()));
+  for (int64_t i = 0; i < table.rows; ++i)
+    for (size_t j = 0; j < cols.size(); ++j) X(i, static_cast<Eigen::Index>(j)) = table.at(i, cols[j]);
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
+
+  conj::BayesGmm model(X, conj::BayesGmmOptions()
+                              .num_components(a.components)
+                              .weight_concentration_prior(a.weight_concentration_prior)
+                              .mean_precision_prior(a.mean_precision_prior)
+                              .degrees_of_freedom_prior(a.degrees_of_freedom_prior)
+                              .threads(a.threads));
+  const auto t0 = Clock::now();
+  conj::Rng rng(a.seed);
+  model.initialize(rng);
+  nlohmann::json summary;
+  summary["method"] = a.method;
+  summary["data"] = a.data;
+  summary["columns"] = names;
+  summary["rows"] = table.rows;
+  summary["components"] = a.components;
+  summary["threads"] = conj::resolve_threads(a.threads);
+  summary["seed"] = a.seed;
+  double elbo_value = 0;
+  if (a.method == "cavi") {
+    const int64_t iters = a.max_iter > 0 ? a.max_iter : 500;
+    elbo::io::ProgressBar bar(iters, "GMM CAVI", !a.no_progress && !a.quiet);
+    const auto r = conj::cavi(model, conj::CaviOptions().max_iterations(iters).tolerance(a.tol).callback(
+                                         [&](int64_t it, double v) {
+                                           bar.update(it, fmt::format("ELBO {:.8g}", v));
+                                           return true;
+                                         }));
+    bar.finish();
+    summary["iterations"] = r.iterations;
+    summary["converged"] = r.converged;
+    summary["elbo_trace"] = r.elbo_trace;
+    elbo_value = r.elbo_trace.back();
+  } else {
+    const int64_t S = std::min<int64_t>(a.batch_size, model.num_data());
+    const double passes = a.passes > 0 ? a.passes : 10.0;
+    const int64_t steps = a.max_iter > 0 ? a.max_iter
+                                         : static_cast<int64_t>(std::ceil(passes * model.num_data() / S));
+    elbo::io::ProgressBar bar(steps, "GMM SVI", !a.no_progress && !a.quiet);
+    conj::NaturalSvi svi(model, conj::NaturalSviOptions()
+                                    .batch_size(S)
+                                    .tau0(a.tau0)
+                                    .kappa(a.kappa)
+                                    .max_steps(steps)
+                                    .seed(a.seed)
+                                    .adaptive_rate(a.adaptive_rate)
+                                    .checkpoint(a.checkpoint)
+                                    .checkpoint_every(a.checkpoint.empty() ? 0 : std::max<int64_t>(1, steps / 10))
+                                    .callback([&](int64_t step, double rho) {
+                                      bar.update(step, fmt::format("rho {:.3g}", rho));
+                                      return true;
+                                    }));
+    if (a.resume && std::filesystem::exists(a.checkpoint)) svi.resume(a.checkpoint);
+    svi.run();
+    bar.finish();
+    summary["steps"] = svi.steps_taken();
+    summary["batch_size"] = S;
+    elbo_value = svi.full_elbo();
+  }
+  const double fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const conj::GmmSummary s = model.summary();
+  summary["elbo"] = elbo_value;
+  summary["fit_seconds"] = fit_seconds;
+  summary["load_seconds"] = load_seconds;
+  summary["weights"] = std::vector<double>(s.weights.data(), s.weights.data() + s.weights.size());
+  summary["means"] = matrix_json(s.means);
+  nlohmann::json covs = nlohmann::json::array();
+  for (const auto& c : s.covariances) covs.push_back(matrix_json(c));
+  summary["covariances"] = covs;
+  summary["weight_concentration"] = std::vector<double>(s.alpha.data(), s.alpha.data() + s.alpha.size());
+  summary["mean_precision"] = std::vector<double>(s.beta.data(), s.beta.data() + s.beta.size());
+  summary["degrees_of_freedom"] = std::vector<double>(s.nu.data(), s.nu.data() + s.nu.size());
+
+  if (!a.quiet) {
+    fmt::print("data: {} rows × {} columns ({})\n", table.rows, cols.size(), fmt::join(names, ", "));
+    fmt::print("ELBO {:.6f}, fit time {:.3f} s\n", elbo_value, fit_seconds);
+    for (int64_t k = 0; k < a.components; ++k) {
+      std::string mean;
+      for (Eigen::Index j = 0; j < s.means.cols(); ++j) mean += fmt::format("{}{:.4g}", j ? " " : "", s.means(k, j));
+      fmt::print("component {:>3}: weight {:.4f}  mean [{}]\n", k, s.weights(k), mean);
+    }
+  }
+  if (!a.output.empty()) {
+    elbo::io::ensure_directory(a.output);
+    elbo::io::write_json_file(a.output + "/gmm.json", summary);
+  }
+}
+
+}  // namespace
+
+void add_fit_gmm_command(CLI::App& fit) {
+  auto args = std::make_shared<GmmArgs>();
+  auto* cmd = fit.add_subcommand("gmm", "Bayesian Gaussian mixture (variational, Bishop 10.2)");
+  cmd->add_option("--data", args->data, "CSV file with a header row")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--components,-K", args->components, "Number of components K")->required();
+  cmd->add_option("--columns", args->columns, "Columns to cluster (default: all)")->delimiter(',');
+  cmd->add_option("--drop", args->drop, "Columns to leave out (e.g. a label column)")->delimiter(',');
+  cmd->add_option("--method", args->method, "Inference: cavi or svi")
+      ->check(CLI::IsMember({"cavi", "svi"}))
+      ->capture_default_str();
+  cmd->add_option("--weight-concentration-prior", args->weight_concentration_prior,
+                  "Dirichlet concentration alpha0 (default 1/K)");
+  cmd->add_option("--mean-precision-prior", args->mean_precision_prior, "beta0 (default 1)");
+  cmd->add_option("--degrees-of-freedom-prior", args->degrees_of_freedom_prior, "nu0 (default D)");
+  cmd->add_option("--batch-size", args->batch_size, "SVI minibatch size")->capture_default_str();
+  cmd->add_option("--tau0", args->tau0, "SVI step size delay")->capture_default_str();
+  cmd->add_option("--kappa", args->kappa, "SVI forgetting rate, in (0.5, 1]")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--max-iter", args->max_iter, "CAVI iterations (default 500) or SVI steps");
+  cmd->add_option("--passes", args->passes, "SVI passes over the data (default 10)");
+  cmd->add_option("--tol", args->tol, "CAVI: relative ELBO change to stop")->capture_default_str();
+  cmd->add_option("--output,-o", args->output, "Directory for gmm.json");
+  cmd->add_option("--checkpoint", args->checkpoint, "SVI checkpoint file");
+  cmd->add_flag("--resume", args->resume, "Resume SVI from --checkpoint if it exists");
+  cmd->add_flag("--adaptive-rate", args->adaptive_rate, "SVI: adaptive learning rate");
+  cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
+  cmd->callback([args] { run_fit_gmm(*args); });
+}
+
+}  // namespace elbo_cli

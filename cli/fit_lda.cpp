@@ -1,0 +1,409 @@
+// `elbo fit lda`: latent Dirichlet allocation on a bag-of-words corpus (LDA-C or
+// UCI docword format) by CAVI, natural-gradient SVI, or collapsed VI (CVB0/SCVB0);
+// prints the top words per topic and the held-out perplexity (document completion)
+// and writes topics.csv, topics.json and summary.json to --output.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "elbo/conjugate/cavi.hpp"
+#include "elbo/conjugate/cvb0.hpp"
+#include "elbo/conjugate/lda.hpp"
+#include "elbo/conjugate/natural_svi.hpp"
+#include "elbo/conjugate/option_check.hpp"
+#include "elbo/conjugate/parallel.hpp"
+#include "elbo/core/error.hpp"
+#include "elbo/io/atomic_file.hpp"
+#include "elbo/io/json_writer.hpp"
+#include "elbo/io/ldac_reader.hpp"
+#include "elbo/io/progress_bar.hpp"
+#include "elbo/io/text_corpus.hpp"
+#include "elbo/io/text_file.hpp"
+#include "elbo/io/uci_bow_reader.hpp"
+
+namespace elbo_cli {
+
+namespace {
+
+namespace conj = elbo::conjugate;
+using Clock = std::chrono::steady_clock;
+
+struct LdaArgs {
+  std::string docword, vocab, format = "auto", method = "svi", output, checkpoint;
+  std::string heldout_observed, heldout_evaluated;
+  int64_t topics = 0;
+  double alpha = 0, eta = 0;
+  int64_t batch_size = 256;
+  double tau0 = 1.0, kappa = 0.7;
+  int threads = 0;
+  uint64_t seed = 1;
+  int64_t max_iter = 0;
+  double passes = 0;
+  double tol = 1e-5;
+  double heldout_fraction = 0.1;
+  int64_t top_words = 10;
+  int64_t eval_every = 0;
+  int64_t checkpoint_every = 0;
+  bool resume = false, adaptive_rate = false, adaptive_batch = false, streaming = false;
+  int64_t window = 1, svrg_every = 0;
+  bool skip_empty = false, no_progress = false, quiet = false;
+  int64_t local_max_iter = 100;
+  double local_tol = 1e-3;
+};
+
+std::string detect_format(const std::string& path) {
+  const std::string text = elbo::io::read_text_file(path);
+  const auto end = text.find('\n');
+  const std::string first = text.substr(0, end);
+  return first.find(':') != std::string::npos ? "ldac" : "uci";
+}
+
+elbo::io::Corpus load_corpus(const std::string& path, const std::string& format,
+                             const std::string& vocab_path, bool skip_empty) {
+  const auto read_opts = elbo::io::CorpusReadOptions().skip_empty_documents(skip_empty);
+  const std::string fmt_ = format == "auto" ? detect_format(path) : format;
+  elbo::io::Corpus corpus;
+  if (fmt_ == "ldac") {
+    std::vector<std::string> vocab;
+    if (!vocab_path.empty()) vocab = elbo::io::read_vocabulary(vocab_path);
+    corpus = elbo::io::read_ldac(path, static_cast<int64_t>(vocab.size()), read_opts);
+    corpus.vocabulary = std::move(vocab);
+  } else {
+    corpus = elbo::io::read_uci_bow(path, vocab_path, read_opts);
+  }
+  return corpus;
+}
+
+std::string word(const elbo::io::Corpus& c, int64_t id) {
+  return id < static_cast<int64_t>(c.vocabulary.size()) ? c.vocabulary[id] : std::to_string(id);
+}
+
+void validate(const LdaArgs& a) {
+  conj::check_option_at_least("fit lda", "--topics", static_cast<double>(a.topics), 1);
+  conj::check_option_at_least("fit lda", "--batch-size", static_cast<double>(a.batch_size), 1);
+  conj::check_option_half_open("fit lda", "--kappa", a.kappa, 0.5, 1.0);
+  conj::check_option_nonnegative("fit lda", "--tau0", a.tau0);
+  conj::check_option_nonnegative("fit lda", "--max-iter", static_cast<double>(a.max_iter));
+  conj::check_option_nonnegative("fit lda", "--passes", a.passes);
+  conj::check_option_nonnegative("fit lda", "--tol", a.tol);
+  conj::check_option_at_least("fit lda", "--top-words", static_cast<double>(a.top_words), 1);
+  conj::check_option_at_least("fit lda", "--window", static_cast<double>(a.window), 1);
+  if (!(a.heldout_fraction >= 0 && a.heldout_fraction < 1)) {
+    conj::fail_option("fit lda", "--heldout-fraction", a.heldout_fraction, "in [0, 1)");
+  }
+  if (a.heldout_observed.empty() != a.heldout_evaluated.empty()) {
+    throw elbo::ConfigError("fit lda: --heldout-observed and --heldout-evaluated go together");
+  }
+  if (a.resume && a.checkpoint.empty()) {
+    throw elbo::ConfigError("fit lda: --resume needs --checkpoint FILE");
+  }
+  if (!a.checkpoint.empty() && a.method != "svi") {
+    throw elbo::ConfigError("fit lda: --checkpoint is supported for --method svi (got " +
+                            a.method + ")");
+  }
+}
+
+void run_fit_lda(const LdaArgs& a) {
+  validate(a);
+  const auto t_load = Clock::now();
+  elbo::io::Corpus corpus = load_corpus(a.docword, a.format, a.vocab, a.skip_empty);
+  conj::Rng split_rng(a.seed);
+  elbo::io::Corpus train, observed, evaluated;
+  if (!a.heldout_observed.empty()) {
+    train = std::move(corpus);
+    // a half of a short document may have no tokens: keep such documents
+    const auto keep = elbo::io::CorpusReadOptions().keep_empty_documents(true);
+    observed = elbo::io::read_ldac(a.heldout_observed, train.num_words, keep);
+    evaluated = elbo::io::read_ldac(a.heldout_evaluated, train.num_words, keep);
+    if (observed.num_docs() != evaluated.num_docs()) {
+      throw elbo::InputError(a.heldout_evaluated, 0, "",
+                             "has " + std::to_string(evaluated.num_docs()) +
+                                 " documents, but --heldout-observed has " +
+                                 std::to_string(observed.num_docs()));
+    }
+  } else if (a.heldout_fraction > 0) {
+    auto [tr, held] = conj::split_documents(corpus, a.heldout_fraction, split_rng);
+    train = std::move(tr);
+    auto [obs, ev] = conj::split_document_halves(held, split_rng);
+    observed = std::move(obs);
+    evaluated = std::move(ev);
+  } else {
+    train = std::move(corpus);
+  }
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
+  const int64_t M = train.num_docs();
+  if (!a.quiet) {
+    fmt::print("corpus: {} documents ({} for training, {} held out), {} words, {} tokens\n",
+               M + observed.num_docs(), M, observed.num_docs(), train.num_words,
+               static_cast<int64_t>(train.num_tokens() + observed.num_tokens() + evaluated.num_tokens()));
+    if (train.empty_documents_skipped > 0) {
+      fmt::print("skipped {} empty documents\n", train.empty_documents_skipped);
+    }
+  }
+
+  const auto lda_opts = conj::LdaOptions()
+                            .num_topics(a.topics)
+                            .alpha(a.alpha)
+                            .eta(a.eta)
+                            .threads(a.threads)
+                            .local_max_iterations(a.local_max_iter)
+                            .local_tolerance(a.local_tol)
+                            .warm_start(a.method == "cavi");
+  nlohmann::json summary;
+  summary["method"] = a.method;
+  summary["topics"] = a.topics;
+  summary["documents"] = M;
+  summary["heldout_documents"] = observed.num_docs();
+  summary["seed"] = a.seed;
+  summary["threads"] = conj::resolve_threads(a.threads);
+  nlohmann::json trace = nlohmann::json::array();
+
+  Eigen::MatrixXd topics;
+  double alpha = 0;
+  std::vector<std::vector<int64_t>> top;
+  double fit_seconds = 0, eval_seconds = 0;
+  const auto t0 = Clock::now();
+  auto elapsed_fit = [&] {
+    return std::chrono::duration<double>(Clock::now() - t0).count() - eval_seconds;
+  };
+
+  if (a.method == "cavi" || a.method == "svi") {
+    conj::Lda model(std::move(train), lda_opts);
+    alpha = model.alpha();
+    if (observed.num_docs() > 0) model.set_heldout(observed, evaluated);
+    conj::Rng rng(a.seed);
+    model.initialize(rng);
+    auto record = [&](int64_t it, std::optional<double> elbo_value) {
+      const auto te = Clock::now();
+      nlohmann::json row = {{"iteration", it}, {"seconds", elapsed_fit()}};
+      if (elbo_value) row["elbo"] = *elbo_value;
+      if (auto s = model.heldout_score()) row["perplexity"] = std::exp(-*s);
+      eval_seconds += std::chrono::duration<double>(Clock::now() - te).count();
+      trace.push_back(row);
+    };
+    if (a.method == "cavi") {
+      const int64_t iters = a.max_iter > 0 ? a.max_iter : 100;
+      elbo::io::ProgressBar bar(iters, "LDA CAVI", !a.no_progress && !a.quiet);
+      auto opts = conj::CaviOptions().max_iterations(iters).tolerance(a.tol).callback(
+          [&](int64_t it, double value) {
+            bar.update(it, fmt::format("ELBO {:.6g}", value));
+            if (a.eval_every > 0 && it % a.eval_every == 0) record(it, value);
+            return true;
+          });
+      const auto result = conj::cavi(model, opts);
+      bar.finish();
+      summary["iterations"] = result.iterations;
+      summary["converged"] = result.converged;
+      summary["elbo"] = result.elbo_trace.back();
+      summary["elbo_trace"] = result.elbo_trace;
+    } else {
+      const int64_t S = std::min<int64_t>(a.batch_size, M);
+      const double passes = a.passes > 0 ? a.passes : 10.0;
+      const int64_t steps = a.max_iter > 0 ? a.max_iter
+                                           : static_cast<int64_t>(std::ceil(passes * M / S));
+      elbo::io::ProgressBar bar(steps, "LDA SVI", !a.no_progress && !a.quiet);
+      auto opts = conj::NaturalSviOptions()
+                      .batch_size(S)
+                      .tau0(a.tau0)
+                      .kappa(a.kappa)
+                      .max_steps(steps)
+                      .seed(a.seed)
+                      .adaptive_rate(a.adaptive_rate)
+                      .adaptive_batch(a.adaptive_batch)
+                      .window(a.window)
+                      .svrg_every(a.svrg_every)
+                      .streaming(a.streaming)
+                      .checkpoint(a.checkpoint)
+                      .checkpoint_every(a.checkpoint.empty()
+                                            ? 0
+                                            : (a.checkpoint_every > 0 ? a.checkpoint_every
+                                                                      : std::max<int64_t>(1, steps / 10)))
+                      .callback([&](int64_t step, double rho) {
+                        bar.update(step, fmt::format("rho {:.3g}", rho));
+                        if (a.eval_every > 0 && step % a.eval_every == 0) record(step, std::nullopt);
+                        return true;
+                      });
+      conj::NaturalSvi svi(model, opts);
+      if (a.resume && std::filesystem::exists(a.checkpoint)) {
+        svi.resume(a.checkpoint);
+        if (!a.quiet) fmt::print("resumed from {} at step {}\n", a.checkpoint, svi.steps_taken());
+      }
+      const auto result = svi.run();
+      bar.finish();
+      summary["steps"] = svi.steps_taken();
+      summary["batch_size"] = svi.current_batch_size();
+      summary["final_rate"] = result.rates.empty() ? 0.0 : result.rates.back();
+    }
+    fit_seconds = elapsed_fit();
+    topics = model.topics();
+    for (int64_t k = 0; k < a.topics; ++k) top.push_back(model.top_words(k, a.top_words));
+    train = model.corpus();
+  } else {
+    // collapsed variational inference
+    auto cvb_opts = conj::Cvb0Options()
+                        .num_topics(a.topics)
+                        .alpha(a.alpha)
+                        .eta(a.eta)
+                        .threads(a.threads)
+                        .seed(a.seed)
+                        .tolerance(a.tol);
+    conj::Cvb0 model(std::move(train), cvb_opts);
+    alpha = model.alpha();
+    auto record = [&](int64_t it) {
+      if (observed.num_docs() == 0) return;
+      const auto te = Clock::now();
+      const double s = conj::document_completion_score(model.topics(), model.alpha(), observed,
+                                                       evaluated, a.threads);
+      eval_seconds += std::chrono::duration<double>(Clock::now() - te).count();
+      trace.push_back({{"iteration", it}, {"seconds", elapsed_fit()}, {"perplexity", std::exp(-s)}});
+    };
+    if (a.method == "cvb0") {
+      const int64_t iters = a.max_iter > 0 ? a.max_iter : 100;
+      elbo::io::ProgressBar bar(iters, "LDA CVB0", !a.no_progress && !a.quiet);
+      const auto r = model.fit_batch(iters, [&](int64_t it, double change) {
+        bar.update(it, fmt::format("change {:.3g}", change));
+        if (a.eval_every > 0 && it % a.eval_every == 0) record(it);
+        return true;
+      });
+      bar.finish();
+      summary["iterations"] = r;
+    } else {
+      const int64_t S = std::min<int64_t>(a.batch_size, M);
+      const double passes = a.passes > 0 ? a.passes : 10.0;
+      const int64_t steps = a.max_iter > 0 ? a.max_iter
+                                           : static_cast<int64_t>(std::ceil(passes * M / S));
+      elbo::io::ProgressBar bar(steps, "LDA SCVB0", !a.no_progress && !a.quiet);
+      model.fit_stochastic(conj::Scvb0Schedule().batch_size(S).tau0(a.tau0).kappa(a.kappa).steps(steps),
+                           [&](int64_t step) {
+                             bar.update(step);
+                             if (a.eval_every > 0 && step % a.eval_every == 0) record(step);
+                             return true;
+                           });
+      bar.finish();
+      summary["steps"] = steps;
+      summary["batch_size"] = S;
+    }
+    fit_seconds = elapsed_fit();
+    topics = model.topics();
+    for (int64_t k = 0; k < a.topics; ++k) top.push_back(model.top_words(k, a.top_words));
+    train = model.corpus();
+  }
+  summary["fit_seconds"] = fit_seconds;
+  summary["load_seconds"] = load_seconds;
+  summary["alpha"] = alpha;
+  if (!trace.empty()) summary["trace"] = trace;
+  std::optional<double> perplexity;
+  if (observed.num_docs() > 0) {
+    const double s = conj::document_completion_score(topics, alpha, observed, evaluated, a.threads);
+    perplexity = std::exp(-s);
+    summary["heldout_log_predictive_per_token"] = s;
+    summary["heldout_perplexity"] = *perplexity;
+  }
+
+  // report
+  nlohmann::json topics_json = nlohmann::json::array();
+  for (int64_t k = 0; k < a.topics; ++k) {
+    std::vector<std::string> words;
+    std::vector<double> probs;
+    for (int64_t id : top[k]) {
+      words.push_back(word(train, id));
+      probs.push_back(topics(k, id));
+    }
+    if (!a.quiet) {
+      std::string line;
+      for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+      fmt::print("topic {:>3}: {}\n", k, line);
+    }
+    topics_json.push_back({{"topic", k}, {"top_word_ids", top[k]}, {"top_words", words},
+                           {"probabilities", probs}});
+  }
+  if (!a.quiet) {
+    fmt::print("fit time: {:.3f} s ({} threads)\n", fit_seconds, conj::resolve_threads(a.threads));
+    if (perplexity) {
+      fmt::print("held-out perplexity: {:.2f} ({} documents, document completion)\n", *perplexity,
+                 observed.num_docs());
+    }
+  }
+  if (!a.output.empty()) {
+    elbo::io::ensure_directory(a.output);
+    elbo::io::write_json_file(a.output + "/summary.json", summary);
+    elbo::io::write_json_file(a.output + "/topics.json", topics_json);
+    std::string csv;
+    csv.reserve(static_cast<size_t>(topics.size()) * 12);
+    for (int64_t k = 0; k < topics.rows(); ++k) {
+      for (int64_t w = 0; w < topics.cols(); ++w) {
+        csv += fmt::format("{:.9g}", topics(k, w));
+        csv += w + 1 < topics.cols() ? ',' : '\n';
+      }
+    }
+    elbo::io::write_file_atomically(a.output + "/topics.csv", csv);
+  }
+}
+
+}  // namespace
+
+void add_fit_lda_command(CLI::App& fit) {
+  auto args = std::make_shared<LdaArgs>();
+  auto* cmd = fit.add_subcommand("lda", "Latent Dirichlet allocation on a bag-of-words corpus");
+  cmd->add_option("--docword", args->docword, "Corpus: LDA-C (N id:count ...) or UCI docword file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--vocab", args->vocab, "Vocabulary file, one word per line")->check(CLI::ExistingFile);
+  cmd->add_option("--format", args->format, "Corpus format")
+      ->check(CLI::IsMember({"auto", "ldac", "uci"}))
+      ->capture_default_str();
+  cmd->add_option("--topics,-K", args->topics, "Number of topics K")->required();
+  cmd->add_option("--method", args->method, "Inference: cavi, svi (natural-gradient SVI), cvb0, scvb0")
+      ->check(CLI::IsMember({"cavi", "svi", "cvb0", "scvb0"}))
+      ->capture_default_str();
+  cmd->add_option("--alpha", args->alpha, "Document-topic concentration (default 1/K)");
+  cmd->add_option("--eta", args->eta, "Topic-word concentration (default 1/K)");
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size S (svi, scvb0)")->capture_default_str();
+  cmd->add_option("--tau0", args->tau0, "Step size delay: rho_t = (t + tau0)^-kappa")->capture_default_str();
+  cmd->add_option("--kappa", args->kappa, "Step size forgetting rate, in (0.5, 1]")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, minibatches)")->capture_default_str();
+  cmd->add_option("--max-iter", args->max_iter,
+                  "Iterations (cavi, cvb0; default 100) or steps (svi, scvb0; default from --passes)");
+  cmd->add_option("--passes", args->passes, "Passes over the corpus for svi/scvb0 (default 10)");
+  cmd->add_option("--tol", args->tol, "Relative ELBO change (cavi) / mean change (cvb0) to stop")
+      ->capture_default_str();
+  cmd->add_option("--local-max-iter", args->local_max_iter, "Max E-step iterations per document")
+      ->capture_default_str();
+  cmd->add_option("--local-tol", args->local_tol, "E-step tolerance (mean |change| of gamma)")
+      ->capture_default_str();
+  cmd->add_option("--heldout-fraction", args->heldout_fraction,
+                  "Fraction of documents held out for document-completion perplexity")
+      ->capture_default_str();
+  cmd->add_option("--heldout-observed", args->heldout_observed,
+                  "Explicit held-out split: observed halves (LDA-C); with --heldout-evaluated")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--heldout-evaluated", args->heldout_evaluated,
+                  "Explicit held-out split: evaluated halves (LDA-C)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--eval-every", args->eval_every,
+                  "Record held-out perplexity every n iterations/steps in summary.json");
+  cmd->add_option("--top-words", args->top_words, "Words printed per topic")->capture_default_str();
+  cmd->add_option("--output,-o", args->output, "Directory for topics.csv, topics.json, summary.json");
+  cmd->add_option("--checkpoint", args->checkpoint, "SVI checkpoint file (global parameters, step, RNG)");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every, "Steps between checkpoints");
+  cmd->add_flag("--resume", args->resume, "Resume SVI from --checkpoint if it exists");
+  cmd->add_flag("--adaptive-rate", args->adaptive_rate, "SVI: adaptive learning rate (Ranganath et al. 2013)");
+  cmd->add_flag("--adaptive-batch", args->adaptive_batch, "SVI: grow the minibatch when noise dominates");
+  cmd->add_option("--window", args->window, "SVI: average statistics over the last W minibatches");
+  cmd->add_option("--svrg-every", args->svrg_every, "SVI: SVRG snapshot of full statistics every m steps");
+  cmd->add_flag("--streaming", args->streaming, "SVI: documents in order, M = documents seen so far");
+  cmd->add_flag("--skip-empty-docs", args->skip_empty, "Drop empty documents (default: error)");
+  cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
+  cmd->callback([args] { run_fit_lda(*args); });
+}
+
+}  // namespace elbo_cli
