@@ -104,6 +104,19 @@ TEST(EightSchools, ThetaOfNonCentredDraws) {
   }
 }
 
+TEST(EightSchools, NonCentredReportsThetaAsDerivedQuantity) {
+  EightSchools nc(EightSchoolsOptions().non_centered(true));
+  auto z = noncentred_draws();
+  auto derived = nc.derived(z);
+  ASSERT_EQ(derived.size(), 1u);
+  EXPECT_EQ(derived[0].first, "theta");
+  expect_close(derived[0].second,
+               tensor_of(ref()["mu"]).unsqueeze(1) +
+                   tensor_of(ref()["tau"]).unsqueeze(1) * tensor_of(ref()["theta_tilde"]),
+               0, 0);
+  EXPECT_TRUE(EightSchools().derived(centred_draws()).empty());
+}
+
 TEST(EightSchools, RejectsBadData) {
   auto y = torch::tensor({1.0, 2.0, 3.0}, torch::kDouble);
   testing::expect_throw_message<DomainError>(

@@ -57,6 +57,12 @@ at::Tensor EightSchools::theta(const model::Draws& z) const {
   return mu.unsqueeze(1) + tau.unsqueeze(1) * z["theta_tilde"];
 }
 
+std::vector<std::pair<std::string, at::Tensor>> EightSchools::derived(
+    const model::Draws& z) const {
+  if (!non_centered()) return {};
+  return {{"theta", theta(z)}};
+}
+
 at::Tensor EightSchools::log_joint(const model::Draws& z,
                                    const model::Subsample& /*data*/) const {
   const auto& mu = z["mu"];

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "elbo/model/model.hpp"
@@ -43,6 +44,9 @@ class EightSchools : public model::Model {
 
   /// θ [K, J] from the draws in either parameterisation (μ + τ θ̃ when non-centred).
   at::Tensor theta(const model::Draws& z) const;
+  /// Non-centred: {("theta", θ [K, J])}, so θ is reported with the draws;
+  /// centred: none (θ is a latent).
+  std::vector<std::pair<std::string, at::Tensor>> derived(const model::Draws& z) const override;
 
   int64_t num_groups() const { return y_.size(0); }
   bool non_centered() const { return options_.non_centered(); }
