@@ -147,9 +147,10 @@ run_elbo <- function(family, seed) {
   sj <- file.path(out, "summary.json")
   if (file.exists(sj)) {
     s <- fromJSON(sj)
-    if (!is.null(s$time_seconds)) res$fit_seconds <- as.numeric(s$time_seconds)[1]
-    if (!is.null(s$pareto_k)) res$reported_pareto_k <- as.numeric(s$pareto_k)[1]
-    if (!is.null(s$iterations)) res$iterations <- as.integer(s$iterations)[1]
+    num <- function(x) tryCatch(as.numeric(unlist(x))[1], error = function(e) NA_real_, warning = function(w) NA_real_)
+    if (!is.null(s$time_seconds)) res$fit_seconds <- num(s$time_seconds)
+    if (!is.null(s$pareto_k)) res$reported_pareto_k <- num(s$pareto_k)
+    if (!is.null(s$iterations)) res$iterations <- as.integer(num(s$iterations))
     if (!is.null(s$converged)) res$converged <- isTRUE(as.logical(s$converged)[1])
   }
   c(res, score_draws(csv, opt$draws))
