@@ -176,3 +176,17 @@ TEST(Support, IndependentSumsOverReinterpretedDims) {
 
 }  // namespace
 }  // namespace elbo::dist
+
+namespace elbo::dist {
+namespace {
+
+TEST(Shapes, AnyArithmeticScalarIsAParameter) {
+  int64_t n = 4;
+  Binomial b(n, 0.0f);
+  EXPECT_DOUBLE_EQ(b.mean().item<double>(), 2.0);
+  Normal d(0, 2u);
+  EXPECT_DOUBLE_EQ(d.variance().item<double>(), 4.0);
+}
+
+}  // namespace
+}  // namespace elbo::dist

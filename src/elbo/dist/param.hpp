@@ -9,15 +9,17 @@
 #include <ATen/core/Tensor.h>
 
 #include <initializer_list>
+#include <type_traits>
 #include <vector>
 
 namespace elbo::dist {
 
 class Param {
  public:
-  Param(double value) : scalar_(value), is_scalar_(true) {}  // NOLINT: implicit by design
-  Param(int value) : Param(static_cast<double>(value)) {}    // NOLINT
-  Param(at::Tensor value) : tensor_(std::move(value)) {}     // NOLINT
+  /// Any arithmetic scalar (double, int, int64_t, ...): the cheap scalar path.
+  template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Param(T value) : scalar_(static_cast<double>(value)), is_scalar_(true) {}  // NOLINT: implicit
+  Param(at::Tensor value) : tensor_(std::move(value)) {}                     // NOLINT: implicit
 
   bool is_scalar() const { return is_scalar_; }
   /// The double given (only when is_scalar()).
