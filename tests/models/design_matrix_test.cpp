@@ -126,6 +126,9 @@ TEST(DesignMatrix, RejectsBadTables) {
   testing::expect_throw_containing<DomainError>([&] { design_matrix(constant); },
                                                 "column 'b' of small.csv is constant");
   EXPECT_NO_THROW(design_matrix(constant, DesignMatrixOptions().standardize(false)));
+  auto tiny = small_table();  // small but varying values are not constant
+  for (int64_t i = 0; i < tiny.rows; ++i) tiny.values[i * 4 + 1] *= 1e-20;
+  EXPECT_NO_THROW(design_matrix(tiny));
 
   auto nan = small_table();
   nan.values[2 * 4 + 2] = std::numeric_limits<double>::quiet_NaN();

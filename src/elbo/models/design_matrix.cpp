@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <cmath>
 
 #include "elbo/core/check.hpp"
@@ -91,10 +90,12 @@ DesignMatrix design_matrix(const io::Table& table, const DesignMatrixOptions& op
   auto centred = X - out.means;
   out.sds = (centred * centred).sum(0).div(static_cast<double>(N - 1)).sqrt();
   auto sds = out.sds.accessor<double, 1>();
-  auto means = out.means.accessor<double, 1>();
+  auto magnitude = std::get<0>(X.abs().max(0));
+  auto mag = magnitude.accessor<double, 1>();
   for (int64_t j = 0; j < D; ++j) {
-    // A column whose spread is at round-off level of its mean is constant.
-    if (!(sds[j] > 1e-12 * std::max(1.0, std::abs(means[j])))) {
+    // A column whose spread is at the round-off level of its values is constant
+    // (the mean of N equal values need not be exactly that value).
+    if (!(sds[j] > 1e-12 * mag[j])) {
       throw DomainError(std::string(kName) + ": column '" + out.feature_names[j] + "' of " +
                         source_of(table) +
                         " is constant (standard deviation 0), so it cannot be "

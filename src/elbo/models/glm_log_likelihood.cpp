@@ -38,40 +38,54 @@ at::Tensor linear_predictor(const GlmData& data, const at::Tensor& alpha,
   return eta;
 }
 
-/// log(1 + e^η) without overflow: max(η, 0) + log1p(e^−|η|).
-at::Tensor stable_softplus(const at::Tensor& eta) {
-  return eta.clamp_min(0) + torch::log1p(torch::exp(-eta.abs()));
-}
-
-/// ℓ [K] and r = ∂ℓ/∂η [K, S] (r only when `want_r`). Differentiable when the
-/// inputs are and grad mode is on (the double-backward path uses this).
+/// ℓ [K] and, when `want_r`, r = ∂ℓ/∂η [K, S]. Not differentiable: it works
+/// in place on η to keep the element-wise passes over K × S few.
 std::pair<at::Tensor, at::Tensor> evaluate(const GlmData& data, const at::Tensor& alpha,
                                            const at::Tensor& beta, const at::Tensor& sigma,
                                            bool want_r) {
-  auto eta = linear_predictor(data, alpha, beta);
+  at::NoGradGuard no_grad;
+  auto eta = linear_predictor(data, alpha, beta);  // owned: free to overwrite
   const auto S = static_cast<double>(data.X.size(0));
   at::Tensor ll, r;
   switch (data.family) {
     case GlmFamily::gaussian: {
-      auto resid = data.y - eta;
-      auto var = (sigma * sigma).unsqueeze(1);
-      ll = -0.5 * (resid * resid / var).sum(1) - S * sigma.log() - S * detail::kHalfLog2Pi;
-      if (want_r) r = resid / var;
+      auto inv_var = sigma.square().reciprocal();
+      auto resid = eta.neg_().add_(data.y);  // y − η
+      ll = -0.5 * resid.square().sum(1) * inv_var - S * sigma.log() - S * detail::kHalfLog2Pi;
+      if (want_r) r = resid.mul_(inv_var.unsqueeze(1));
       break;
     }
     case GlmFamily::bernoulli_logit: {
-      ll = eta.matmul(data.y) - stable_softplus(eta).sum(1);
-      if (want_r) r = data.y - torch::sigmoid(eta);
+      // y η − log(1 + e^η) = y η + log sigmoid(−η), stable for any |η|.
+      ll = eta.mv(data.y);
+      auto neg_eta = eta.neg_();
+      ll = ll + torch::log_sigmoid(neg_eta).sum(1);
+      // y − sigmoid(η) = y − 1 + sigmoid(−η)
+      if (want_r) r = neg_eta.sigmoid_().add_(data.y - 1);
       break;
     }
     case GlmFamily::poisson_log: {
-      auto mu = torch::exp(eta);
-      ll = eta.matmul(data.y) - mu.sum(1) - torch::lgamma(data.y + 1).sum();
-      if (want_r) r = data.y - mu;
+      ll = eta.mv(data.y) - torch::lgamma(data.y + 1).sum();
+      auto mu = eta.exp_();
+      ll = ll - mu.sum(1);
+      if (want_r) r = mu.neg_().add_(data.y);
       break;
     }
   }
   return {ll, r};
+}
+
+/// r = ∂ℓ/∂η [K, S] written with differentiable ops: the backward pass uses it
+/// when a second derivative is asked for.
+at::Tensor differentiable_score(const GlmData& data, const at::Tensor& alpha,
+                                const at::Tensor& beta, const at::Tensor& sigma) {
+  auto eta = linear_predictor(data, alpha, beta);
+  switch (data.family) {
+    case GlmFamily::gaussian: return (data.y - eta) / (sigma * sigma).unsqueeze(1);
+    case GlmFamily::bernoulli_logit: return data.y - torch::sigmoid(eta);
+    case GlmFamily::poisson_log: return data.y - torch::exp(eta);
+  }
+  return {};
 }
 
 struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
@@ -109,9 +123,8 @@ struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
                      : at::Tensor()};
     // create_graph = true runs backward with grad mode on: recompute r with
     // differentiable ops so second derivatives are right.
-    at::Tensor r = at::GradMode::is_enabled()
-                       ? evaluate(data, alpha, beta, sigma, /*want_r=*/true).second
-                       : ctx->saved_data["r"].toTensor();
+    at::Tensor r = at::GradMode::is_enabled() ? differentiable_score(data, alpha, beta, sigma)
+                                              : ctx->saved_data["r"].toTensor();
     auto gr = g * r;  // [K, S]
     auto grad_alpha = gr.sum(1);
     auto grad_beta = gr.matmul(data.X);  // [K, S]·[S, D]
