@@ -54,6 +54,7 @@ struct LdaArgs {
   bool resume = false, adaptive_rate = false, adaptive_batch = false, streaming = false;
   int64_t window = 1, svrg_every = 0;
   bool skip_empty = false, no_progress = false, quiet = false;
+  std::string local_init = "cold";
   int64_t local_max_iter = 100;
   double local_tol = 1e-3;
 };
@@ -155,7 +156,9 @@ void run_fit_lda(const LdaArgs& a) {
                             .threads(a.threads)
                             .local_max_iterations(a.local_max_iter)
                             .local_tolerance(a.local_tol)
-                            .warm_start(a.method == "cavi");
+                            .local_init(a.local_init == "warm"   ? conj::LdaLocalInit::warm
+                                        : a.local_init == "best" ? conj::LdaLocalInit::best
+                                                                 : conj::LdaLocalInit::cold);
   nlohmann::json summary;
   summary["method"] = a.method;
   summary["topics"] = a.topics;
@@ -400,6 +403,11 @@ void add_fit_lda_command(CLI::App& fit) {
   cmd->add_option("--window", args->window, "SVI: average statistics over the last W minibatches");
   cmd->add_option("--svrg-every", args->svrg_every, "SVI: SVRG snapshot of full statistics every m steps");
   cmd->add_flag("--streaming", args->streaming, "SVI: documents in order, M = documents seen so far");
+  cmd->add_option("--local-init", args->local_init,
+                  "Start of each document's E-step: cold (gamma = 1, as sklearn/gensim), warm "
+                  "(last gamma), best (both, keep the better: guarantees a monotone CAVI ELBO)")
+      ->check(CLI::IsMember({"cold", "warm", "best"}))
+      ->capture_default_str();
   cmd->add_flag("--skip-empty-docs", args->skip_empty, "Drop empty documents (default: error)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");

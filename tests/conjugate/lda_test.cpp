@@ -90,7 +90,7 @@ TEST(Lda, FullBatchUnitRateSviEqualsCaviStepForStep) {
 TEST(Lda, MinibatchSviRecoversKnownTopics) {
   const auto s = draw_corpus(5, 60, 2000, 100, 0.3, 1);
   Lda model(s.corpus, LdaOptions().num_topics(5).alpha(0.3).eta(0.05).threads(2)
-                          .warm_start(false));
+                          .local_init(LdaLocalInit::cold));
   Rng rng(3);
   model.initialize(rng);
   NaturalSvi svi(model, NaturalSviOptions().batch_size(100).tau0(1).kappa(0.7).max_steps(300).seed(2));

@@ -157,6 +157,15 @@ void Cvb0::fit_stochastic(const Scvb0Schedule& schedule, const std::function<boo
   const double C = corpus_.num_tokens();
   const double v_eta = static_cast<double>(V_) * eta_;
   const int64_t S = std::min(schedule.batch_size_, M_);
+  // ρθ = (10 + clock)^−0.9 for the token clock of a document, tabulated once.
+  double longest = 0;
+  for (int64_t d = 0; d < M_; ++d) {
+    double cd = 0;
+    for (int64_t i = corpus_.offsets[d]; i < corpus_.offsets[d + 1]; ++i) cd += corpus_.counts[i];
+    longest = std::max(longest, cd);
+  }
+  std::vector<double> rho_theta(static_cast<size_t>(std::min(1e7, longest * (schedule.burn_in_ + 1) + 1)));
+  for (size_t i = 0; i < rho_theta.size(); ++i) rho_theta[i] = std::pow(10.0 + static_cast<double>(i), -0.9);
   for (int64_t t = 1; t <= schedule.steps_; ++t) {
     // minibatch: S distinct documents (Floyd's algorithm), sorted
     std::vector<int64_t> batch;
@@ -203,9 +212,11 @@ void Cvb0::fit_stochastic(const Scvb0Schedule& schedule, const std::function<boo
               g[k] = (nwk[base + k] + eta_) * inv_nk[k] * (ndk[k] + alpha_);
               s += g[k];
             }
-            const double rho = std::pow(10.0 + token_clock, -0.9);
+            const double rho = token_clock < static_cast<double>(rho_theta.size())
+                                   ? rho_theta[static_cast<size_t>(token_clock)]
+                                   : std::pow(10.0 + token_clock, -0.9);
             token_clock += c;
-            const double keep = std::pow(1.0 - rho, c);
+            const double keep = c == 1.0 ? 1.0 - rho : std::pow(1.0 - rho, c);
             for (int64_t k = 0; k < K_; ++k) {
               const double gk = g[k] / s;
               ndk[k] = keep * ndk[k] + (1.0 - keep) * cd * gk;

@@ -29,9 +29,9 @@ inline void exp_dirichlet_expectation(const double* gamma, int64_t K, double* el
 
 // Per-thread scratch, allocated once per parallel chunk.
 struct Scratch {
-  std::vector<double> elog_theta, exp_elog_theta, last_gamma, acc, phinorm;
+  std::vector<double> elog_theta, exp_elog_theta, last_gamma, warm_gamma, acc, phinorm;
   Scratch(int64_t K, int64_t max_len)
-      : elog_theta(K), exp_elog_theta(K), last_gamma(K), acc(K), phinorm(max_len) {}
+      : elog_theta(K), exp_elog_theta(K), last_gamma(K), warm_gamma(K), acc(K), phinorm(max_len) {}
 };
 
 int64_t max_document_length(const io::Corpus& c) {
@@ -51,12 +51,13 @@ void document_e_step(const int32_t* ids, const double* cts, int64_t n, const dou
   for (int64_t it = 0; it < max_iter; ++it) {
     std::fill(s.acc.begin(), s.acc.end(), 0.0);
     double* acc = s.acc.data();
+    Eigen::Map<Eigen::VectorXd> acc_v(acc, K);
+    const Eigen::Map<const Eigen::VectorXd> et_v(et, K);
     for (int64_t i = 0; i < n; ++i) {
-      const double* row = eb + static_cast<int64_t>(ids[i]) * K;
-      double p = kTiny;
-      for (int64_t k = 0; k < K; ++k) p += et[k] * row[k];
-      const double w = cts[i] / p;
-      for (int64_t k = 0; k < K; ++k) acc[k] += w * row[k];
+      // Eigen's vectorised dot (strict IEEE order would make this a serial chain)
+      const Eigen::Map<const Eigen::VectorXd> row(eb + static_cast<int64_t>(ids[i]) * K, K);
+      const double p = row.dot(et_v) + kTiny;
+      acc_v.noalias() += (cts[i] / p) * row;
     }
     double change = 0.0;
     for (int64_t k = 0; k < K; ++k) {
@@ -67,12 +68,35 @@ void document_e_step(const int32_t* ids, const double* cts, int64_t n, const dou
     exp_dirichlet_expectation(gamma, K, s.elog_theta.data(), et);
     if (change / static_cast<double>(K) < tol) break;
   }
+  const Eigen::Map<const Eigen::VectorXd> et_v(et, K);
   for (int64_t i = 0; i < n; ++i) {
-    const double* row = eb + static_cast<int64_t>(ids[i]) * K;
-    double p = kTiny;
-    for (int64_t k = 0; k < K; ++k) p += et[k] * row[k];
-    pn[i] = p;
+    pn[i] = Eigen::Map<const Eigen::VectorXd>(eb + static_cast<int64_t>(ids[i]) * K, K).dot(et_v) + kTiny;
   }
+}
+
+// exp E[log θ] and the word normalisers for γ (one pass, no γ update).
+void refresh_document(const int32_t* ids, int64_t n, const double* eb, int64_t K,
+                      const double* gamma, Scratch& s) {
+  double* et = s.exp_elog_theta.data();
+  exp_dirichlet_expectation(gamma, K, s.elog_theta.data(), et);
+  const Eigen::Map<const Eigen::VectorXd> et_v(et, K);
+  for (int64_t i = 0; i < n; ++i) {
+    s.phinorm[i] = Eigen::Map<const Eigen::VectorXd>(eb + static_cast<int64_t>(ids[i]) * K, K).dot(et_v) + kTiny;
+  }
+}
+
+// max_φ of the document's ELBO terms at γ (up to a constant): Σ_w n_w log phinorm_w
+// + Σ_k (α − γ_k) E log θ_k + Σ_k log Γ(γ_k) − log Γ(Σ γ), from the scratch of the
+// last E-step / refresh.
+double document_bound(const double* cts, int64_t n, int64_t K, double alpha, const double* gamma,
+                      const Scratch& s) {
+  double out = 0.0, gsum = 0.0;
+  for (int64_t i = 0; i < n; ++i) out += cts[i] * std::log(s.phinorm[i]);
+  for (int64_t k = 0; k < K; ++k) {
+    out += (alpha - gamma[k]) * s.elog_theta[k] + std::lgamma(gamma[k]);
+    gsum += gamma[k];
+  }
+  return out - std::lgamma(gsum);
 }
 
 }  // namespace
@@ -167,9 +191,23 @@ void Lda::run_local(const Batch& batch, Eigen::VectorXd* stats, double* local_bo
       const int32_t* ids = corpus_.word_ids.data() + off;
       const double* cts = corpus_.counts.data() + off;
       std::vector<double>& last = s.last_gamma;  // γ_d, copied in and out of gamma_
-      for (int64_t k = 0; k < K_; ++k) last[k] = options_.warm_start_ ? gamma_(d, k) : 1.0;
+      const LdaLocalInit init = options_.local_init_;
+      double warm_bound = -INFINITY;
+      if (init == LdaLocalInit::best) {
+        for (int64_t k = 0; k < K_; ++k) last[k] = gamma_(d, k);
+        document_e_step(ids, cts, n, eb, K_, alpha_, options_.local_max_iterations_,
+                        options_.local_tolerance_, last.data(), s);
+        warm_bound = document_bound(cts, n, K_, alpha_, last.data(), s);
+        s.warm_gamma = last;
+      }
+      for (int64_t k = 0; k < K_; ++k) last[k] = init == LdaLocalInit::warm ? gamma_(d, k) : 1.0;
       document_e_step(ids, cts, n, eb, K_, alpha_, options_.local_max_iterations_,
                       options_.local_tolerance_, last.data(), s);
+      if (init == LdaLocalInit::best &&
+          warm_bound > document_bound(cts, n, K_, alpha_, last.data(), s)) {
+        last = s.warm_gamma;
+        refresh_document(ids, n, eb, K_, last.data(), s);
+      }
       for (int64_t k = 0; k < K_; ++k) gamma_(d, k) = last[k];
       const double* et = s.exp_elog_theta.data();
       const double* pn = s.phinorm.data();

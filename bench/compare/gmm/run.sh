@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# elbo's Bayesian GMM (CAVI, natural-gradient SVI) vs scikit-learn's
+# BayesianGaussianMixture on a synthetic 1e6 × 10 data set with K = 10.
+#   bash bench/compare/gmm/run.sh [compare.py options, e.g. --rows 200000 --quick]
+# Installs python3-sklearn from Debian if missing (idempotent), builds elbo's CLI
+# into build-bench/ unless ELBO_BIN is set, then runs compare.py, which writes
+# results.json and results.md beside this script.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
+
+packages=(python3-sklearn python3-numpy python3-scipy)
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "run.sh: installing ${missing[*]}" >&2
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+elbo_bin="${ELBO_BIN:-$repo/build-bench/elbo}"
+if [[ -z "${ELBO_BIN:-}" ]]; then
+  [[ -d "$repo/build-bench" ]] || cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  nice cmake --build "$repo/build-bench" --target elbo_cli -j2 >"$repo/build-bench/elbo_cli.build.log" 2>&1 ||
+    { echo "run.sh: building elbo_cli failed (see build-bench/elbo_cli.build.log)" >&2; exit 1; }
+fi
+
+export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2
+ELBO_BIN="$elbo_bin" /usr/bin/python3 "$here/compare.py" "$@"
