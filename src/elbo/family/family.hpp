@@ -41,6 +41,13 @@ class Family : public torch::nn::Module {
   /// estimate), keeping the default spread.
   virtual void initialize(const at::Tensor& location) = 0;
 
+  /// λ in a canonical form, in the order of parameters(), so that averaging
+  /// iterates averages distributions. Needed where λ ↦ q is not one-to-one:
+  /// low-rank factors W and W·R give the same q for any rotation R, and
+  /// averaging raw W's would shrink W Wᵀ. `reference` (the running sum, or
+  /// empty) resolves sign ambiguities. Default: the parameters themselves.
+  virtual std::vector<at::Tensor> canonical_parameters(const std::vector<at::Tensor>& reference = {});
+
   /// A deep copy (used for iterate averaging and the step-size search).
   virtual std::shared_ptr<Family> clone_family() const = 0;
 

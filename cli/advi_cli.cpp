@@ -1,0 +1,80 @@
+#include "advi_cli.hpp"
+
+#include "elbo/core/check.hpp"
+#include "elbo/core/error.hpp"
+
+namespace elbo_cli {
+
+void add_fit_options(CLI::App& c, FitCliOptions& o) {
+  c.add_option("--method", o.method, "Inference method")->check(CLI::IsMember({"advi"}))
+      ->capture_default_str();
+  c.add_option("--family", o.family, "Variational family: meanfield, fullrank, lowrank[:R], pointmass (MAP)")
+      ->capture_default_str();
+  c.add_option("--grad-draws", o.grad_draws, "Monte-Carlo draws per gradient (Stan's grad_samples)")
+      ->capture_default_str();
+  c.add_option("--optimizer", o.optimizer, "adam, adagrad, rmsprop, sgd, or stan (Stan's adaptive sequence)")
+      ->capture_default_str();
+  c.add_option("--eta", o.eta, "Base step size")->capture_default_str();
+  c.add_option("--schedule", o.schedule, "Step-size schedule for torch optimizers: constant, robbins_monro")
+      ->capture_default_str();
+  c.add_option("--tau", o.tau, "Robbins-Monro delay: rho_t = eta (1 + t/tau)^-kappa")->capture_default_str();
+  c.add_option("--kappa", o.kappa, "Robbins-Monro exponent in (0.5, 1]")->capture_default_str();
+  c.add_flag("--adapt", o.adapt, "Search eta as Stan does (with --optimizer stan)");
+  c.add_option("--max-iter", o.max_iterations, "Maximum iterations")->capture_default_str();
+  c.add_option("--eval-every", o.eval_every, "Iterations between ELBO evaluations (Stan's eval_elbo)")
+      ->capture_default_str();
+  c.add_option("--eval-draws", o.eval_draws, "Draws per ELBO evaluation (Stan's elbo_samples)")
+      ->capture_default_str();
+  c.add_option("--tol-rel-obj", o.tol_rel_obj, "Stop when the relative ELBO change (window mean or median) is below this")
+      ->capture_default_str();
+  c.add_option("--window", o.window, "Convergence window in evaluations (0: Stan's rule)")->capture_default_str();
+  c.add_option("--batch-size", o.batch_size, "Minibatch size (0: all data)")->capture_default_str();
+  c.add_flag("--average,!--no-average", o.average, "Average the iterates over a tail window")
+      ->capture_default_str();
+  c.add_option("--init", o.init, "Initial mean: zero or random (uniform(-2, 2), Stan's default)")
+      ->check(CLI::IsMember({"zero", "random"}))->capture_default_str();
+  c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->capture_default_str();
+  c.add_option("--resample", o.resample,
+               "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
+  c.add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  c.add_option("--output,-o", o.output, "Output directory (draws.csv, summary.json)")->capture_default_str();
+  c.add_option("--checkpoint", o.checkpoint, "Save the run state to this file periodically");
+  c.add_option("--checkpoint-every", o.checkpoint_every, "Iterations between checkpoints")->capture_default_str();
+  c.add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
+  c.add_flag("--quiet,-q", o.quiet, "No progress bar or summary table");
+  c.add_option("--sig-figs", o.sig_figs, "Significant figures in draws.csv (1-18)")
+      ->check(CLI::Range(1, 18))->capture_default_str();
+}
+
+elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
+  using elbo::ConfigError;
+  elbo::check_option_positive("fit", "--grad-draws", static_cast<double>(o.grad_draws));
+  elbo::check_option_positive("fit", "--max-iter", static_cast<double>(o.max_iterations));
+  elbo::check_option_positive("fit", "--draws", static_cast<double>(o.draws));
+  if (o.resume && o.checkpoint.empty()) throw ConfigError("--resume needs --checkpoint FILE");
+  if (o.adapt && o.optimizer != "stan") throw ConfigError("--adapt needs --optimizer stan");
+  elbo::infer::AdviOptions a;
+  a.family = o.family;
+  a.grad_draws = o.grad_draws;
+  a.optimizer.method = o.optimizer;
+  a.optimizer.eta = o.eta;
+  a.optimizer.schedule = o.schedule;
+  a.optimizer.tau = o.tau;
+  a.optimizer.kappa = o.kappa;
+  a.adapt_eta = o.adapt;
+  a.init = o.init;
+  a.svi.max_iterations = o.max_iterations;
+  a.svi.eval_every = o.eval_every;
+  a.svi.eval_draws = o.eval_draws;
+  a.svi.tol_rel_obj = o.tol_rel_obj;
+  a.svi.window = o.window;
+  a.svi.batch_size = o.batch_size;
+  a.svi.average_iterates = o.average;
+  a.svi.seed = o.seed;
+  a.svi.checkpoint_path = o.checkpoint;
+  a.svi.checkpoint_every = o.checkpoint_every;
+  return a;
+}
+
+}  // namespace elbo_cli

@@ -1,0 +1,51 @@
+#pragma once
+// The options every `elbo fit <model>` command shares: the inference method,
+// family, optimizer, stopping rule, output and checkpointing. Defaults favour
+// accuracy (several draws per gradient, a decaying Adam step, tail averaging,
+// a tight relative tolerance); `--optimizer stan --adapt --grad-draws 1
+// --tol-rel-obj 0.01 --no-average` reproduces Stan's ADVI settings.
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "elbo/infer/advi.hpp"
+
+namespace elbo_cli {
+
+struct FitCliOptions {
+  std::string method = "advi";
+  std::string family = "fullrank";
+  int64_t grad_draws = 10;
+  std::string optimizer = "adam";
+  double eta = 0.05;
+  std::string schedule = "robbins_monro";
+  double tau = 1000;
+  double kappa = 0.75;
+  bool adapt = false;
+  int64_t max_iterations = 10000;
+  int64_t eval_every = 100;
+  int64_t eval_draws = 100;
+  double tol_rel_obj = 0.0005;
+  int64_t window = 0;
+  int64_t batch_size = 0;
+  bool average = true;
+  std::string init = "zero";
+  int64_t draws = 1000;
+  std::string resample = "auto";  // auto | always | never
+  uint64_t seed = 1;
+  std::string output = "elbo_output";
+  std::string checkpoint;
+  int64_t checkpoint_every = 1000;
+  bool resume = false;
+  bool quiet = false;
+  int sig_figs = 6;
+};
+
+/// Registers the shared options on a `fit <model>` subcommand.
+void add_fit_options(CLI::App& command, FitCliOptions& options);
+
+/// Validates and converts to the library's options (throws elbo::ConfigError).
+elbo::infer::AdviOptions to_advi_options(const FitCliOptions& options);
+
+}  // namespace elbo_cli

@@ -1,0 +1,24 @@
+#include "elbo/family/family.hpp"
+
+#include <torch/torch.h>
+
+#include "elbo/core/error.hpp"
+
+namespace elbo::family {
+
+at::Tensor Family::sample(int64_t num_draws, at::Generator gen) {
+  torch::NoGradGuard no_grad;
+  return rsample(num_draws, gen).detach();
+}
+
+std::vector<at::Tensor> Family::canonical_parameters(const std::vector<at::Tensor>&) {
+  std::vector<at::Tensor> out;
+  for (const auto& p : parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+at::Tensor Family::entropy() {
+  throw DomainError(family_name() + ": no analytic entropy; use the sampled estimate");
+}
+
+}  // namespace elbo::family

@@ -1,0 +1,13 @@
+#pragma once
+// Builds a family from its CLI/config name: "meanfield", "fullrank",
+// "lowrank" (rank 2 by default) or "lowrank:R", "pointmass" (MAP).
+#include <string>
+
+#include "elbo/family/family.hpp"
+
+namespace elbo::family {
+
+/// Throws ConfigError naming the accepted names for an unknown one.
+FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed = 0);
+
+}  // namespace elbo::family

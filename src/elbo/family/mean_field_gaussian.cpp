@@ -1,0 +1,54 @@
+#include "elbo/family/mean_field_gaussian.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "elbo/core/check.hpp"
+#include "elbo/family/gaussian_constants.hpp"
+
+namespace elbo::family {
+
+MeanFieldGaussian::MeanFieldGaussian(int64_t dim, double init_scale) : Family(dim) {
+  check_option_positive("MeanFieldGaussian", "dim", static_cast<double>(dim));
+  check_positive_finite("MeanFieldGaussian", "init_scale", init_scale);
+  auto opts = torch::TensorOptions().dtype(torch::kDouble);
+  loc = register_parameter("loc", torch::zeros({dim}, opts));
+  log_scale = register_parameter("log_scale", torch::full({dim}, std::log(init_scale), opts));
+}
+
+at::Tensor MeanFieldGaussian::rsample(int64_t num_draws, at::Generator gen) {
+  auto eps = torch::randn({num_draws, dim()}, gen, loc.options());
+  return loc + eps * log_scale.exp();
+}
+
+at::Tensor MeanFieldGaussian::log_prob(const at::Tensor& theta) {
+  auto z = (theta - loc) * torch::exp(-log_scale);
+  return -0.5 * z.square().sum(-1) - log_scale.sum() - 0.5 * dim() * kLog2Pi;
+}
+
+at::Tensor MeanFieldGaussian::entropy() {
+  return log_scale.sum() + gaussian_entropy_constant(dim());
+}
+
+at::Tensor MeanFieldGaussian::mean() { return loc.detach().clone(); }
+
+at::Tensor MeanFieldGaussian::covariance() {
+  return torch::diag(torch::exp(2 * log_scale.detach()));
+}
+
+void MeanFieldGaussian::initialize(const at::Tensor& location) {
+  check_shape("MeanFieldGaussian::initialize", "location", location, {dim()});
+  torch::NoGradGuard no_grad;
+  loc.copy_(location);
+}
+
+std::shared_ptr<Family> MeanFieldGaussian::clone_family() const {
+  auto copy = std::make_shared<MeanFieldGaussian>(dim());
+  torch::NoGradGuard no_grad;
+  copy->loc.copy_(loc);
+  copy->log_scale.copy_(log_scale);
+  return copy;
+}
+
+}  // namespace elbo::family

@@ -1,0 +1,27 @@
+#pragma once
+// Mean-field Gaussian q(θ) = Π_d N(θ_d | μ_d, exp(ω_d)²), Stan's ADVI
+// "meanfield" family (Kucukelbir et al. 2017, JMLR 18:14, §2.4): λ = (μ, ω).
+#include "elbo/family/family.hpp"
+
+namespace elbo::family {
+
+class MeanFieldGaussian : public Family {
+ public:
+  /// μ = 0, ω = log(init_scale).
+  explicit MeanFieldGaussian(int64_t dim, double init_scale = 1.0);
+
+  std::string family_name() const override { return "meanfield"; }
+  at::Tensor rsample(int64_t num_draws, at::Generator gen) override;
+  at::Tensor log_prob(const at::Tensor& theta) override;
+  at::Tensor entropy() override;
+  bool has_entropy() const override { return true; }
+  at::Tensor mean() override;
+  at::Tensor covariance() override;
+  void initialize(const at::Tensor& location) override;
+  std::shared_ptr<Family> clone_family() const override;
+
+  at::Tensor loc;        // μ [D]
+  at::Tensor log_scale;  // ω [D]
+};
+
+}  // namespace elbo::family

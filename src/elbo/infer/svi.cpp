@@ -1,0 +1,331 @@
+#include "elbo/infer/svi.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+
+#include "elbo/core/check.hpp"
+#include "elbo/core/error.hpp"
+#include "elbo/core/random.hpp"
+#include "elbo/objective/reparam_elbo.hpp"
+
+namespace elbo::infer {
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
+// Strings and scalars stored in a torch archive as tensors.
+at::Tensor string_tensor(const std::string& s) {
+  auto t = torch::empty({static_cast<int64_t>(s.size())}, torch::kUInt8);
+  std::copy(s.begin(), s.end(), t.data_ptr<uint8_t>());
+  return t;
+}
+std::string tensor_string(const at::Tensor& t) {
+  auto c = t.contiguous();
+  return std::string(c.data_ptr<uint8_t>(), c.data_ptr<uint8_t>() + c.numel());
+}
+at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
+  at::Tensor t;
+  archive.read(key, t);
+  return t;
+}
+
+}  // namespace
+
+Svi::Svi(std::shared_ptr<const model::LogDensity> p, family::FamilyPtr q,
+         std::shared_ptr<objective::Objective> objective, optim::OptimizerOptions optimizer,
+         SviOptions options)
+    : p_(std::move(p)),
+      q_(std::move(q)),
+      objective_(std::move(objective)),
+      options_(std::move(options)),
+      gen_(make_generator(options_.seed)),
+      last_elbo_(std::numeric_limits<double>::quiet_NaN()) {
+  if (!p_ || !q_ || !objective_) throw ConfigError("Svi: model, family and objective are required");
+  if (p_->dim() != q_->dim()) {
+    throw ConfigError("Svi: the family has dimension " + std::to_string(q_->dim()) +
+                      " but the model has " + std::to_string(p_->dim()));
+  }
+  check_option_positive("svi", "max_iterations", static_cast<double>(options_.max_iterations));
+  check_option_positive("svi", "eval_every", static_cast<double>(options_.eval_every));
+  check_option_positive("svi", "eval_draws", static_cast<double>(options_.eval_draws));
+  check_option_positive("svi", "tol_rel_obj", options_.tol_rel_obj);
+  check_option_positive("svi", "checkpoint_every", static_cast<double>(options_.checkpoint_every));
+  if (options_.batch_size < 0) {
+    throw ConfigError(check_message("svi", "batch_size", -1,
+                                    static_cast<double>(options_.batch_size), "nonnegative"));
+  }
+  optimizer_ = optim::make_optimizer(optimizer, q_->parameters());
+}
+
+int64_t Svi::window_size() const {
+  if (options_.window > 0) return options_.window;
+  return std::max<int64_t>(
+      2, static_cast<int64_t>(0.1 * static_cast<double>(options_.max_iterations) /
+                              static_cast<double>(options_.eval_every)));
+}
+
+void Svi::step_once() {
+  const int64_t M = p_->num_data();
+  model::Subsample batch = model::Subsample::all(M > 0 ? M : 1);
+  if (M > 0 && options_.batch_size > 0 && options_.batch_size < M) {
+    auto indices = torch::randperm(M, gen_, torch::kLong).narrow(0, 0, options_.batch_size);
+    batch = model::Subsample::of(indices, M);
+  }
+  optimizer_->zero_grad();
+  bool finite = true;
+  try {
+    auto estimate = objective_->estimate(*p_, *q_, batch, gen_);
+    dropped_draws_ += estimate.dropped;
+    finite = std::isfinite(estimate.value);
+    if (finite) {
+      (-estimate.surrogate).backward();
+      auto total = torch::zeros({}, torch::kDouble);
+      for (const auto& param : q_->parameters()) {
+        if (param.grad().defined()) total = total + param.grad().sum();
+      }
+      finite = std::isfinite(total.item<double>());
+    }
+  } catch (const NumericalError&) {
+    finite = false;
+  }
+  if (!finite) {
+    // Policy: skip the step; fail after max_nonfinite_steps in a row.
+    ++skipped_steps_;
+    if (++consecutive_nonfinite_ > options_.max_nonfinite_steps) {
+      throw NumericalError("svi: the objective or its gradient was not finite for " +
+                           std::to_string(consecutive_nonfinite_) +
+                           " consecutive steps (at iteration " + std::to_string(step_) +
+                           "); try a smaller step size (--eta) or more draws");
+    }
+    optimizer_->zero_grad();
+    return;
+  }
+  consecutive_nonfinite_ = 0;
+  optimizer_->step(step_);
+}
+
+bool Svi::evaluate(int64_t iteration) {
+  double elbo = std::numeric_limits<double>::quiet_NaN();
+  try {
+    elbo = objective::elbo_value(*p_, *q_, options_.eval_draws, gen_);
+  } catch (const NumericalError&) {
+  }
+  double rel = std::numeric_limits<double>::quiet_NaN();
+  if (!trace_.empty()) {
+    rel = std::isfinite(elbo) ? std::abs((elbo - last_elbo_) / elbo)
+                              : std::numeric_limits<double>::infinity();
+    rel_window_.push_back(rel);
+    if (static_cast<int64_t>(rel_window_.size()) > window_size()) {
+      rel_window_.erase(rel_window_.begin());
+    }
+  }
+  trace_.push_back({iteration, elbo, rel});
+  last_elbo_ = elbo;
+  if (rel_window_.empty()) return false;
+  if (mean(rel_window_) < options_.tol_rel_obj) {
+    message_ = "mean ELBO converged";
+    return true;
+  }
+  if (median(rel_window_) < options_.tol_rel_obj) {
+    message_ = "median ELBO converged";
+    return true;
+  }
+  return false;
+}
+
+void Svi::start_averaging(int64_t iteration) {
+  average_start_ = iteration;
+  average_end_ = std::min(options_.max_iterations,
+                          iteration + std::max(options_.eval_every, iteration / 4));
+  average_count_ = 0;
+  average_sums_.clear();
+  for (const auto& param : q_->parameters()) average_sums_.push_back(torch::zeros_like(param).detach());
+}
+
+void Svi::accumulate_average() {
+  auto params = q_->canonical_parameters(average_sums_);
+  for (size_t i = 0; i < params.size(); ++i) average_sums_[i].add_(params[i]);
+  ++average_count_;
+}
+
+void Svi::finish_averaging() {
+  if (average_count_ == 0) return;
+  torch::NoGradGuard no_grad;
+  auto params = q_->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    params[i].copy_(average_sums_[i] / static_cast<double>(average_count_));
+  }
+}
+
+SviResult Svi::run(const ProgressCallback& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t average_by = static_cast<int64_t>(0.8 * static_cast<double>(options_.max_iterations));
+  while (step_ < options_.max_iterations) {
+    if (average_end_ >= 0 && step_ >= average_end_) break;
+    if (converged_ && !options_.average_iterates) break;
+    step_once();
+    ++step_;
+    if (average_start_ >= 0) accumulate_average();
+    if (step_ % options_.eval_every == 0) {
+      const bool now_converged = evaluate(step_);
+      if (now_converged && !converged_) {
+        converged_ = true;
+        if (options_.average_iterates && average_start_ < 0) start_averaging(step_);
+      }
+    }
+    if (options_.average_iterates && average_start_ < 0 && step_ >= average_by) {
+      start_averaging(step_);
+    }
+    if (!options_.checkpoint_path.empty() && step_ % options_.checkpoint_every == 0) {
+      save_state(options_.checkpoint_path);
+    }
+    if (progress) progress({step_, options_.max_iterations, last_elbo_});
+  }
+  SviResult result;
+  result.averaged_iterations = average_count_;
+  finish_averaging();
+  if (!converged_) message_ = "maximum iterations reached before the ELBO converged";
+  result.iterations = step_;
+  result.converged = converged_;
+  result.message = message_;
+  result.trace = trace_;
+  result.skipped_steps = skipped_steps_;
+  result.dropped_draws = dropped_draws_;
+  result.resumed = resumed_;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+void Svi::save_state(const std::string& path) const {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", string_tensor("elbo-svi-state-1"));
+  archive.write("signature", string_tensor(q_->family_name() + "/" + objective_->name() + "/" +
+                                           std::to_string(p_->dim())));
+  torch::serialize::OutputArchive family_archive;
+  q_->save(family_archive);
+  archive.write("family", family_archive);
+  torch::serialize::OutputArchive optimizer_archive;
+  optimizer_->save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  {
+    std::lock_guard<std::mutex> lock(gen_.mutex());
+    archive.write("rng", gen_.get_state());
+  }
+  auto ints = torch::tensor({step_, average_start_, average_end_, average_count_, skipped_steps_,
+                             consecutive_nonfinite_, dropped_draws_,
+                             static_cast<int64_t>(converged_)}, torch::kLong);
+  archive.write("counters", ints);
+  auto trace = torch::empty({static_cast<int64_t>(trace_.size()), 3}, torch::kDouble);
+  for (size_t i = 0; i < trace_.size(); ++i) {
+    trace[i][0] = static_cast<double>(trace_[i].iteration);
+    trace[i][1] = trace_[i].elbo;
+    trace[i][2] = trace_[i].rel_change;
+  }
+  archive.write("trace", trace);
+  archive.write("rel_window", torch::tensor(rel_window_, torch::kDouble));
+  archive.write("last_elbo", torch::tensor(last_elbo_, torch::kDouble));
+  archive.write("message", string_tensor(message_));
+  for (size_t i = 0; i < average_sums_.size(); ++i) {
+    archive.write("average_sum_" + std::to_string(i), average_sums_[i]);
+  }
+  // Write then rename: a run killed while saving keeps its previous checkpoint.
+  const std::string tmp = path + ".tmp";
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    throw InputError(path, 0, "", "cannot write checkpoint: " + std::string(e.what_without_backtrace()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw InputError(path, 0, "", "cannot write checkpoint: " + ec.message());
+}
+
+void Svi::load_state(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, 0, "", "checkpoint file does not exist");
+  }
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+    if (tensor_string(read_tensor(archive, "format")) != "elbo-svi-state-1") {
+      throw InputError(path, 0, "format", "not an elbo SVI checkpoint");
+    }
+    const std::string expected = q_->family_name() + "/" + objective_->name() + "/" +
+                                 std::to_string(p_->dim());
+    const std::string found = tensor_string(read_tensor(archive, "signature"));
+    if (found != expected) {
+      throw InputError(path, 0, "signature",
+                       "checkpoint is for '" + found + "' (family/objective/dimension) but this run is '" +
+                           expected + "'");
+    }
+    torch::serialize::InputArchive family_archive;
+    archive.read("family", family_archive);
+    q_->load(family_archive);
+    torch::serialize::InputArchive optimizer_archive;
+    archive.read("optimizer", optimizer_archive);
+    optimizer_->load(optimizer_archive);
+    {
+      auto state = read_tensor(archive, "rng");
+      std::lock_guard<std::mutex> lock(gen_.mutex());
+      gen_.set_state(state);
+    }
+    auto ints = read_tensor(archive, "counters");
+    auto c = ints.accessor<int64_t, 1>();
+    step_ = c[0];
+    average_start_ = c[1];
+    average_end_ = c[2];
+    average_count_ = c[3];
+    skipped_steps_ = c[4];
+    consecutive_nonfinite_ = c[5];
+    dropped_draws_ = c[6];
+    converged_ = c[7] != 0;
+    auto trace = read_tensor(archive, "trace");
+    trace_.clear();
+    for (int64_t i = 0; i < trace.size(0); ++i) {
+      trace_.push_back({static_cast<int64_t>(trace[i][0].item<double>()), trace[i][1].item<double>(),
+                        trace[i][2].item<double>()});
+    }
+    auto window = read_tensor(archive, "rel_window");
+    rel_window_.assign(window.data_ptr<double>(), window.data_ptr<double>() + window.numel());
+    last_elbo_ = read_tensor(archive, "last_elbo").item<double>();
+    message_ = tensor_string(read_tensor(archive, "message"));
+    average_sums_.clear();
+    if (average_start_ >= 0) {
+      const size_t n = q_->parameters().size();
+      for (size_t i = 0; i < n; ++i) {
+        average_sums_.push_back(read_tensor(archive, "average_sum_" + std::to_string(i)));
+      }
+    }
+  } catch (const c10::Error& e) {
+    throw InputError(path, 0, "", "cannot read checkpoint (corrupt or truncated): " +
+                                      std::string(e.what_without_backtrace()));
+  }
+  resumed_ = true;
+}
+
+void Svi::resume() {
+  if (options_.checkpoint_path.empty()) {
+    throw ConfigError("svi: resume needs a checkpoint path (--checkpoint FILE)");
+  }
+  load_state(options_.checkpoint_path);
+}
+
+}  // namespace elbo::infer

@@ -1,0 +1,128 @@
+#pragma once
+// The stochastic variational inference loop shared by every gradient-based
+// method (Pyro's SVI(model, guide, optim, loss)):
+//
+//   for t = 0, 1, ...:
+//     draw a minibatch (if batch_size < M)
+//     estimate = objective(p, q, batch)          // surrogate: value = bound
+//     (−surrogate).backward(); optimizer.step(t)
+//     every eval_every steps: ELBO on all data; stop when the relative change
+//       over a window falls below tol_rel_obj (Stan's rule, mean or median)
+//   optional: Polyak averaging of λ over a tail window before returning.
+//
+// The whole run state — λ, optimizer state, RNG, step, trace, convergence
+// window, averaging sums — is saved to `checkpoint` every checkpoint_every
+// steps, so a killed run resumed from it continues bit-for-bit.
+#include <ATen/core/Generator.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "elbo/family/family.hpp"
+#include "elbo/model/log_density.hpp"
+#include "elbo/objective/objective.hpp"
+#include "elbo/optim/optimizer.hpp"
+
+namespace elbo::infer {
+
+struct SviOptions {
+  int64_t max_iterations = 10000;
+  int64_t eval_every = 100;     // Stan's eval_elbo
+  int64_t eval_draws = 100;     // Stan's elbo_samples
+  double tol_rel_obj = 0.01;    // Stan's tol_rel_obj
+  /// Relative-change window length; 0 → Stan's max(0.1·max_iterations/eval_every, 2).
+  int64_t window = 0;
+  /// Minibatch size S; 0 or ≥ M uses all data.
+  int64_t batch_size = 0;
+  /// Average λ over a tail window (started at convergence, or at 80% of
+  /// max_iterations) of length max(eval_every, t_start/4), in the family's
+  /// canonical parameterisation (Family::canonical_parameters).
+  bool average_iterates = false;
+  /// Consecutive non-finite steps tolerated (each is skipped) before failing.
+  int64_t max_nonfinite_steps = 20;
+  uint64_t seed = 1;
+  std::string checkpoint_path;      // empty: no checkpoints
+  int64_t checkpoint_every = 1000;
+};
+
+struct TracePoint {
+  int64_t iteration;
+  double elbo;
+  double rel_change;
+};
+
+struct SviResult {
+  int64_t iterations = 0;
+  bool converged = false;
+  std::string message;            // "mean ELBO converged", "max iterations reached", ...
+  std::vector<TracePoint> trace;
+  int64_t skipped_steps = 0;      // non-finite steps skipped
+  int64_t dropped_draws = 0;      // non-finite draws dropped by the objective
+  int64_t averaged_iterations = 0;
+  double seconds = 0.0;
+  bool resumed = false;
+};
+
+struct SviProgress {
+  int64_t iteration;
+  int64_t max_iterations;
+  double last_elbo;  // NaN before the first evaluation
+};
+
+using ProgressCallback = std::function<void(const SviProgress&)>;
+
+class Svi {
+ public:
+  Svi(std::shared_ptr<const model::LogDensity> p, family::FamilyPtr q,
+      std::shared_ptr<objective::Objective> objective, optim::OptimizerOptions optimizer,
+      SviOptions options);
+
+  /// Loads the run state saved at options.checkpoint_path (throws InputError
+  /// when it is missing, corrupt or from a different model/family).
+  void resume();
+  /// Runs to convergence or max_iterations, continuing from the current state.
+  SviResult run(const ProgressCallback& progress = nullptr);
+
+  /// Writes / reads the full run state.
+  void save_state(const std::string& path) const;
+  void load_state(const std::string& path);
+
+  family::Family& family() { return *q_; }
+  at::Generator& generator() { return gen_; }
+
+ private:
+  void step_once();
+  bool evaluate(int64_t iteration);  // true when converged
+  void start_averaging(int64_t iteration);
+  void accumulate_average();
+  void finish_averaging();
+  int64_t window_size() const;
+
+  std::shared_ptr<const model::LogDensity> p_;
+  family::FamilyPtr q_;
+  std::shared_ptr<objective::Objective> objective_;
+  optim::OptimizerPtr optimizer_;
+  SviOptions options_;
+  mutable at::Generator gen_;  // mutable: its lock is taken while saving
+
+  // Run state (everything below is checkpointed).
+  int64_t step_ = 0;
+  std::vector<TracePoint> trace_;
+  std::vector<double> rel_window_;
+  double last_elbo_;
+  bool converged_ = false;
+  std::string message_;
+  int64_t average_start_ = -1;    // -1: not averaging yet
+  int64_t average_end_ = -1;
+  int64_t average_count_ = 0;
+  std::vector<at::Tensor> average_sums_;
+  int64_t skipped_steps_ = 0;
+  int64_t consecutive_nonfinite_ = 0;
+  int64_t dropped_draws_ = 0;
+  bool resumed_ = false;
+};
+
+}  // namespace elbo::infer

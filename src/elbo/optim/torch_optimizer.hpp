@@ -1,0 +1,27 @@
+#pragma once
+// A torch::optim optimizer (Adam, Adagrad, RMSprop, SGD) driven by a
+// StepSchedule: before each step every parameter group's learning rate is set
+// to ρ_t.
+#include <torch/optim/optimizer.h>
+
+#include "elbo/optim/optimizer.hpp"
+
+namespace elbo::optim {
+
+class TorchOptimizer : public Optimizer {
+ public:
+  TorchOptimizer(std::string name, std::unique_ptr<torch::optim::Optimizer> optimizer,
+                 StepSchedulePtr schedule);
+  std::string name() const override { return name_; }
+  void step(int64_t t) override;
+  void zero_grad() override { optimizer_->zero_grad(); }
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
+ private:
+  std::string name_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  StepSchedulePtr schedule_;
+};
+
+}  // namespace elbo::optim
