@@ -196,69 +196,108 @@ void BayesGmm::set_global_parameters(const Eigen::VectorXd& lambda) {
     e_log_det_(k) = sum_digamma_wishart(nu_(k), static_cast<int>(D_)) + D_ * kLn2 + log_det_W_(k);
     e_log_pi_(k) = fast_digamma(alpha_(k)) - psi_total;
   }
+  chol_all_.resize(D_, K_ * D_);
+  chol_offset_.resize(K_ * D_);
+  for (int64_t k = 0; k < K_; ++k) {
+    chol_all_.middleCols(k * D_, D_) = chol_[k];
+    chol_offset_.segment(k * D_, D_) = means_.row(k) * chol_[k];
+  }
 }
 
 BatchStatistics BayesGmm::run_local(const Batch& batch, Eigen::MatrixXd* resp) const {
+  // Per block of rows, everything is a few larger GEMMs:
+  //   quadratic forms: Y = X_b [L_1 … L_K] − [m_1ᵀL_1 … m_KᵀL_K],  q_nk = ‖Y_n,k‖²;
+  //   S1 = X_bᵀ R;  S2 (upper triangles) = Z_bᵀ R with z_n = vech(x_n x_nᵀ).
   const int64_t nb = static_cast<int64_t>(batch.size());
-  const int64_t stat_size = K_ + K_ * (D_ + D_ * D_);
+  const int64_t T = D_ * (D_ + 1) / 2;
   const int threads = static_cast<int>(std::min<int64_t>(threads_, std::max<int64_t>(1, nb / 256)));
-  std::vector<Eigen::VectorXd> part(static_cast<size_t>(threads));
-  std::vector<double> entropy(static_cast<size_t>(threads), 0.0);
+  struct Acc {
+    Eigen::VectorXd n;
+    Eigen::MatrixXd s1, s2;  // D×K, T×K
+    double entropy = 0.0;
+  };
+  std::vector<Acc> part(static_cast<size_t>(threads));
   if (resp) resp->resize(nb, K_);
-  Eigen::VectorXd constant(K_);
+  Eigen::RowVectorXd constant(K_);
   for (int64_t k = 0; k < K_; ++k) {
     constant(k) = e_log_pi_(k) + 0.5 * e_log_det_(k) - 0.5 * D_ * kLog2Pi - 0.5 * D_ / beta_(k);
   }
   parallel_for(nb, threads, [&](int t, int64_t b, int64_t e) {
-    Eigen::VectorXd acc = Eigen::VectorXd::Zero(stat_size);
-    RowMatrix xb(kBlockRows, D_);
-    Eigen::MatrixXd logr(kBlockRows, K_);
-    Eigen::MatrixXd y(kBlockRows, D_);
-    Eigen::MatrixXd weighted(kBlockRows, D_);
-    double h = 0.0;
+    Acc acc;
+    acc.n = Eigen::VectorXd::Zero(K_);
+    acc.s1 = Eigen::MatrixXd::Zero(D_, K_);
+    acc.s2 = Eigen::MatrixXd::Zero(T, K_);
+    RowMatrix xb(kBlockRows, D_), zb(kBlockRows, T), y(kBlockRows, K_ * D_), r(kBlockRows, K_);
+    std::vector<double> shifted(static_cast<size_t>(K_));
     for (int64_t start = b; start < e; start += kBlockRows) {
       const int64_t rows = std::min(kBlockRows, e - start);
       for (int64_t i = 0; i < rows; ++i) xb.row(i) = X_.row(batch[static_cast<size_t>(start + i)]);
       auto x = xb.topRows(rows);
-      for (int64_t k = 0; k < K_; ++k) {
-        y.topRows(rows).noalias() = (x.rowwise() - means_.row(k)) * chol_[k];
-        logr.col(k).head(rows) =
-            (constant(k) - 0.5 * nu_(k) * y.topRows(rows).rowwise().squaredNorm().array()).matrix();
-      }
+      auto yy = y.topRows(rows);
+      yy.noalias() = x * chol_all_;
+      auto rr = r.topRows(rows);
       for (int64_t i = 0; i < rows; ++i) {
-        const double mx = logr.row(i).maxCoeff();
-        double s = 0.0;
+        const double* yi = yy.row(i).data();
+        const double* off = chol_offset_.data();
+        double* ri = rr.row(i).data();
+        double mx = -std::numeric_limits<double>::infinity();
         for (int64_t k = 0; k < K_; ++k) {
-          const double v = std::exp(logr(i, k) - mx);
-          logr(i, k) = v;
-          s += v;
+          double q = 0.0;
+          for (int64_t j = k * D_; j < (k + 1) * D_; ++j) {
+            const double v = yi[j] - off[j];
+            q += v * v;
+          }
+          ri[k] = constant(k) - 0.5 * nu_(k) * q;
+          mx = std::max(mx, ri[k]);
         }
+        double sum = 0.0;
         for (int64_t k = 0; k < K_; ++k) {
-          const double r = logr(i, k) / s;
-          logr(i, k) = r;
-          if (r > 0) h -= r * std::log(r);  // −E[ln q(z_n)]
+          shifted[k] = ri[k] - mx;
+          sum += (ri[k] = std::exp(shifted[k]));
         }
+        // −Σ r ln r with ln r_k = shifted_k − ln(sum): one log per point.
+        const double inv = 1.0 / sum;
+        double dot = 0.0;
+        for (int64_t k = 0; k < K_; ++k) {
+          ri[k] *= inv;
+          dot += ri[k] * shifted[k];
+        }
+        acc.entropy += std::log(sum) - dot;
       }
-      for (int64_t k = 0; k < K_; ++k) {
-        auto rk = logr.col(k).head(rows);
-        acc(k) += rk.sum();
-        double* s1 = acc.data() + K_ + k * (D_ + D_ * D_);
-        Eigen::Map<Eigen::VectorXd>(s1, D_).noalias() += x.transpose() * rk;
-        weighted.topRows(rows) = x.array().colwise() * rk.array();
-        Eigen::Map<Eigen::MatrixXd>(s1 + D_, D_, D_).noalias() +=
-            weighted.topRows(rows).transpose() * x;
+      auto z = zb.topRows(rows);
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t c = 0;
+        for (int64_t p = 0; p < D_; ++p)
+          for (int64_t q = p; q < D_; ++q) z(i, c++) = x(i, p) * x(i, q);
       }
-      if (resp) resp->middleRows(start, rows) = logr.topRows(rows);
+      acc.n += rr.colwise().sum().transpose();
+      acc.s1.noalias() += x.transpose() * rr;
+      acc.s2.noalias() += z.transpose() * rr;
+      if (resp) resp->middleRows(start, rows) = rr;
     }
     part[t] = std::move(acc);
-    entropy[t] = h;
   });
   BatchStatistics out;
   out.size = nb;
-  out.sufficient = Eigen::VectorXd::Zero(stat_size);
-  for (auto& p : part)
-    if (p.size()) out.sufficient += p;
-  for (double h : entropy) out.local_bound += h;
+  out.sufficient = Eigen::VectorXd::Zero(K_ + K_ * (D_ + D_ * D_));
+  Eigen::VectorXd n = Eigen::VectorXd::Zero(K_);
+  Eigen::MatrixXd s1 = Eigen::MatrixXd::Zero(D_, K_), s2 = Eigen::MatrixXd::Zero(T, K_);
+  for (const auto& p : part) {
+    if (p.n.size() == 0) continue;
+    n += p.n;
+    s1 += p.s1;
+    s2 += p.s2;
+    out.local_bound += p.entropy;
+  }
+  out.sufficient.head(K_) = n;
+  for (int64_t k = 0; k < K_; ++k) {
+    double* dst = out.sufficient.data() + K_ + k * (D_ + D_ * D_);
+    Eigen::Map<Eigen::VectorXd>(dst, D_) = s1.col(k);
+    Eigen::Map<Eigen::MatrixXd> S2(dst + D_, D_, D_);
+    int64_t c = 0;
+    for (int64_t p = 0; p < D_; ++p)
+      for (int64_t q = p; q < D_; ++q) S2(p, q) = S2(q, p) = s2(c++, k);
+  }
   return out;
 }
 

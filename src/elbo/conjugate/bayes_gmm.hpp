@@ -119,6 +119,8 @@ class BayesGmm : public ConjugateModel {
   Eigen::MatrixXd means_;              // K×D (centred)
   std::vector<Eigen::MatrixXd> W_;     // W_k
   std::vector<Eigen::MatrixXd> chol_;  // lower L_k with W_k = L_k L_kᵀ
+  Eigen::MatrixXd chol_all_;           // D × K·D: [L_1 … L_K]
+  Eigen::RowVectorXd chol_offset_;     // [m_1ᵀL_1 … m_KᵀL_K]
   Eigen::MatrixXd resp_;
 };
 
