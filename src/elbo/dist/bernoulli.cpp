@@ -45,4 +45,6 @@ at::Tensor Bernoulli::entropy() const {
   return -(t1 + t0);
 }
 
+at::Tensor Bernoulli::variance() const { return probs_ * (1 - probs_); }
+
 }  // namespace elbo::dist

@@ -23,7 +23,7 @@ class Bernoulli : public Distribution {
   at::Tensor entropy() const override;
   bool has_entropy() const override { return true; }
   at::Tensor mean() const override { return probs_; }
-  at::Tensor variance() const override { return probs_ * (1 - probs_); }
+  at::Tensor variance() const override;
 
   const at::Tensor& logits() const { return logits_; }
   const at::Tensor& probs() const { return probs_; }

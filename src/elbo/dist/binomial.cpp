@@ -50,4 +50,8 @@ at::Tensor Binomial::sample(at::IntArrayRef sample_shape, at::Generator gen) con
                       probs_.expand(shape).contiguous(), gen);
 }
 
+at::Tensor Binomial::mean() const { return total_count_ * probs_; }
+
+at::Tensor Binomial::variance() const { return total_count_ * probs_ * (1 - probs_); }
+
 }  // namespace elbo::dist

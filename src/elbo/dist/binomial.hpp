@@ -18,8 +18,8 @@ class Binomial : public Distribution {
   at::Tensor log_prob(const at::Tensor& value) const override;
   /// Counts as floating values in the parameters' dtype.
   at::Tensor sample(at::IntArrayRef sample_shape, at::Generator gen) const override;
-  at::Tensor mean() const override { return total_count_ * probs_; }
-  at::Tensor variance() const override { return total_count_ * probs_ * (1 - probs_); }
+  at::Tensor mean() const override;
+  at::Tensor variance() const override;
 
   const at::Tensor& total_count() const { return total_count_; }
   const at::Tensor& logits() const { return logits_; }

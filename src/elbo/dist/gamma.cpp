@@ -46,4 +46,8 @@ at::Tensor Gamma::entropy() const {
          (1.0 - concentration_) * concentration_.digamma();
 }
 
+at::Tensor Gamma::mean() const { return concentration_ / rate_; }
+
+at::Tensor Gamma::variance() const { return concentration_ / rate_.square(); }
+
 }  // namespace elbo::dist

@@ -22,8 +22,8 @@ class Gamma : public Distribution {
   /// α − log β + lgamma(α) + (1 − α) ψ(α).
   at::Tensor entropy() const override;
   bool has_entropy() const override { return true; }
-  at::Tensor mean() const override { return concentration_ / rate_; }
-  at::Tensor variance() const override { return concentration_ / rate_.square(); }
+  at::Tensor mean() const override;
+  at::Tensor variance() const override;
 
   const at::Tensor& concentration() const { return concentration_; }
   const at::Tensor& rate() const { return rate_; }
