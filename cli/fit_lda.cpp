@@ -52,6 +52,7 @@ struct LdaArgs {
   int64_t eval_every = 0;
   int64_t checkpoint_every = 0;
   bool resume = false, adaptive_rate = false, adaptive_batch = false, streaming = false;
+  bool importance = false;
   int64_t window = 1, svrg_every = 0;
   bool skip_empty = false, no_progress = false, quiet = false;
   std::string local_init = "cold";
@@ -233,6 +234,14 @@ void run_fit_lda(const LdaArgs& a) {
                         if (a.eval_every > 0 && step % a.eval_every == 0) record(step, std::nullopt);
                         return true;
                       });
+      if (a.importance) {
+        // documents drawn ∝ their length, reweighted (NaturalSviOptions::importance)
+        std::vector<double> scores(static_cast<size_t>(M));
+        const auto& c = model.corpus();
+        for (int64_t d = 0; d < M; ++d)
+          for (int64_t i = c.offsets[d]; i < c.offsets[d + 1]; ++i) scores[d] += c.counts[i];
+        opts.importance(std::move(scores));
+      }
       conj::NaturalSvi svi(model, opts);
       if (a.resume && std::filesystem::exists(a.checkpoint)) {
         svi.resume(a.checkpoint);
@@ -402,6 +411,8 @@ void add_fit_lda_command(CLI::App& fit) {
   cmd->add_flag("--adaptive-batch", args->adaptive_batch, "SVI: grow the minibatch when noise dominates");
   cmd->add_option("--window", args->window, "SVI: average statistics over the last W minibatches");
   cmd->add_option("--svrg-every", args->svrg_every, "SVI: SVRG snapshot of full statistics every m steps");
+  cmd->add_flag("--importance-sampling", args->importance,
+                "SVI: draw documents with probability proportional to their length, reweighted");
   cmd->add_flag("--streaming", args->streaming, "SVI: documents in order, M = documents seen so far");
   cmd->add_option("--local-init", args->local_init,
                   "Start of each document's E-step: cold (gamma = 1, as sklearn/gensim), warm "

@@ -161,3 +161,14 @@ TEST(BayesGmm, RejectsBadOptions) {
   EXPECT_THROW(BayesGmm(X, BayesGmmOptions().num_components(31)), elbo::ConfigError);
   EXPECT_THROW(BayesGmm(X, BayesGmmOptions().degrees_of_freedom_prior(0.5)), elbo::ConfigError);
 }
+
+TEST(BayesGmm, WeightedStatisticsMatchPerPointDefinition) {
+  const Eigen::MatrixXd X = draw_mixture(200, 6);
+  BayesGmm model(X, BayesGmmOptions().num_components(3).threads(2));
+  const Batch batch{0, 3, 7, 50, 51, 199};
+  const std::vector<double> w{1.0, 0.2, 3.0, 2.5, 0.7, 1.1};
+  const auto fast = model.weighted_statistics(batch, w);
+  const auto slow = model.ConjugateModel::weighted_statistics(batch, w);
+  EXPECT_LT((fast.sufficient - slow.sufficient).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_NEAR(fast.local_bound, slow.local_bound, 1e-10);
+}

@@ -118,3 +118,16 @@ TEST(Lda, RejectsBadOptions) {
   EXPECT_THROW(Lda(s.corpus, LdaOptions().num_topics(0)), elbo::ConfigError);
   EXPECT_THROW(Lda(s.corpus, LdaOptions().local_tolerance(-1)), elbo::ConfigError);
 }
+
+TEST(Lda, WeightedStatisticsMatchPerDocumentDefinition) {
+  const auto s = draw_corpus(3, 30, 40, 30, 0.5, 12);
+  Lda model(s.corpus, LdaOptions().num_topics(3).threads(2).local_init(LdaLocalInit::cold));
+  Rng rng(2);
+  model.initialize(rng);
+  const Batch batch{1, 4, 5, 17, 30};
+  const std::vector<double> w{0.5, 2.0, 1.0, 3.5, 0.25};
+  const auto fast = model.weighted_statistics(batch, w);
+  const auto slow = model.ConjugateModel::weighted_statistics(batch, w);
+  EXPECT_LT((fast.sufficient - slow.sufficient).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_NEAR(fast.local_bound, slow.local_bound, 1e-9 * std::abs(slow.local_bound));
+}

@@ -7,6 +7,7 @@
 #include "elbo/conjugate/bayes_linear_regression.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/natural_svi.hpp"
+#include "elbo/core/error.hpp"
 
 using namespace elbo::conjugate;
 
@@ -82,4 +83,23 @@ TEST(NaturalSviOptions, StreamingReachesFixedPoint) {
   NaturalSvi svi(model, NaturalSviOptions().batch_size(40).streaming(true).kappa(0.9).max_steps(2000));
   svi.run();
   expect_near_fixed_point(model, 0.01, 0.03);
+}
+
+TEST(NaturalSviOptions, ImportanceSamplingReachesFixedPoint) {
+  auto model = make_model();
+  std::vector<double> scores(static_cast<size_t>(model.num_data()));
+  for (size_t i = 0; i < scores.size(); ++i) scores[i] = 1.0 + static_cast<double>(i % 7);
+  NaturalSvi svi(model, NaturalSviOptions().batch_size(40).importance(scores).kappa(0.9).max_steps(3000).seed(8));
+  svi.run();
+  expect_near_fixed_point(model, 0.01, 0.03);
+}
+
+TEST(NaturalSviOptions, ImportanceRejectsBadScores) {
+  auto model = make_model();
+  std::vector<double> scores(static_cast<size_t>(model.num_data()), 1.0);
+  scores[3] = -1.0;
+  EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().importance(scores)), elbo::ConfigError);
+  EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().importance({1.0, 2.0})), elbo::ConfigError);
+  std::vector<double> ok(static_cast<size_t>(model.num_data()), 1.0);
+  EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().importance(ok).window(3)), elbo::ConfigError);
 }

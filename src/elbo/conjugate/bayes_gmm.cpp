@@ -89,48 +89,99 @@ BayesGmm::BayesGmm(const Eigen::MatrixXd& X, BayesGmmOptions options) : options_
 }
 
 void BayesGmm::initialize(Rng& rng) {
+  // k-means as scikit-learn's init_params="kmeans": greedy k-means++ seeding
+  // (Arthur & Vassilvitskii 2007, with 2 + ⌊ln K⌋ candidates per centre, keeping the
+  // one that lowers the potential most), then Lloyd iterations until the centres
+  // move less than 1e-4 × the mean feature variance (sklearn's tol) or
+  // kmeans_iterations. Distances in blocks as ‖x‖² − 2xᵀc + ‖c‖² (one GEMM).
   const int64_t N = X_.rows();
-  // k-means++ seeding (Arthur & Vassilvitskii 2007).
+  const Eigen::VectorXd sq = X_.rowwise().squaredNorm();
+  auto distances_to = [&](const Eigen::VectorXd& c, Eigen::VectorXd& out) {
+    const double cc = c.squaredNorm();
+    parallel_for(N, threads_, [&](int, int64_t b, int64_t e) {
+      out.segment(b, e - b) = (sq.segment(b, e - b) - 2.0 * X_.middleRows(b, e - b) * c).array() + cc;
+      out.segment(b, e - b) = out.segment(b, e - b).cwiseMax(0.0);
+    });
+  };
   Eigen::MatrixXd centres(K_, D_);
   std::uniform_int_distribution<int64_t> first(0, N - 1);
   centres.row(0) = X_.row(first(rng));
-  Eigen::VectorXd d2(N);
-  for (int64_t n = 0; n < N; ++n) d2(n) = (X_.row(n) - centres.row(0)).squaredNorm();
+  Eigen::VectorXd d2(N), cand(N), best_d2(N);
+  distances_to(centres.row(0).transpose(), d2);
+  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(K_)));
   for (int64_t k = 1; k < K_; ++k) {
-    std::discrete_distribution<int64_t> pick(d2.data(), d2.data() + N);
-    const int64_t c = d2.sum() > 0 ? pick(rng) : first(rng);
-    centres.row(k) = X_.row(c);
-    for (int64_t n = 0; n < N; ++n) d2(n) = std::min(d2(n), (X_.row(n) - centres.row(k)).squaredNorm());
-  }
-  std::vector<int64_t> labels(static_cast<size_t>(N), -1);
-  for (int64_t it = 0; it <= options_.kmeans_iterations_; ++it) {
-    bool changed = false;
-    parallel_for(N, threads_, [&](int, int64_t b, int64_t e) {
-      for (int64_t n = b; n < e; ++n) {
-        int64_t best = 0;
-        double bd = std::numeric_limits<double>::infinity();
-        for (int64_t k = 0; k < K_; ++k) {
-          const double dd = (X_.row(n) - centres.row(k)).squaredNorm();
-          if (dd < bd) {
-            bd = dd;
-            best = k;
-          }
-        }
-        if (labels[n] != best) {
-          labels[n] = best;
-          changed = true;  // benign race: only ever set to true
+    const double total = d2.sum();
+    double best_pot = std::numeric_limits<double>::infinity();
+    int64_t best = 0;
+    for (int t = 0; t < trials; ++t) {
+      // sample ∝ d2 by inverse CDF on a uniform draw
+      std::uniform_real_distribution<double> u(0.0, total);
+      double target = u(rng), run = 0.0;
+      int64_t c = N - 1;
+      for (int64_t n = 0; n < N; ++n) {
+        run += d2(n);
+        if (run >= target) {
+          c = n;
+          break;
         }
       }
-    });
-    if (!changed || it == options_.kmeans_iterations_) break;
-    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(K_, D_);
-    Eigen::VectorXd counts = Eigen::VectorXd::Zero(K_);
-    for (int64_t n = 0; n < N; ++n) {
-      sums.row(labels[n]) += X_.row(n);
-      counts(labels[n]) += 1;
+      distances_to(X_.row(c).transpose(), cand);
+      cand = cand.cwiseMin(d2);
+      const double pot = cand.sum();
+      if (pot < best_pot) {
+        best_pot = pot;
+        best = c;
+        best_d2 = cand;
+      }
     }
-    for (int64_t k = 0; k < K_; ++k)
-      if (counts(k) > 0) centres.row(k) = sums.row(k) / counts(k);
+    centres.row(k) = X_.row(best);
+    d2 = best_d2;
+  }
+  const double tol = 1e-4 * ((X_.rowwise() - X_.colwise().mean()).colwise().squaredNorm() /
+                             static_cast<double>(N)).mean();
+  std::vector<int64_t> labels(static_cast<size_t>(N), 0);
+  constexpr int64_t kRows = 1024;
+  for (int64_t it = 0; it <= options_.kmeans_iterations_; ++it) {
+    const Eigen::VectorXd cc = centres.rowwise().squaredNorm();
+    std::vector<Eigen::MatrixXd> sums(static_cast<size_t>(threads_));
+    std::vector<Eigen::VectorXd> counts(static_cast<size_t>(threads_));
+    parallel_for(N, threads_, [&](int t, int64_t b, int64_t e) {
+      Eigen::MatrixXd s = Eigen::MatrixXd::Zero(K_, D_);
+      Eigen::VectorXd cnt = Eigen::VectorXd::Zero(K_);
+      Eigen::MatrixXd dist(kRows, K_);
+      for (int64_t start = b; start < e; start += kRows) {
+        const int64_t rows = std::min(kRows, e - start);
+        dist.topRows(rows).noalias() = -2.0 * X_.middleRows(start, rows) * centres.transpose();
+        dist.topRows(rows).rowwise() += cc.transpose();
+        for (int64_t i = 0; i < rows; ++i) {
+          Eigen::Index k;
+          dist.row(i).minCoeff(&k);
+          labels[static_cast<size_t>(start + i)] = k;
+          s.row(k) += X_.row(start + i);
+          cnt(k) += 1.0;
+        }
+      }
+      sums[t] = std::move(s);
+      counts[t] = std::move(cnt);
+    });
+    if (it == options_.kmeans_iterations_) break;
+    Eigen::MatrixXd total = Eigen::MatrixXd::Zero(K_, D_);
+    Eigen::VectorXd count = Eigen::VectorXd::Zero(K_);
+    for (int t = 0; t < threads_; ++t) {
+      if (sums[t].size() == 0) continue;
+      total += sums[t];
+      count += counts[t];
+    }
+    double shift = 0.0;
+    for (int64_t k = 0; k < K_; ++k) {
+      if (count(k) == 0) continue;  // an empty cluster keeps its centre
+      const Eigen::RowVectorXd c = total.row(k) / count(k);
+      shift += (c - centres.row(k)).squaredNorm();
+      centres.row(k) = c;
+    }
+    if (shift <= tol) {
+      it = options_.kmeans_iterations_ - 1;  // one more pass: assign to the final centres
+    }
   }
   initialize_from_labels(labels);
 }
@@ -204,7 +255,8 @@ void BayesGmm::set_global_parameters(const Eigen::VectorXd& lambda) {
   }
 }
 
-BatchStatistics BayesGmm::run_local(const Batch& batch, Eigen::MatrixXd* resp) const {
+BatchStatistics BayesGmm::run_local(const Batch& batch, Eigen::MatrixXd* resp,
+                                    const std::vector<double>* weights) const {
   // Per block of rows, everything is a few larger GEMMs:
   //   quadratic forms: Y = X_b [L_1 … L_K] − [m_1ᵀL_1 … m_KᵀL_K],  q_nk = ‖Y_n,k‖²;
   //   S1 = X_bᵀ R;  S2 (upper triangles) = Z_bᵀ R with z_n = vech(x_n x_nᵀ).
@@ -262,7 +314,15 @@ BatchStatistics BayesGmm::run_local(const Batch& batch, Eigen::MatrixXd* resp) c
           ri[k] *= inv;
           dot += ri[k] * shifted[k];
         }
-        acc.entropy += std::log(sum) - dot;
+        const double w = weights ? (*weights)[static_cast<size_t>(start + i)] : 1.0;
+        acc.entropy += w * (std::log(sum) - dot);
+      }
+      if (resp) resp->middleRows(start, rows) = rr;
+      if (weights) {
+        // importance weights scale each point's statistics (and its entropy term)
+        for (int64_t i = 0; i < rows; ++i) {
+          rr.row(i) *= (*weights)[static_cast<size_t>(start + i)];
+        }
       }
       auto z = zb.topRows(rows);
       for (int64_t i = 0; i < rows; ++i) {
@@ -273,7 +333,6 @@ BatchStatistics BayesGmm::run_local(const Batch& batch, Eigen::MatrixXd* resp) c
       acc.n += rr.colwise().sum().transpose();
       acc.s1.noalias() += x.transpose() * rr;
       acc.s2.noalias() += z.transpose() * rr;
-      if (resp) resp->middleRows(start, rows) = rr;
     }
     part[t] = std::move(acc);
   });
@@ -307,6 +366,11 @@ BatchStatistics BayesGmm::expected_statistics(const Batch& batch) const {
   // The optimal responsibilities are a closed-form function of λ, so the
   // statistics of the current local factors are recomputed from λ.
   return run_local(batch, nullptr);
+}
+
+BatchStatistics BayesGmm::weighted_statistics(const Batch& batch, const std::vector<double>& weights) {
+  if (weights.size() != batch.size()) throw DomainError("bayes_gmm: one weight per batch point is needed");
+  return run_local(batch, nullptr, &weights);
 }
 
 BatchStatistics BayesGmm::local_step_statistics(const Batch& batch) {

@@ -87,6 +87,7 @@ class BayesGmm : public ConjugateModel {
   void local_step(const Batch& batch) override;
   BatchStatistics expected_statistics(const Batch& batch) const override;
   BatchStatistics local_step_statistics(const Batch& batch) override;
+  BatchStatistics weighted_statistics(const Batch& batch, const std::vector<double>& weights) override;
   Eigen::VectorXd global_step(const BatchStatistics& stats, double scale) const override;
   double elbo(const BatchStatistics& full) const override;
   std::optional<double> heldout_score() const override;
@@ -101,7 +102,8 @@ class BayesGmm : public ConjugateModel {
 
  private:
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  BatchStatistics run_local(const Batch& batch, Eigen::MatrixXd* resp) const;
+  BatchStatistics run_local(const Batch& batch, Eigen::MatrixXd* resp,
+                            const std::vector<double>* weights = nullptr) const;
   int64_t block() const { return 2 + D_ + D_ * D_; }
 
   RowMatrix X_;        // centred at m0

@@ -78,6 +78,25 @@ class ConjugateModel {
     return expected_statistics(batch);
   }
 
+  /// Weighted statistics Σ_{n∈B} w_n E[t(x_n, z_n)] after a local step on `batch`
+  /// (distinct points), for importance-sampled minibatches; local_bound is weighted
+  /// alike. The default runs local_step_statistics one point at a time; models
+  /// override it with a batched version.
+  virtual BatchStatistics weighted_statistics(const Batch& batch, const std::vector<double>& weights) {
+    BatchStatistics out;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      BatchStatistics one = local_step_statistics(Batch{batch[i]});
+      if (i == 0) {
+        out.sufficient = weights[i] * one.sufficient;
+      } else {
+        out.sufficient += weights[i] * one.sufficient;
+      }
+      out.local_bound += weights[i] * one.local_bound;
+    }
+    out.size = static_cast<int64_t>(batch.size());
+    return out;
+  }
+
   /// Global step: the closed-form optimum λ̂ of the global parameters given the
   /// statistics scaled by `scale` (= M/S for a minibatch), i.e. η + scale·stats
   /// for models with a single global factor. Does not change the model.

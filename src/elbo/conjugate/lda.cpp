@@ -167,7 +167,8 @@ void Lda::set_global_parameters(const Eigen::VectorXd& lambda) {
   });
 }
 
-void Lda::run_local(const Batch& batch, Eigen::VectorXd* stats, double* local_bound) {
+void Lda::run_local(const Batch& batch, Eigen::VectorXd* stats, double* local_bound,
+                    const std::vector<double>* weights) {
   const int64_t nb = static_cast<int64_t>(batch.size());
   const int threads = static_cast<int>(std::min<int64_t>(threads_, std::max<int64_t>(1, nb / 4)));
   std::vector<Eigen::VectorXd> thread_stats(static_cast<size_t>(threads));
@@ -212,17 +213,18 @@ void Lda::run_local(const Batch& batch, Eigen::VectorXd* stats, double* local_bo
       const double* et = s.exp_elog_theta.data();
       const double* pn = s.phinorm.data();
       // local bound: Σ n log phinorm − Σ n φ E log β_old + Dirichlet terms of θ_d.
-      double dl = doc_const;
       double gsum = 0.0;
+      double theta_terms = doc_const;
       for (int64_t k = 0; k < K_; ++k) {
-        dl += (alpha_ - last[k]) * s.elog_theta[k] + std::lgamma(last[k]);
+        theta_terms += (alpha_ - last[k]) * s.elog_theta[k] + std::lgamma(last[k]);
         gsum += last[k];
       }
-      dl -= std::lgamma(gsum);
+      double dl = (weights ? (*weights)[static_cast<size_t>(j)] : 1.0) * (theta_terms - std::lgamma(gsum));
+      const double weight = weights ? (*weights)[static_cast<size_t>(j)] : 1.0;
       for (int64_t i = 0; i < n; ++i) {
         const int64_t base = static_cast<int64_t>(ids[i]) * K_;
-        const double w = cts[i] / pn[i];
-        dl += cts[i] * std::log(pn[i]);
+        const double w = weight * cts[i] / pn[i];
+        dl += weight * cts[i] * std::log(pn[i]);
         double cross = 0.0;
         for (int64_t k = 0; k < K_; ++k) {
           const double nphi = w * et[k] * eb[base + k];
@@ -278,6 +280,14 @@ BatchStatistics Lda::expected_statistics(const Batch& batch) const {
     }
     out.local_bound += dl;
   }
+  return out;
+}
+
+BatchStatistics Lda::weighted_statistics(const Batch& batch, const std::vector<double>& weights) {
+  if (weights.size() != batch.size()) throw DomainError("lda: one weight per batch point is needed");
+  BatchStatistics out;
+  out.size = static_cast<int64_t>(batch.size());
+  run_local(batch, &out.sufficient, &out.local_bound, &weights);
   return out;
 }
 

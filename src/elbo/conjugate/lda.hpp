@@ -82,6 +82,7 @@ class Lda : public ConjugateModel {
   void local_step(const Batch& batch) override;
   BatchStatistics expected_statistics(const Batch& batch) const override;
   BatchStatistics local_step_statistics(const Batch& batch) override;
+  BatchStatistics weighted_statistics(const Batch& batch, const std::vector<double>& weights) override;
   Eigen::VectorXd global_step(const BatchStatistics& stats, double scale) const override;
   double elbo(const BatchStatistics& full) const override;
   std::optional<double> heldout_score() const override;
@@ -107,7 +108,8 @@ class Lda : public ConjugateModel {
  private:
   // Runs the local step on `batch` and accumulates statistics (if `stats`) and the
   // local bound; shared by local_step and local_step_statistics.
-  void run_local(const Batch& batch, Eigen::VectorXd* stats, double* local_bound);
+  void run_local(const Batch& batch, Eigen::VectorXd* stats, double* local_bound,
+                 const std::vector<double>* weights = nullptr);
 
   io::Corpus corpus_;
   LdaOptions options_;

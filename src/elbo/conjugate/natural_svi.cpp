@@ -33,6 +33,17 @@ void NaturalSviOptions::validate() const {
   check_option_nonnegative(f, "checkpoint_every", static_cast<double>(checkpoint_every_));
   check_option_nonnegative(f, "elbo_every", static_cast<double>(elbo_every_));
   check_option_nonnegative(f, "heldout_every", static_cast<double>(heldout_every_));
+  if (!importance_.empty()) {
+    for (size_t i = 0; i < importance_.size(); ++i) {
+      if (!(importance_[i] >= 0) || !std::isfinite(importance_[i])) {
+        fail_option(f, "importance score", importance_[i], "finite and nonnegative");
+      }
+    }
+    if (window_ > 1 || svrg_every_ > 0 || adaptive_batch_ || streaming_) {
+      throw ConfigError("natural_svi: importance sampling combines only with adaptive_rate "
+                        "(not window, svrg_every, adaptive_batch or streaming)");
+    }
+  }
   if (checkpoint_every_ > 0 && checkpoint_.empty()) {
     throw ConfigError("natural_svi: checkpoint_every is set but no checkpoint file is given");
   }
@@ -42,6 +53,20 @@ NaturalSvi::NaturalSvi(ConjugateModel& model, NaturalSviOptions options)
     : model_(model), options_(std::move(options)), rng_(options_.seed_) {
   options_.validate();
   batch_size_ = std::min(options_.batch_size_, model_.num_data());
+  if (!options_.importance_.empty()) {
+    if (static_cast<int64_t>(options_.importance_.size()) != model_.num_data()) {
+      throw ConfigError("natural_svi: " + std::to_string(options_.importance_.size()) +
+                        " importance scores for " + std::to_string(model_.num_data()) + " data points");
+    }
+    double total = 0;
+    for (double v : options_.importance_) total += v;
+    if (!(total > 0)) throw ConfigError("natural_svi: importance scores are all zero");
+    importance_probability_ = options_.importance_;
+    for (double& v : importance_probability_) v /= total;
+    importance_sampler_ = std::discrete_distribution<int64_t>(options_.importance_.begin(),
+                                                              options_.importance_.end());
+    batch_size_ = options_.batch_size_;  // draws with replacement: S may exceed M
+  }
 }
 
 Batch NaturalSvi::sample_batch() {
@@ -51,6 +76,12 @@ Batch NaturalSvi::sample_batch() {
     b.reserve(static_cast<size_t>(batch_size_));
     for (int64_t i = 0; i < batch_size_; ++i) b.push_back((stream_position_ + i) % m);
     stream_position_ += batch_size_;
+    return b;
+  }
+  if (!importance_probability_.empty()) {
+    Batch b(static_cast<size_t>(batch_size_));
+    for (auto& v : b) v = importance_sampler_(rng_);
+    std::sort(b.begin(), b.end());
     return b;
   }
   if (batch_size_ >= m) return model_.all_points();
@@ -83,6 +114,23 @@ void NaturalSvi::refresh_snapshot() {
 Eigen::VectorXd NaturalSvi::noisy_optimum(const Batch& batch, double scale) {
   const Eigen::VectorXd& lambda = model_.global_parameters();
   BatchStatistics stats;
+  if (!importance_probability_.empty()) {
+    // batch holds S draws with replacement, sorted: merge repeats into weights.
+    Batch unique;
+    std::vector<double> weights;
+    const double S = static_cast<double>(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const double w = 1.0 / (S * importance_probability_[static_cast<size_t>(batch[i])]);
+      if (!unique.empty() && unique.back() == batch[i]) {
+        weights.back() += w;
+      } else {
+        unique.push_back(batch[i]);
+        weights.push_back(w);
+      }
+    }
+    (void)scale;
+    return model_.global_step(model_.weighted_statistics(unique, weights), 1.0);
+  }
   if (options_.adaptive_batch_ && batch.size() >= 2 && batch_size_ < model_.num_data()) {
     // Norm test on the two halves: noise ≈ ‖g1 − g2‖²/4 vs θ²‖g‖².
     const size_t half = batch.size() / 2;

@@ -25,9 +25,14 @@
 //    dominates: the "norm test" of Byrd, Chin, Nocedal & Wu (2012), with the
 //    variance of the statistics estimated from the two halves of the minibatch;
 //  * streaming — points arrive in order (0, 1, 2, ...) in consecutive chunks and
-//    M is taken as the number seen so far (or streaming_size if given).
+//    M is taken as the number seen so far;
+//  * importance — non-uniform sampling: S draws with replacement with probability
+//    p_n ∝ score_n (e.g. document length), each point weighted by c_n/(S p_n)
+//    (c_n = times drawn), so Σ_B w_n E[t_n] is unbiased for Σ_n E[t_n]
+//    (ConjugateModel::weighted_statistics). Combines with adaptive_rate only.
 #include <cstdint>
 #include <deque>
+#include <random>
 #include <functional>
 #include <string>
 #include <vector>
@@ -49,6 +54,8 @@ struct NaturalSviOptions {
   NaturalSviOptions& svrg_every(int64_t v) { svrg_every_ = v; return *this; }
   NaturalSviOptions& adaptive_batch(bool v) { adaptive_batch_ = v; return *this; }
   NaturalSviOptions& streaming(bool v) { streaming_ = v; return *this; }
+  /// Sampling scores (≥ 0, one per point, not all zero); empty: uniform sampling.
+  NaturalSviOptions& importance(std::vector<double> scores) { importance_ = std::move(scores); return *this; }
   NaturalSviOptions& checkpoint(std::string path) { checkpoint_ = std::move(path); return *this; }
   NaturalSviOptions& checkpoint_every(int64_t v) { checkpoint_every_ = v; return *this; }
   /// Full-data ELBO every n steps (a full local pass; 0: never).
@@ -70,6 +77,7 @@ struct NaturalSviOptions {
   int64_t svrg_every_ = 0;
   bool adaptive_batch_ = false;
   bool streaming_ = false;
+  std::vector<double> importance_;
   std::string checkpoint_;
   int64_t checkpoint_every_ = 0;
   int64_t elbo_every_ = 0;
@@ -114,6 +122,8 @@ class NaturalSvi {
 
   ConjugateModel& model_;
   NaturalSviOptions options_;
+  std::discrete_distribution<int64_t> importance_sampler_;
+  std::vector<double> importance_probability_;
   Rng rng_;
   int64_t step_ = 0;
   int64_t batch_size_ = 0;
