@@ -12,6 +12,9 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
       ->capture_default_str();
   c.add_option("--grad-draws", o.grad_draws, "Monte-Carlo draws per gradient (Stan's grad_samples)")
       ->capture_default_str();
+  c.add_flag("--stl,!--no-stl", o.stick_the_landing,
+             "Path-derivative ('sticking the landing') gradient: lower variance near the optimum")
+      ->capture_default_str();
   c.add_option("--optimizer", o.optimizer, "adam, adagrad, rmsprop, sgd, or stan (Stan's adaptive sequence)")
       ->capture_default_str();
   c.add_option("--eta", o.eta, "Base step size")->capture_default_str();
@@ -26,6 +29,9 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
   c.add_option("--eval-draws", o.eval_draws, "Draws per ELBO evaluation (Stan's elbo_samples)")
       ->capture_default_str();
   c.add_option("--tol-rel-obj", o.tol_rel_obj, "Stop when the relative ELBO change (window mean or median) is below this")
+      ->capture_default_str();
+  c.add_flag("--common-eval-draws,!--fresh-eval-draws", o.common_eval_draws,
+             "Evaluate the ELBO on the same base draws each time (Stan draws afresh)")
       ->capture_default_str();
   c.add_option("--window", o.window, "Convergence window in evaluations (0: Stan's rule)")->capture_default_str();
   c.add_option("--batch-size", o.batch_size, "Minibatch size (0: all data)")->capture_default_str();
@@ -57,6 +63,7 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   elbo::infer::AdviOptions a;
   a.family = o.family;
   a.grad_draws = o.grad_draws;
+  a.stick_the_landing = o.stick_the_landing;
   a.optimizer.method = o.optimizer;
   a.optimizer.eta = o.eta;
   a.optimizer.schedule = o.schedule;
@@ -69,6 +76,7 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   a.svi.eval_draws = o.eval_draws;
   a.svi.tol_rel_obj = o.tol_rel_obj;
   a.svi.window = o.window;
+  a.svi.common_eval_draws = o.common_eval_draws;
   a.svi.batch_size = o.batch_size;
   a.svi.average_iterates = o.average;
   a.svi.seed = o.seed;

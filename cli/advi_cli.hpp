@@ -16,9 +16,10 @@ namespace elbo_cli {
 struct FitCliOptions {
   std::string method = "advi";
   std::string family = "fullrank";
-  int64_t grad_draws = 10;
+  int64_t grad_draws = 8;
+  bool stick_the_landing = true;
   std::string optimizer = "adam";
-  double eta = 0.05;
+  double eta = 0.03;
   std::string schedule = "robbins_monro";
   double tau = 1000;
   double kappa = 0.75;
@@ -26,13 +27,14 @@ struct FitCliOptions {
   int64_t max_iterations = 10000;
   int64_t eval_every = 100;
   int64_t eval_draws = 100;
-  double tol_rel_obj = 0.0005;
+  double tol_rel_obj = 0.002;
+  bool common_eval_draws = true;
   int64_t window = 0;
   int64_t batch_size = 0;
   bool average = true;
   std::string init = "zero";
   int64_t draws = 1000;
-  std::string resample = "auto";  // auto | always | never
+  std::string resample = "never";  // auto | always | never
   uint64_t seed = 1;
   std::string output = "elbo_output";
   std::string checkpoint;

@@ -28,7 +28,8 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
     fit.q->initialize(torch::rand({fit.density->dim()}, gen, torch::kDouble) * 4 - 2);
   }
   auto objective = std::make_shared<objective::ReparamElbo>(
-      objective::ReparamElboOptions().num_draws(options.grad_draws));
+      objective::ReparamElboOptions().num_draws(options.grad_draws).stick_the_landing(
+          options.stick_the_landing));
 
   auto optimizer = options.optimizer;
   if (options.adapt_eta && !resume) {

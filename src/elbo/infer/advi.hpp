@@ -20,6 +20,8 @@ namespace elbo::infer {
 struct AdviOptions {
   std::string family = "fullrank";  // meanfield | fullrank | lowrank[:R] | pointmass
   int64_t grad_draws = 1;           // K, Monte-Carlo draws per gradient
+  /// Path-derivative gradient (Roeder et al. 2017), lower variance near the optimum.
+  bool stick_the_landing = false;
   optim::OptimizerOptions optimizer;
   /// Run Stan's η search first (only with optimizer.method == "stan").
   bool adapt_eta = false;

@@ -124,7 +124,15 @@ void Svi::step_once() {
 bool Svi::evaluate(int64_t iteration) {
   double elbo = std::numeric_limits<double>::quiet_NaN();
   try {
-    elbo = objective::elbo_value(*p_, *q_, options_.eval_draws, gen_);
+    if (options_.common_eval_draws) {
+      // The same base draws ε at every evaluation: the ELBO estimate becomes a
+      // smooth function of λ, so its relative change measures progress rather
+      // than Monte-Carlo noise (common random numbers).
+      auto eval_gen = make_generator(options_.seed ^ 0x9e3779b97f4a7c15ULL);
+      elbo = objective::elbo_value(*p_, *q_, options_.eval_draws, eval_gen);
+    } else {
+      elbo = objective::elbo_value(*p_, *q_, options_.eval_draws, gen_);
+    }
   } catch (const NumericalError&) {
   }
   double rel = std::numeric_limits<double>::quiet_NaN();

@@ -33,6 +33,10 @@ struct SviOptions {
   int64_t eval_every = 100;     // Stan's eval_elbo
   int64_t eval_draws = 100;     // Stan's elbo_samples
   double tol_rel_obj = 0.01;    // Stan's tol_rel_obj
+  /// Evaluate the ELBO with the same base draws each time (common random
+  /// numbers), so the convergence test sees λ's progress, not Monte-Carlo
+  /// noise. Stan draws afresh (false).
+  bool common_eval_draws = true;
   /// Relative-change window length; 0 → Stan's max(0.1·max_iterations/eval_every, 2).
   int64_t window = 0;
   /// Minibatch size S; 0 or ≥ M uses all data.

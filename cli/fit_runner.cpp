@@ -1,0 +1,160 @@
+#include "fit_runner.hpp"
+
+#include <torch/torch.h>
+
+#include <Eigen/Dense>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "elbo/diagnostics/pareto_k.hpp"
+#include "elbo/diagnostics/summary.hpp"
+#include "elbo/infer/advi.hpp"
+#include "elbo/io/draws_writer.hpp"
+#include "elbo/io/json_writer.hpp"
+#include "elbo/io/progress_bar.hpp"
+#include "elbo/io/summary_table.hpp"
+
+namespace elbo_cli {
+
+namespace {
+
+Eigen::MatrixXd to_eigen(const at::Tensor& t) {
+  auto c = t.to(torch::kDouble).contiguous();
+  Eigen::MatrixXd m(c.size(0), c.size(1));
+  auto a = c.accessor<double, 2>();
+  for (int64_t i = 0; i < c.size(0); ++i)
+    for (int64_t j = 0; j < c.size(1); ++j) m(i, j) = a[i][j];
+  return m;
+}
+
+std::vector<double> to_vector(const at::Tensor& t) {
+  auto c = t.to(torch::kDouble).contiguous().view({-1});
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+nlohmann::json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
+             const FitContext& context) {
+  const auto start = std::chrono::steady_clock::now();
+  auto advi_options = to_advi_options(options);
+  elbo::io::ensure_directory(options.output);
+
+  elbo::io::ProgressBar bar(advi_options.svi.max_iterations, "advi " + options.family,
+                            !options.quiet && elbo::io::stderr_is_terminal());
+  auto fit = elbo::infer::advi(
+      model, advi_options,
+      [&](const elbo::infer::SviProgress& p) {
+        bar.update(p.iteration, std::isnan(p.last_elbo) ? std::string("ELBO -")
+                                                        : fmt::format("ELBO {:.6g}", p.last_elbo));
+      },
+      options.resume);
+  bar.finish();
+  const auto fitted = std::chrono::steady_clock::now();
+
+  elbo::infer::PosteriorDrawsOptions draw_options;
+  draw_options.num_draws = options.draws;
+  draw_options.resample = options.resample;
+  draw_options.seed = options.seed + 7919;
+  auto draws = elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options);
+  const auto drawn = std::chrono::steady_clock::now();
+
+  // draws.csv in CmdStan's variational layout: mean row, then the draws.
+  elbo::io::VariationalCsvMeta meta;
+  meta.model = model->name();
+  meta.algorithm = options.family;
+  meta.iter = options.max_iterations;
+  meta.grad_samples = options.grad_draws;
+  meta.elbo_samples = options.eval_draws;
+  meta.eta = fit.eta;
+  meta.adapt_engaged = options.adapt;
+  meta.tol_rel_obj = options.tol_rel_obj;
+  meta.eval_elbo = options.eval_every;
+  meta.seed = options.seed;
+  meta.data_file = context.data_source;
+  meta.elbo_version = "0.1.0";
+  meta.extra = {{"optimizer", options.optimizer},
+                {"pareto_k", fmt::format("{:.4g}", draws.psis.k_hat)},
+                {"importance_resampled", draws.resampled ? "true" : "false"}};
+  const std::string draws_path = (std::filesystem::path(options.output) / "draws.csv").string();
+  elbo::io::write_variational_csv(draws_path, meta, draws.names, to_vector(draws.mean_row),
+                                  to_vector(draws.values), to_vector(draws.log_p),
+                                  to_vector(draws.log_q),
+                                  elbo::io::DrawsWriterOptions().sig_figs(options.sig_figs));
+
+  // Posterior summary of the written draws.
+  auto summary = elbo::diagnostics::summarize(to_eigen(draws.values), draws.names);
+  nlohmann::json params = nlohmann::json::object();
+  std::vector<double> mean, sd, q5, q50, q95;
+  for (const auto& p : summary.parameters) {
+    params[p.name] = {{"mean", p.mean}, {"sd", p.sd}, {"q5", p.quantiles[0]},
+                      {"q50", p.quantiles[1]}, {"q95", p.quantiles[2]}};
+    mean.push_back(p.mean);
+    sd.push_back(p.sd);
+    q5.push_back(p.quantiles[0]);
+    q50.push_back(p.quantiles[1]);
+    q95.push_back(p.quantiles[2]);
+  }
+
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& t : fit.svi.trace) {
+    trace.push_back({{"iteration", t.iteration}, {"elbo", finite_or_null(t.elbo)},
+                     {"rel_change", finite_or_null(t.rel_change)}});
+  }
+  const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
+  const double total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::json out = {
+      {"model", context.model_label},
+      {"method", options.method},
+      {"family", options.family},
+      {"data", context.data_info},
+      {"settings",
+       {{"grad_draws", options.grad_draws}, {"optimizer", options.optimizer}, {"eta", fit.eta},
+        {"schedule", options.schedule}, {"tau", options.tau}, {"kappa", options.kappa},
+        {"adapt", options.adapt}, {"max_iterations", options.max_iterations},
+        {"eval_every", options.eval_every}, {"eval_draws", options.eval_draws},
+        {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
+        {"average", options.average}, {"init", options.init}, {"draws", options.draws},
+        {"resample", options.resample}, {"seed", options.seed}}},
+      {"iterations", fit.svi.iterations},
+      {"converged", fit.svi.converged},
+      {"convergence", fit.svi.message},
+      {"resumed", fit.svi.resumed},
+      {"skipped_steps", fit.svi.skipped_steps},
+      {"dropped_draws", fit.svi.dropped_draws},
+      {"elbo", trace.empty() ? nlohmann::json(nullptr) : trace.back()["elbo"]},
+      {"elbo_trace", trace},
+      {"pareto_k", finite_or_null(draws.psis.k_hat)},
+      {"pareto_k_diagnostic", elbo::diagnostics::pareto_k_message(draws.psis.k_hat, options.draws)},
+      {"importance_resampled", draws.resampled},
+      {"importance_ess", draws.psis.ess},
+      {"time_seconds", total_seconds},
+      {"timings", {{"fit_seconds", fit_seconds},
+                   {"draws_seconds", std::chrono::duration<double>(drawn - fitted).count()},
+                   {"total_seconds", total_seconds}}},
+      {"summary", params},
+  };
+  if (context.extra_summary) context.extra_summary(draws, out);
+  elbo::io::write_json_file((std::filesystem::path(options.output) / "summary.json").string(), out);
+
+  if (!options.quiet) {
+    std::printf("%s", elbo::io::format_summary_table(draws.names, mean, sd, q5, q50, q95).c_str());
+    std::printf("\n%s after %lld iterations (%.2f s); ELBO %.6g\n", fit.svi.message.c_str(),
+                static_cast<long long>(fit.svi.iterations), fit_seconds,
+                trace.empty() ? NAN : fit.svi.trace.back().elbo);
+    std::printf("%s%s\n", elbo::diagnostics::pareto_k_message(draws.psis.k_hat, options.draws).c_str(),
+                draws.resampled ? "; draws importance-resampled" : "");
+    std::printf("wrote %s and %s\n", draws_path.c_str(),
+                (std::filesystem::path(options.output) / "summary.json").string().c_str());
+  }
+}
+
+}  // namespace elbo_cli

@@ -1,0 +1,30 @@
+#pragma once
+// Runs ADVI for a model built by a `fit` command and writes what every fit
+// writes: <output>/draws.csv (CmdStan's variational CSV), <output>/summary.json
+// (settings, ELBO trace, k̂, timings, posterior summary) and a summary table
+// on stdout.
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "advi_cli.hpp"
+#include "elbo/infer/posterior_draws.hpp"
+#include "elbo/model/model.hpp"
+
+namespace elbo_cli {
+
+struct FitContext {
+  std::string model_label;       // "logistic", "eight_schools", ...
+  std::string data_source;       // file name or "<built-in ...>"
+  nlohmann::json data_info;      // sizes, scaling, ...
+  /// Optional: extra summary sections from the final draws (e.g. coefficients
+  /// on the original feature scale), added to summary.json.
+  std::function<void(const elbo::infer::PosteriorDraws&, nlohmann::json&)> extra_summary;
+};
+
+void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
+             const FitContext& context);
+
+}  // namespace elbo_cli

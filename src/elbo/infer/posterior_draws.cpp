@@ -1,0 +1,97 @@
+#include "elbo/infer/posterior_draws.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "elbo/core/check.hpp"
+#include "elbo/core/error.hpp"
+#include "elbo/core/random.hpp"
+#include "elbo/diagnostics/importance_resample.hpp"
+
+namespace elbo::infer {
+
+namespace {
+
+// Column-major flattening and CmdStan names for a derived quantity [K, *shape].
+void append_flat(const std::string& name, const at::Tensor& value,
+                 std::vector<std::string>& names, std::vector<at::Tensor>& columns) {
+  const int64_t K = value.size(0);
+  std::vector<int64_t> order{0};
+  for (int64_t d = value.dim() - 1; d >= 1; --d) order.push_back(d);
+  columns.push_back(value.permute(order).reshape({K, -1}));
+  std::vector<int64_t> shape(value.sizes().begin() + 1, value.sizes().end());
+  if (shape.empty()) {
+    names.push_back(name);
+    return;
+  }
+  std::vector<int64_t> index(shape.size(), 0);
+  const int64_t count = columns.back().size(1);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    std::string n = name;
+    for (auto i : index) n += "." + std::to_string(i + 1);
+    names.push_back(n);
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+// Constrained values plus derived quantities for θ [K, D].
+at::Tensor constrained_with_derived(const model::ModelDensity& density, const at::Tensor& theta,
+                                    std::vector<std::string>* names) {
+  std::vector<std::string> derived_names;
+  std::vector<at::Tensor> columns{density.constrained_flat(theta)};
+  for (const auto& [name, value] : density.model().derived(density.constrain(theta))) {
+    append_flat(name, value, derived_names, columns);
+  }
+  if (names) {
+    *names = density.constrained_names();
+    names->insert(names->end(), derived_names.begin(), derived_names.end());
+  }
+  return torch::cat(columns, 1);
+}
+
+}  // namespace
+
+PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family& q,
+                              const PosteriorDrawsOptions& options) {
+  check_option_positive("draw_posterior", "num_draws", static_cast<double>(options.num_draws));
+  if (options.resample != "auto" && options.resample != "always" && options.resample != "never") {
+    throw ConfigError("draw_posterior: resample is '" + options.resample +
+                      "', but must be auto, always or never");
+  }
+  torch::NoGradGuard no_grad;
+  auto gen = make_generator(options.seed);
+  PosteriorDraws out;
+  auto theta = q.sample(options.num_draws, gen);
+  out.log_p = density.log_prob(theta);
+  out.log_q = q.log_prob(theta);
+  out.values = constrained_with_derived(density, theta, &out.names);
+  out.mean_row = constrained_with_derived(density, q.mean().unsqueeze(0), nullptr).squeeze(0);
+
+  // Non-finite log p (a draw outside where the model is defined) gets zero weight.
+  auto log_ratio = (out.log_p - out.log_q).contiguous();
+  std::vector<double> ratios(log_ratio.data_ptr<double>(),
+                             log_ratio.data_ptr<double>() + log_ratio.numel());
+  for (auto& r : ratios) {
+    if (!std::isfinite(r)) r = -std::numeric_limits<double>::infinity();
+  }
+  out.psis = diagnostics::psis(ratios);
+
+  const bool usable = std::isnan(out.psis.k_hat) ? false : out.psis.k_hat < out.psis.k_threshold;
+  if (options.resample == "always" || (options.resample == "auto" && usable)) {
+    auto picked = diagnostics::importance_resample(
+        out.psis.log_weights,
+        diagnostics::ImportanceResampleOptions().num_draws(options.num_draws).seed(options.seed + 1));
+    auto index = torch::tensor(picked, torch::kLong);
+    out.values = out.values.index_select(0, index);
+    out.log_p = out.log_p.index_select(0, index);
+    out.log_q = out.log_q.index_select(0, index);
+    out.resampled = true;
+  }
+  return out;
+}
+
+}  // namespace elbo::infer
