@@ -102,6 +102,9 @@ TEST(BayesGmm, FullBatchUnitRateSviEqualsCaviStepForStep) {
   const Eigen::MatrixXd X = draw_mixture(300, 2);
   BayesGmm a(X, BayesGmmOptions().num_components(3).threads(2));
   BayesGmm b(X, BayesGmmOptions().num_components(3).threads(2));
+  Rng ra(1), rb(1);
+  a.initialize(ra);
+  b.initialize(rb);
   NaturalSvi svi(b, NaturalSviOptions().batch_size(300).constant_rate(1.0));
   for (int t = 0; t < 5; ++t) {
     cavi_step(a);
@@ -114,8 +117,12 @@ TEST(BayesGmm, FullBatchUnitRateSviEqualsCaviStepForStep) {
 TEST(BayesGmm, MinibatchSviApproachesCaviOptimum) {
   const Eigen::MatrixXd X = draw_mixture(3000, 3);
   BayesGmm batch(X, BayesGmmOptions().num_components(3).threads(2));
+  Rng r1(0);
+  batch.initialize(r1);
   cavi(batch, CaviOptions().max_iterations(500).tolerance(1e-12));
   BayesGmm model(X, BayesGmmOptions().num_components(3).threads(2));
+  Rng r2(0);
+  model.initialize(r2);
   NaturalSvi svi(model, NaturalSviOptions().batch_size(300).kappa(0.8).tau0(1).max_steps(400).seed(4));
   svi.run();
   const double cavi_elbo = batch.elbo(batch.local_step_statistics(batch.all_points()));
@@ -138,6 +145,8 @@ TEST(BayesGmm, HeldoutScoreOfOneComponentIsStudentT) {
   // evaluation at one point from the summary (Bishop 10.81 with α-weight 1).
   const Eigen::MatrixXd X = draw_mixture(200, 5);
   BayesGmm model(X, BayesGmmOptions().num_components(1));
+  Rng r(0);
+  model.initialize(r);
   cavi(model, CaviOptions().max_iterations(50));
   const auto s = model.summary();
   const double D = 2, nu = s.nu(0), beta = s.beta(0);

@@ -84,8 +84,11 @@ BayesGmm::BayesGmm(const Eigen::MatrixXd& X, BayesGmmOptions options) : options_
   }
   log_det_W0_inv_ = log_det_spd(W0_inv_, "covariance_prior");
   X_ = X.rowwise() - m0_.transpose();
-  Rng rng(0);
-  initialize(rng);
+  // A valid but uninformative state (round-robin labels); fitting starts from
+  // initialize() (k-means) or initialize_from_labels().
+  std::vector<int64_t> labels(static_cast<size_t>(N));
+  for (int64_t n = 0; n < N; ++n) labels[static_cast<size_t>(n)] = n % K_;
+  initialize_from_labels(labels);
 }
 
 void BayesGmm::initialize(Rng& rng) {
@@ -106,36 +109,40 @@ void BayesGmm::initialize(Rng& rng) {
   Eigen::MatrixXd centres(K_, D_);
   std::uniform_int_distribution<int64_t> first(0, N - 1);
   centres.row(0) = X_.row(first(rng));
-  Eigen::VectorXd d2(N), cand(N), best_d2(N);
+  Eigen::VectorXd d2(N);
   distances_to(centres.row(0).transpose(), d2);
   const int trials = 2 + static_cast<int>(std::log(static_cast<double>(K_)));
+  Eigen::MatrixXd cand_d2(N, trials);  // min(d2, distance to each candidate)
+  Eigen::MatrixXd cand(trials, D_);
+  std::vector<int64_t> picks(static_cast<size_t>(trials));
   for (int64_t k = 1; k < K_; ++k) {
+    // candidates ∝ d2 (inverse CDF of sorted uniforms in one pass)
     const double total = d2.sum();
-    double best_pot = std::numeric_limits<double>::infinity();
-    int64_t best = 0;
-    for (int t = 0; t < trials; ++t) {
-      // sample ∝ d2 by inverse CDF on a uniform draw
-      std::uniform_real_distribution<double> u(0.0, total);
-      double target = u(rng), run = 0.0;
-      int64_t c = N - 1;
-      for (int64_t n = 0; n < N; ++n) {
-        run += d2(n);
-        if (run >= target) {
-          c = n;
-          break;
-        }
-      }
-      distances_to(X_.row(c).transpose(), cand);
-      cand = cand.cwiseMin(d2);
-      const double pot = cand.sum();
-      if (pot < best_pot) {
-        best_pot = pot;
-        best = c;
-        best_d2 = cand;
-      }
+    std::uniform_real_distribution<double> u(0.0, total);
+    std::vector<std::pair<double, int>> targets;
+    for (int t = 0; t < trials; ++t) targets.emplace_back(u(rng), t);
+    std::sort(targets.begin(), targets.end());
+    double run = 0.0;
+    size_t next = 0;
+    for (int64_t n = 0; n < N && next < targets.size(); ++n) {
+      run += d2(n);
+      while (next < targets.size() && run >= targets[next].first) picks[static_cast<size_t>(targets[next++].second)] = n;
     }
-    centres.row(k) = X_.row(best);
-    d2 = best_d2;
+    for (; next < targets.size(); ++next) picks[static_cast<size_t>(targets[next].second)] = N - 1;
+    for (int t = 0; t < trials; ++t) cand.row(t) = X_.row(picks[static_cast<size_t>(t)]);
+    const Eigen::RowVectorXd cc = cand.rowwise().squaredNorm().transpose();
+    // all candidates in one pass over the data (one GEMM per block)
+    parallel_for(N, threads_, [&](int, int64_t b, int64_t e) {
+      auto block = cand_d2.middleRows(b, e - b);
+      block.noalias() = -2.0 * X_.middleRows(b, e - b) * cand.transpose();
+      block.rowwise() += cc;
+      block.colwise() += sq.segment(b, e - b);
+      block = block.cwiseMax(0.0).cwiseMin(d2.segment(b, e - b).replicate(1, trials));
+    });
+    Eigen::Index best;
+    cand_d2.colwise().sum().minCoeff(&best);
+    centres.row(k) = cand.row(best);
+    d2 = cand_d2.col(best);
   }
   const double tol = 1e-4 * ((X_.rowwise() - X_.colwise().mean()).colwise().squaredNorm() /
                              static_cast<double>(N)).mean();

@@ -72,6 +72,8 @@ class BayesGmm : public ConjugateModel {
  public:
   /// X is N×D (one point per row). Throws ConfigError / DomainError for bad options
   /// or data (N < 2, non-finite values, ν0 ≤ D − 1, non-SPD covariance prior).
+  /// The global parameters start from round-robin labels (valid, uninformative):
+  /// call initialize(rng) (k-means) or initialize_from_labels before fitting.
   BayesGmm(const Eigen::MatrixXd& X, BayesGmmOptions options);
 
   std::string name() const override { return "bayes_gmm"; }
