@@ -56,6 +56,7 @@ struct LdaArgs {
   int64_t window = 1, svrg_every = 0;
   bool skip_empty = false, no_progress = false, quiet = false;
   std::string local_init = "cold";
+  std::string sampling = "reshuffle";
   int64_t local_max_iter = 100;
   double local_tol = 1e-3;
 };
@@ -224,6 +225,8 @@ void run_fit_lda(const LdaArgs& a) {
                       .window(a.window)
                       .svrg_every(a.svrg_every)
                       .streaming(a.streaming)
+                      .sampling(a.sampling == "iid" ? conj::NaturalSviOptions::Sampling::iid
+                                                    : conj::NaturalSviOptions::Sampling::reshuffle)
                       .checkpoint(a.checkpoint)
                       .checkpoint_every(a.checkpoint.empty()
                                             ? 0
@@ -411,6 +414,10 @@ void add_fit_lda_command(CLI::App& fit) {
   cmd->add_flag("--adaptive-batch", args->adaptive_batch, "SVI: grow the minibatch when noise dominates");
   cmd->add_option("--window", args->window, "SVI: average statistics over the last W minibatches");
   cmd->add_option("--svrg-every", args->svrg_every, "SVI: SVRG snapshot of full statistics every m steps");
+  cmd->add_option("--sampling", args->sampling,
+                  "SVI minibatches: reshuffle (a permutation per epoch) or iid (fresh draws each step)")
+      ->check(CLI::IsMember({"reshuffle", "iid"}))
+      ->capture_default_str();
   cmd->add_flag("--importance-sampling", args->importance,
                 "SVI: draw documents with probability proportional to their length, reweighted");
   cmd->add_flag("--streaming", args->streaming, "SVI: documents in order, M = documents seen so far");

@@ -163,6 +163,10 @@ def run_gensim(train_docs, V, K, alpha, obs, ev, passes, batch_size, seed):
     t.fit_seconds += time.perf_counter() - start
     for p in range(passes):
         start = time.perf_counter()
+        # update() adds len(corpus) to state.numdocs on every call, which would scale
+        # the minibatch statistics by p·M in pass p; one update(passes=P) call keeps
+        # M, so reset it to get the same semantics pass by pass.
+        model.state.numdocs = 0
         model.update(corpus, passes=1, chunks_as_numpy=True)
         t.fit_seconds += time.perf_counter() - start
         t.record(p + 1, model.get_topics())
@@ -216,6 +220,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="3 passes (smoke test)")
     ap.add_argument("--skip", nargs="*", default=[], help="systems to skip (e.g. sklearn-batch)")
+    ap.add_argument("--no-doubling", action="store_true", help="skip the corpus-doubling timings")
     args = ap.parse_args()
     passes = 3 if args.quick else args.passes
     elbo = os.environ.get("ELBO_BIN", os.path.join(REPO, "build-bench", "elbo"))
@@ -272,6 +277,28 @@ def main():
                                 "best_peer_seconds": best_peer.fit_seconds if best_peer else None,
                                 "systems": rows})
 
+    if not args.no_doubling:
+        # time of ONE pass (one iteration for batch methods) on 1/4, 1/2 and all of the
+        # training documents, K = first --topics value
+        K = args.topics[0]
+        alpha = 1.0 / K
+        doubling = []
+        for frac in (4, 2, 1):
+            sub = train[: len(train) // frac]
+            sub_files = dict(files)
+            sub_files["train"] = os.path.join(work, f"train_{frac}.dat")
+            write_ldac(sub_files["train"], sub)
+            sub_csr = to_csr(sub, V)
+            row = {"documents": len(sub)}
+            row["elbo-svi"] = run_elbo(elbo, "svi", sub_files, K, alpha, obs, ev, 1, args.batch_size, args.seed).fit_seconds
+            row["elbo-scvb0"] = run_elbo(elbo, "scvb0", sub_files, K, alpha, obs, ev, 1, args.batch_size, args.seed).fit_seconds
+            row["elbo-cvb0"] = run_elbo(elbo, "cvb0", sub_files, K, alpha, obs, ev, 1, args.batch_size, args.seed).fit_seconds
+            row["sklearn-online"] = run_sklearn("online", sub_csr, K, alpha, obs, ev, 1, args.batch_size, args.seed).fit_seconds
+            row["sklearn-batch"] = run_sklearn("batch", sub_csr, K, alpha, obs, ev, 1, args.batch_size, args.seed).fit_seconds
+            row["gensim-LdaModel"] = run_gensim(sub, V, K, alpha, obs, ev, 1, args.batch_size, args.seed).fit_seconds
+            doubling.append(row)
+        results["doubling"] = {"topics": K, "rows": doubling}
+
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     lines = ["# LDA on AP: held-out perplexity (document completion) vs fit time", "",
@@ -288,6 +315,15 @@ def main():
             reach = r.get("seconds_to_best_peer_final")
             lines.append(f"| {r['system']} | {r['final_perplexity']:.1f} | {r['fit_seconds']:.2f} | "
                          f"{'—' if reach is None else f'{reach:.2f}'} |")
+        lines.append("")
+    if "doubling" in results:
+        names = [k for k in results["doubling"]["rows"][0] if k != "documents"]
+        lines += [f"## Time for one pass (batch methods: one iteration) as the corpus doubles, "
+                  f"K = {results['doubling']['topics']}", "",
+                  "| documents | " + " | ".join(names) + " |",
+                  "|---:|" + "---:|" * len(names)]
+        for r in results["doubling"]["rows"]:
+            lines.append(f"| {r['documents']} | " + " | ".join(f"{r[n]:.2f}" for n in names) + " |")
         lines.append("")
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("\n".join(lines))

@@ -85,6 +85,18 @@ Batch NaturalSvi::sample_batch() {
     return b;
   }
   if (batch_size_ >= m) return model_.all_points();
+  if (options_.sampling_ == NaturalSviOptions::Sampling::reshuffle) {
+    if (epoch_order_.empty() || epoch_position_ + batch_size_ > m) {
+      epoch_order_.resize(static_cast<size_t>(m));
+      for (int64_t i = 0; i < m; ++i) epoch_order_[static_cast<size_t>(i)] = i;
+      std::shuffle(epoch_order_.begin(), epoch_order_.end(), rng_);
+      epoch_position_ = 0;
+    }
+    Batch b(epoch_order_.begin() + epoch_position_, epoch_order_.begin() + epoch_position_ + batch_size_);
+    epoch_position_ += batch_size_;
+    std::sort(b.begin(), b.end());
+    return b;
+  }
   // Floyd's algorithm: S distinct indices uniformly, O(S) draws.
   std::unordered_set<int64_t> chosen;
   chosen.reserve(static_cast<size_t>(2 * batch_size_));
@@ -260,6 +272,8 @@ void NaturalSvi::save_checkpoint(const std::string& path) const {
   j["step"] = step_;
   j["batch_size"] = batch_size_;
   j["stream_position"] = stream_position_;
+  j["epoch_order"] = epoch_order_;
+  j["epoch_position"] = epoch_position_;
   std::ostringstream rng;
   rng << rng_;
   j["rng"] = rng.str();
@@ -309,6 +323,11 @@ void NaturalSvi::resume(const std::string& path) {
     step_ = field("step").get<int64_t>();
     batch_size_ = field("batch_size").get<int64_t>();
     stream_position_ = field("stream_position").get<int64_t>();
+    epoch_order_ = field("epoch_order").get<std::vector<int64_t>>();
+    epoch_position_ = field("epoch_position").get<int64_t>();
+    for (int64_t v : epoch_order_) {
+      if (v < 0 || v >= model_.num_data()) throw InputError(path, 0, "epoch_order", "index out of range");
+    }
     const auto& a = field("adaptive");
     adaptive_initialised_ = a.at("initialised").get<bool>();
     const auto gbar = a.at("gbar").get<std::vector<double>>();

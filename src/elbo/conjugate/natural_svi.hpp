@@ -7,6 +7,9 @@
 //   λ ← (1 − ρ_t) λ + ρ_t λ̂,   ρ_t = (t + τ0)^−κ,  κ ∈ (0.5, 1], t = 1, 2, ...
 //
 // (1−ρ)λ + ρλ̂ = λ + ρ (λ̂ − λ): λ̂ − λ is the natural gradient of the ELBO.
+// Minibatches are drawn by random reshuffling (each epoch a fresh permutation cut
+// into consecutive batches of S, the incomplete tail dropped) or, with
+// sampling(iid), independently (S distinct points uniformly at every step).
 // With S = M the minibatch is all points in order, so with ρ = 1 a step is
 // exactly one CAVI iteration. The run state (λ, t, RNG and the adaptive-rate
 // averages) is checkpointed to a JSON file and restored by resume().
@@ -49,6 +52,8 @@ struct NaturalSviOptions {
   NaturalSviOptions& seed(uint64_t v) { seed_ = v; return *this; }
   /// Fixed ρ in (0, 1] instead of the Robbins–Monro schedule (0: use the schedule).
   NaturalSviOptions& constant_rate(double v) { constant_rate_ = v; return *this; }
+  enum class Sampling { reshuffle, iid };
+  NaturalSviOptions& sampling(Sampling v) { sampling_ = v; return *this; }
   NaturalSviOptions& adaptive_rate(bool v) { adaptive_rate_ = v; return *this; }
   NaturalSviOptions& window(int64_t v) { window_ = v; return *this; }
   NaturalSviOptions& svrg_every(int64_t v) { svrg_every_ = v; return *this; }
@@ -72,6 +77,7 @@ struct NaturalSviOptions {
   int64_t max_steps_ = 1000;
   uint64_t seed_ = 1;
   double constant_rate_ = 0.0;
+  Sampling sampling_ = Sampling::reshuffle;
   bool adaptive_rate_ = false;
   int64_t window_ = 1;
   int64_t svrg_every_ = 0;
@@ -128,6 +134,8 @@ class NaturalSvi {
   int64_t step_ = 0;
   int64_t batch_size_ = 0;
   int64_t stream_position_ = 0;
+  std::vector<int64_t> epoch_order_;
+  int64_t epoch_position_ = 0;
   // adaptive learning rate state (Ranganath et al. 2013)
   bool adaptive_initialised_ = false;
   Eigen::VectorXd gbar_;
