@@ -73,6 +73,16 @@ elbo::io::Corpus load_corpus(const std::string& path, const std::string& format,
   const auto read_opts = elbo::io::CorpusReadOptions().skip_empty_documents(skip_empty);
   const std::string fmt_ = format == "auto" ? detect_format(path) : format;
   elbo::io::Corpus corpus;
+  if (fmt_ == "text") {
+    // one document per line; English stop words, words in ≥ 2 documents and in at
+    // most half of them
+    const auto opts = elbo::io::TextCorpusOptions()
+                          .stop_words(elbo::io::english_stop_words())
+                          .min_document_frequency(2)
+                          .max_document_fraction(0.5)
+                          .read(read_opts);
+    return elbo::io::read_text_corpus(path, opts);
+  }
   if (fmt_ == "ldac") {
     std::vector<std::string> vocab;
     if (!vocab_path.empty()) vocab = elbo::io::read_vocabulary(vocab_path);
@@ -367,12 +377,14 @@ void run_fit_lda(const LdaArgs& a) {
 void add_fit_lda_command(CLI::App& fit) {
   auto args = std::make_shared<LdaArgs>();
   auto* cmd = fit.add_subcommand("lda", "Latent Dirichlet allocation on a bag-of-words corpus");
-  cmd->add_option("--docword", args->docword, "Corpus: LDA-C (N id:count ...) or UCI docword file")
+  cmd->add_option("--docword", args->docword, "Corpus: LDA-C (N id:count ...), UCI docword or text file")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--vocab", args->vocab, "Vocabulary file, one word per line")->check(CLI::ExistingFile);
-  cmd->add_option("--format", args->format, "Corpus format")
-      ->check(CLI::IsMember({"auto", "ldac", "uci"}))
+  cmd->add_option("--format", args->format,
+                  "Corpus format: ldac, uci (docword + --vocab), text (one document per line: "
+                  "tokenised, English stop words and rare/common words dropped); auto: ldac or uci")
+      ->check(CLI::IsMember({"auto", "ldac", "uci", "text"}))
       ->capture_default_str();
   cmd->add_option("--topics,-K", args->topics, "Number of topics K")->required();
   cmd->add_option("--method", args->method, "Inference: cavi, svi (natural-gradient SVI), cvb0, scvb0")

@@ -145,7 +145,7 @@ def run_sklearn(kind, train_csr, K, alpha, obs, ev, iters, batch_size, seed):
                     lda._em_step(X[idx, :], total_samples=X.shape[0], batch_update=False, parallel=parallel)
             else:
                 lda._em_step(X, total_samples=X.shape[0], batch_update=True, parallel=parallel)
-            lda.n_batch_iter_ += 1
+            lda.n_iter_ += 1  # as fit(); _em_step advances n_batch_iter_ itself
             t.fit_seconds += time.perf_counter() - start
             t.record(i + 1, lda.components_)
     return t
