@@ -3,7 +3,7 @@
 # formats promised, one-line errors with a non-zero exit on bad input, and a
 # killed run that resumes from its checkpoint to the same result.
 # Usage: cli_test.sh ELBO_BINARY SOURCE_DIR
-set -uo pipefail
+set -u  # no pipefail: `... | head -n1` pipelines end their writers with SIGPIPE
 elbo=$1
 src=$2
 tmp=$(mktemp -d)

@@ -17,6 +17,12 @@ std::vector<at::Tensor> Family::canonical_parameters(const std::vector<at::Tenso
   return out;
 }
 
+at::Tensor Family::log_prob_stop_gradient(const at::Tensor& theta) {
+  auto frozen = clone_family();
+  for (auto& param : frozen->parameters()) param.set_requires_grad(false);
+  return frozen->log_prob(theta);
+}
+
 at::Tensor Family::entropy() {
   throw DomainError(family_name() + ": no analytic entropy; use the sampled estimate");
 }

@@ -29,6 +29,10 @@ class Family : public torch::nn::Module {
   /// log q(θ; λ) for θ [K, D] → [K], differentiable in λ (and θ).
   virtual at::Tensor log_prob(const at::Tensor& theta) = 0;
 
+  /// log q(θ; stop_grad(λ)): differentiable in θ only (the path derivative of
+  /// Roeder et al. 2017). Default: log_prob of a parameter-frozen copy.
+  virtual at::Tensor log_prob_stop_gradient(const at::Tensor& theta);
+
   /// Analytic entropy H[q] (scalar tensor, differentiable in λ).
   virtual at::Tensor entropy();
   virtual bool has_entropy() const { return false; }

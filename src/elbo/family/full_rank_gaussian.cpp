@@ -34,6 +34,16 @@ at::Tensor FullRankGaussian::log_prob(const at::Tensor& theta) {
   return -0.5 * z.square().sum(0) - log_diag.sum() - 0.5 * dim() * kLog2Pi;
 }
 
+at::Tensor FullRankGaussian::log_prob_stop_gradient(const at::Tensor& theta) {
+  at::Tensor L;
+  {
+    torch::NoGradGuard no_grad;  // L as a constant: no graph for λ
+    L = scale_tril();
+  }
+  auto z = torch::linalg_solve_triangular(L, (theta - loc.detach()).t(), /*upper=*/false);
+  return -0.5 * z.square().sum(0) - log_diag.detach().sum() - 0.5 * dim() * kLog2Pi;
+}
+
 at::Tensor FullRankGaussian::entropy() {
   return log_diag.sum() + gaussian_entropy_constant(dim());
 }

@@ -15,6 +15,7 @@ class FullRankGaussian : public Family {
   std::string family_name() const override { return "fullrank"; }
   at::Tensor rsample(int64_t num_draws, at::Generator gen) override;
   at::Tensor log_prob(const at::Tensor& theta) override;
+  at::Tensor log_prob_stop_gradient(const at::Tensor& theta) override;
   at::Tensor entropy() override;
   bool has_entropy() const override { return true; }
   at::Tensor mean() override;

@@ -27,6 +27,12 @@ at::Tensor MeanFieldGaussian::log_prob(const at::Tensor& theta) {
   return -0.5 * z.square().sum(-1) - log_scale.sum() - 0.5 * dim() * kLog2Pi;
 }
 
+at::Tensor MeanFieldGaussian::log_prob_stop_gradient(const at::Tensor& theta) {
+  auto log_sd = log_scale.detach();
+  auto z = (theta - loc.detach()) * torch::exp(-log_sd);
+  return -0.5 * z.square().sum(-1) - log_sd.sum() - 0.5 * dim() * kLog2Pi;
+}
+
 at::Tensor MeanFieldGaussian::entropy() {
   return log_scale.sum() + gaussian_entropy_constant(dim());
 }

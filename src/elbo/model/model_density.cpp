@@ -87,6 +87,7 @@ at::Tensor ModelDensity::log_prob(const at::Tensor& theta, const Subsample& data
   for (const auto& slot : slots_) {
     auto y = slice_of(theta, slot);
     draws.set(slot.latent.name, slot.bijector->forward(y));
+    if (slot.latent.constraint.kind == bijector::Constraint::Kind::real) continue;  // |J| = 1
     auto ldj = slot.bijector->log_abs_det_jacobian(y);
     log_jacobian = log_jacobian + ldj.reshape({K, -1}).sum(1);
   }

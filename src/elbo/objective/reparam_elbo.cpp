@@ -34,9 +34,7 @@ Estimate ReparamElbo::estimate(const model::LogDensity& p, family::Family& q,
   auto keep = finite_draws(log_p, out.dropped);
   at::Tensor bound;
   if (options_.stick_the_landing()) {
-    auto frozen = q.clone_family();  // λ without gradient: only the path derivative remains
-    for (auto& param : frozen->parameters()) param.set_requires_grad(false);
-    auto log_ratio = log_p - frozen->log_prob(theta);
+    auto log_ratio = log_p - q.log_prob_stop_gradient(theta);  // path derivative only
     bound = out.dropped ? log_ratio.masked_select(keep).mean() : log_ratio.mean();
   } else if (options_.analytic_entropy() && q.has_entropy()) {
     auto expected_log_p = out.dropped ? log_p.masked_select(keep).mean() : log_p.mean();
