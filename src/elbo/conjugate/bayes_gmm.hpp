@@ -48,6 +48,9 @@ struct BayesGmmOptions {
   BayesGmmOptions& threads(int v) { threads_ = v; return *this; }
   /// Lloyd iterations of the k-means initialisation.
   BayesGmmOptions& kmeans_iterations(int64_t v) { kmeans_iterations_ = v; return *this; }
+  /// Points used for the k-means++ seeding and a first Lloyd run when N is larger
+  /// (≤ 0: max(65536, 64 K)); Lloyd on all the data then polishes the centres.
+  BayesGmmOptions& kmeans_subsample(int64_t v) { kmeans_subsample_ = v; return *this; }
   void validate() const;
 
   int64_t num_components_ = 1;
@@ -58,6 +61,7 @@ struct BayesGmmOptions {
   Eigen::MatrixXd covariance_prior_;
   int threads_ = 0;
   int64_t kmeans_iterations_ = 100;
+  int64_t kmeans_subsample_ = 0;
 };
 
 /// The fitted mixture in the original coordinates.
@@ -78,8 +82,9 @@ class BayesGmm : public ConjugateModel {
 
   std::string name() const override { return "bayes_gmm"; }
   int64_t num_data() const override { return X_.rows(); }
-  /// k-means++ seeding and Lloyd iterations, then the global step from the hard
-  /// assignments (as scikit-learn's init_params="kmeans").
+  /// k-means++ seeding and Lloyd iterations (seeded on a subsample when N is
+  /// large), then the global step from the hard assignments (as scikit-learn's
+  /// init_params="kmeans").
   void initialize(Rng& rng) override;
   /// Global step from hard assignments labels[n] ∈ [0, K).
   void initialize_from_labels(const std::vector<int64_t>& labels);
