@@ -13,38 +13,16 @@ namespace elbo::infer {
 
 namespace {
 
-// Column-major flattening and CmdStan names for a derived quantity [K, *shape].
-void append_flat(const std::string& name, const at::Tensor& value,
-                 std::vector<std::string>& names, std::vector<at::Tensor>& columns) {
-  const int64_t K = value.size(0);
-  std::vector<int64_t> order{0};
-  for (int64_t d = value.dim() - 1; d >= 1; --d) order.push_back(d);
-  columns.push_back(value.permute(order).reshape({K, -1}));
-  std::vector<int64_t> shape(value.sizes().begin() + 1, value.sizes().end());
-  if (shape.empty()) {
-    names.push_back(name);
-    return;
-  }
-  std::vector<int64_t> index(shape.size(), 0);
-  const int64_t count = columns.back().size(1);
-  for (int64_t flat = 0; flat < count; ++flat) {
-    std::string n = name;
-    for (auto i : index) n += "." + std::to_string(i + 1);
-    names.push_back(n);
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (++index[d] < shape[d]) break;
-      index[d] = 0;
-    }
-  }
-}
-
 // Constrained values plus derived quantities for θ [K, D].
 at::Tensor constrained_with_derived(const model::ModelDensity& density, const at::Tensor& theta,
                                     std::vector<std::string>* names) {
   std::vector<std::string> derived_names;
   std::vector<at::Tensor> columns{density.constrained_flat(theta)};
   for (const auto& [name, value] : density.model().derived(density.constrain(theta))) {
-    append_flat(name, value, derived_names, columns);
+    columns.push_back(model::flatten_column_major(value));
+    auto names_of = model::cmdstan_names(name, std::vector<int64_t>(value.sizes().begin() + 1,
+                                                                    value.sizes().end()));
+    derived_names.insert(derived_names.end(), names_of.begin(), names_of.end());
   }
   if (names) {
     *names = density.constrained_names();

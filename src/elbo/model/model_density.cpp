@@ -15,13 +15,11 @@ int64_t numel(const std::vector<int64_t>& shape) {
   return n;
 }
 
-// Column-major multi-indices (1-based) of a shape, as CmdStan names them.
-void append_names(const std::string& base, const std::vector<int64_t>& shape,
-                  std::vector<std::string>& out) {
-  if (shape.empty()) {
-    out.push_back(base);
-    return;
-  }
+}  // namespace
+
+std::vector<std::string> cmdstan_names(const std::string& base, const std::vector<int64_t>& shape) {
+  if (shape.empty()) return {base};
+  std::vector<std::string> out;
   std::vector<int64_t> index(shape.size(), 0);
   for (int64_t flat = 0; flat < numel(shape); ++flat) {
     std::string name = base;
@@ -32,9 +30,15 @@ void append_names(const std::string& base, const std::vector<int64_t>& shape,
       index[d] = 0;
     }
   }
+  return out;
 }
 
-}  // namespace
+at::Tensor flatten_column_major(const at::Tensor& value) {
+  // Reverse the per-draw dimensions so the first index varies fastest.
+  std::vector<int64_t> order{0};
+  for (int64_t d = value.dim() - 1; d >= 1; --d) order.push_back(d);
+  return value.permute(order).reshape({value.size(0), -1});
+}
 
 ModelDensity::ModelDensity(std::shared_ptr<const Model> model) : model_(std::move(model)) {
   if (!model_) throw ConfigError("ModelDensity: model is null");
@@ -115,20 +119,16 @@ at::Tensor ModelDensity::unconstrain(const Draws& draws) const {
 at::Tensor ModelDensity::constrained_flat(const at::Tensor& theta) const {
   auto draws = constrain(theta);
   std::vector<at::Tensor> columns;
-  for (const auto& slot : slots_) {
-    auto x = draws[slot.latent.name];
-    const int64_t K = x.size(0);
-    // Column-major flattening: reverse the per-draw dimensions before reshaping.
-    std::vector<int64_t> order{0};
-    for (int64_t d = x.dim() - 1; d >= 1; --d) order.push_back(d);
-    columns.push_back(x.permute(order).reshape({K, -1}));
-  }
+  for (const auto& slot : slots_) columns.push_back(flatten_column_major(draws[slot.latent.name]));
   return torch::cat(columns, 1);
 }
 
 std::vector<std::string> ModelDensity::constrained_names() const {
   std::vector<std::string> names;
-  for (const auto& slot : slots_) append_names(slot.latent.name, slot.latent.shape, names);
+  for (const auto& slot : slots_) {
+    auto latent_names = cmdstan_names(slot.latent.name, slot.latent.shape);
+    names.insert(names.end(), latent_names.begin(), latent_names.end());
+  }
   return names;
 }
 

@@ -20,6 +20,13 @@ struct LatentSlot {
   bijector::BijectorPtr bijector;
 };
 
+/// CmdStan's names for the scalars of a value of `shape`: "x" for a scalar,
+/// "x.1", "x.2", ... for a vector, "x.1.1", "x.2.1", ... (column-major) beyond.
+std::vector<std::string> cmdstan_names(const std::string& base, const std::vector<int64_t>& shape);
+
+/// [K, *shape] → [K, numel(shape)] in CmdStan's column-major order.
+at::Tensor flatten_column_major(const at::Tensor& value);
+
 class ModelDensity : public LogDensity {
  public:
   explicit ModelDensity(std::shared_ptr<const Model> model);
