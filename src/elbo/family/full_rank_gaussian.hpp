@@ -3,6 +3,13 @@
 // (Kucukelbir et al. 2017, §2.4), with L lower triangular. The diagonal of L is
 // stored on the log scale so L stays a valid Cholesky factor:
 //   L = tril(L_raw, −1) + diag(exp(log_diag)).
+//
+// λ is ONE flat parameter [μ (D) | L_raw (D·D, row-major) | log_diag (D)], so
+// the optimizer, the finite-gradient check and iterate averaging each touch a
+// single tensor; loc(), tril_raw() and log_diag() are differentiable views.
+// rsample is one autograd node whose backward writes ∂/∂λ directly, and the
+// Cholesky factor built for it is reused by log_prob_stop_gradient while λ is
+// unchanged (the parameter's version counter identifies λ).
 #include "elbo/family/family.hpp"
 
 namespace elbo::family {
@@ -26,9 +33,22 @@ class FullRankGaussian : public Family {
   /// The Cholesky factor L (differentiable in λ).
   at::Tensor scale_tril() const;
 
-  at::Tensor loc;          // μ [D]
-  at::Tensor tril_raw;     // [D, D]; only the strictly lower part is used
-  at::Tensor log_diag;     // log diag(L) [D]
+  /// Views of λ (differentiable): μ [D], L_raw [D, D] (only the strictly lower
+  /// part is used), log diag(L) [D].
+  at::Tensor loc() const;
+  at::Tensor tril_raw() const;
+  at::Tensor log_diag() const;
+
+  at::Tensor lambda;  // [2D + D²], the one registered parameter
+
+ private:
+  /// L and −Σ log L_ii − D/2 log 2π without gradient, cached for the current λ.
+  const at::Tensor& constant_scale_tril();
+
+  at::Tensor cached_L_;
+  at::Tensor cached_log_norm_;
+  int64_t cached_version_ = -1;
+  const void* cached_data_ = nullptr;
 };
 
 }  // namespace elbo::family

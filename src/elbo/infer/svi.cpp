@@ -96,11 +96,15 @@ void Svi::step_once() {
     finite = std::isfinite(estimate.value);
     if (finite) {
       (-estimate.surrogate).backward();
-      auto total = torch::zeros({}, torch::kDouble);
+      // One reduction per parameter tensor and one read-back: the sum is
+      // finite iff every gradient element is (up to overflow, also skipped).
+      at::Tensor total;
       for (const auto& param : q_->parameters()) {
-        if (param.grad().defined()) total = total + param.grad().sum();
+        const auto& grad = param.grad();
+        if (!grad.defined()) continue;
+        total = total.defined() ? total + grad.sum() : grad.sum();
       }
-      finite = std::isfinite(total.item<double>());
+      finite = !total.defined() || std::isfinite(total.item<double>());
     }
   } catch (const NumericalError&) {
     finite = false;

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 
@@ -30,21 +32,27 @@ Estimate ReparamElbo::estimate(const model::LogDensity& p, family::Family& q,
                                const model::Subsample& data, at::Generator gen) {
   auto theta = q.rsample(options_.num_draws(), gen);
   auto log_p = p.log_prob(theta, data);
+  const bool stl = options_.stick_the_landing();
+  const bool analytic = !stl && options_.analytic_entropy() && q.has_entropy();
+  // log p − log q per draw, or log p alone when the entropy is analytic.
+  auto per_draw = stl ? log_p - q.log_prob_stop_gradient(theta)
+                      : analytic ? log_p : log_p - q.log_prob(theta);
   Estimate out;
-  auto keep = finite_draws(log_p, out.dropped);
-  at::Tensor bound;
-  if (options_.stick_the_landing()) {
-    auto log_ratio = log_p - q.log_prob_stop_gradient(theta);  // path derivative only
-    bound = out.dropped ? log_ratio.masked_select(keep).mean() : log_ratio.mean();
-  } else if (options_.analytic_entropy() && q.has_entropy()) {
-    auto expected_log_p = out.dropped ? log_p.masked_select(keep).mean() : log_p.mean();
-    bound = expected_log_p + q.entropy();
-  } else {
-    auto log_ratio = log_p - q.log_prob(theta);
-    bound = out.dropped ? log_ratio.masked_select(keep).mean() : log_ratio.mean();
+  // Fast path: a finite mean means every draw is finite (no masking, one read).
+  auto bound = per_draw.mean();
+  out.value = bound.item<double>();
+  if (!std::isfinite(out.value)) {
+    auto keep = finite_draws(log_p, out.dropped);
+    if (out.dropped) {
+      bound = per_draw.masked_select(keep).mean();
+      out.value = bound.item<double>();
+    }
+  }
+  if (analytic) {
+    bound = bound + q.entropy();
+    out.value = bound.item<double>();
   }
   out.surrogate = bound;
-  out.value = bound.item<double>();
   return out;
 }
 
