@@ -258,6 +258,7 @@ void run_fit_lda(const LdaArgs& a) {
       conj::NaturalSvi svi(model, opts);
       if (a.resume && std::filesystem::exists(a.checkpoint)) {
         svi.resume(a.checkpoint);
+        summary["resumed_from_step"] = svi.steps_taken();
         if (!a.quiet) fmt::print("resumed from {} at step {}\n", a.checkpoint, svi.steps_taken());
       }
       const auto result = svi.run();

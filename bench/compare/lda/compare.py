@@ -173,8 +173,8 @@ def run_gensim(train_docs, V, K, alpha, obs, ev, passes, batch_size, seed):
     return t
 
 
-def run_elbo(elbo, method, files, K, alpha, obs, ev, iters, batch_size, seed, extra=()):
-    name = f"elbo-{method}" + ("".join(extra).replace("--", "+") if extra else "")
+def run_elbo(elbo, method, files, K, alpha, obs, ev, iters, batch_size, seed, extra=(), label=None):
+    name = label or (f"elbo-{method}" + ("".join(extra).replace("--", "+") if extra else ""))
     t = Trace(name, alpha, obs, ev)
     out = tempfile.mkdtemp(prefix=f"lda_{method}_")
     n_train = sum(1 for _ in open(files["train"]))
@@ -198,10 +198,23 @@ def run_elbo(elbo, method, files, K, alpha, obs, ev, iters, batch_size, seed, ex
         print(f"  {name:>22s}  {row['iteration'] // every:>5}  {row['seconds']:8.2f} s  "
               f"perplexity {row['perplexity']:9.2f}", flush=True)
     t.fit_seconds = summary["fit_seconds"]
+    t.final_batch_size = summary.get("batch_size")
     # cross-check: this script's estimator on elbo's final topics
     t.python_estimator_final = heldout_perplexity(topics, alpha, obs, ev)
     t.elbo_estimator_final = summary["heldout_perplexity"]
     return t
+
+
+def svi_variants(steps_per_pass):
+    """(row label, extra `elbo fit lda` flags) of the SVI variants measured at K = 20."""
+    return [
+        ("elbo-svi (adaptive rate)", ["--adaptive-rate"]),
+        ("elbo-svi (adaptive minibatch)", ["--adaptive-batch"]),
+        (f"elbo-svi (SVRG, snapshot every {steps_per_pass} steps)", ["--svrg-every", str(steps_per_pass)]),
+        ("elbo-svi (window W = 4)", ["--window", "4"]),
+        ("elbo-svi (importance sampling ∝ length)", ["--importance-sampling"]),
+        ("elbo-svi (streaming, in order)", ["--streaming"]),
+    ]
 
 
 # ---------------------------------------------------------------- report -----------
@@ -221,6 +234,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="3 passes (smoke test)")
     ap.add_argument("--skip", nargs="*", default=[], help="systems to skip (e.g. sklearn-batch)")
     ap.add_argument("--no-doubling", action="store_true", help="skip the corpus-doubling timings")
+    ap.add_argument("--tricks-topics", type=int, nargs="*", default=[20],
+                    help="K values (among --topics) at which elbo's SVI variants are also run")
     args = ap.parse_args()
     passes = 3 if args.quick else args.passes
     elbo = os.environ.get("ELBO_BIN", os.path.join(REPO, "build-bench", "elbo"))
@@ -254,6 +269,14 @@ def main():
             ("sklearn-batch", lambda: run_sklearn("batch", train_csr, K, alpha, obs, ev, passes, args.batch_size, args.seed)),
             ("gensim-LdaModel", lambda: run_gensim(train, V, K, alpha, obs, ev, passes, args.batch_size, args.seed)),
         ]
+        if K in args.tricks_topics:
+            # SVI "tricks of the trade" (NaturalSviOptions), each alone on top of the
+            # default elbo-svi run: same passes, minibatch, τ0, κ, seed and estimator.
+            steps_per_pass = max(1, -(-len(train) // args.batch_size))
+            for label, flags in svi_variants(steps_per_pass):
+                systems.insert(1 + len([n for n, _ in systems if n.startswith("elbo-svi ")]),
+                               (label, lambda f=flags, l=label: run_elbo(elbo, "svi", files, K, alpha, obs, ev, passes,
+                                                                          args.batch_size, args.seed, f, l)))
         for name, run in systems:
             if name in args.skip:
                 continue
@@ -264,6 +287,8 @@ def main():
         for t in traces:
             row = {"system": t.name, "final_perplexity": t.points[-1]["perplexity"],
                    "fit_seconds": t.fit_seconds, "trace": t.points}
+            if getattr(t, "final_batch_size", None) is not None:
+                row["final_batch_size"] = t.final_batch_size
             if hasattr(t, "python_estimator_final"):
                 row["final_perplexity_python_estimator"] = t.python_estimator_final
                 row["final_perplexity_elbo_estimator"] = t.elbo_estimator_final
@@ -316,6 +341,20 @@ def main():
             lines.append(f"| {r['system']} | {r['final_perplexity']:.1f} | {r['fit_seconds']:.2f} | "
                          f"{'—' if reach is None else f'{reach:.2f}'} |")
         lines.append("")
+        variants = [r for r in run["systems"] if r["system"] == "elbo-svi" or r["system"].startswith("elbo-svi (")]
+        if len(variants) > 1:
+            def at(r, p):
+                pts = [q for q in r["trace"] if q["iteration"] == p]
+                return f"{pts[0]['perplexity']:.1f}" if pts else "—"
+            lines += [f"### SVI variants at K = {run['topics']} (each trick alone, otherwise as elbo-svi)", "",
+                      "| variant | perplexity after 1 pass | after 3 passes | final | fit time (s) | final minibatch |",
+                      "|---|---:|---:|---:|---:|---:|"]
+            for r in variants:
+                lines.append(f"| {r['system']} | {at(r, 1)} | {at(r, 3)} | {r['final_perplexity']:.1f} | "
+                             f"{r['fit_seconds']:.2f} | {r.get('final_batch_size', '—')} |")
+            lines += ["", "Passes are counted in steps of the initial minibatch (S = "
+                      f"{results['batch_size']}); the adaptive-minibatch run grows S, so it sees more documents "
+                      "in the same number of steps. SVRG's fit time includes its full-data snapshots.", ""]
     if "doubling" in results:
         names = [k for k in results["doubling"]["rows"][0] if k != "documents"]
         lines += [f"## Time for one pass (batch methods: one iteration) as the corpus doubles, "
