@@ -209,5 +209,80 @@ TEST(GlmLogLikelihood, ChecksShapes) {
                DomainError);  // sigma given to a family without it
 }
 
+// glm_log_joint_normal_prior against the textbook normal log densities plus the
+// weighted plain likelihood: value, gradients (autograd of the plain expression
+// and central finite differences) and Hessian-vector products.
+class GlmPriorTest : public ::testing::TestWithParam<GlmFamily> {};
+
+at::Tensor plain_joint(GlmFamily family, const Problem& p, const at::Tensor& alpha,
+                       const at::Tensor& beta, double sa, double sb, double scale) {
+  auto log_normal = [](const at::Tensor& x, double s) {
+    return -0.5 * (x / s).pow(2) - std::log(s) - 0.5 * std::log(2 * M_PI);
+  };
+  return log_normal(alpha, sa) + log_normal(beta, sb).sum(1) +
+         scale * plain(family, p, alpha, beta, at::Tensor());
+}
+
+TEST_P(GlmPriorTest, ValueAndDerivativesMatchPlainExpression) {
+  const auto family = GetParam();
+  auto p = make_problem(family, /*with_offset=*/true);
+  const double sa = 2.5, sb = 0.7, scale = 3.0;
+  auto custom_joint = [&](const at::Tensor& a, const at::Tensor& b) {
+    return glm_log_joint_normal_prior(family, p.X, p.y, a, b, sa, sb, scale, p.offset);
+  };
+  expect_close(custom_joint(p.alpha, p.beta), plain_joint(family, p, p.alpha, p.beta, sa, sb, scale));
+  {
+    torch::NoGradGuard no_grad;
+    expect_close(custom_joint(p.alpha, p.beta),
+                 plain_joint(family, p, p.alpha, p.beta, sa, sb, scale));
+  }
+  auto w = torch::linspace(-1.0, 2.0, K, torch::kDouble);
+  auto g_custom = torch::autograd::grad({(w * custom_joint(p.alpha, p.beta)).sum()},
+                                        {p.alpha, p.beta});
+  auto g_plain = torch::autograd::grad(
+      {(w * plain_joint(family, p, p.alpha, p.beta, sa, sb, scale)).sum()}, {p.alpha, p.beta});
+  for (size_t i = 0; i < 2; ++i) expect_close(g_custom[i], g_plain[i], 1e-11, 1e-11);
+  {
+    torch::NoGradGuard no_grad;
+    const double h = 1e-6;
+    auto a = p.alpha.detach().clone(), b = p.beta.detach().clone();
+    auto f = [&]() { return (w * custom_joint(a, b)).sum().item<double>(); };
+    for (int64_t j = 0; j < b.numel(); ++j) {
+      auto flat = b.view({-1});
+      const double old = flat[j].item<double>();
+      flat[j] = old + h;
+      const double plus = f();
+      flat[j] = old - h;
+      const double minus = f();
+      flat[j] = old;
+      const double fd = (plus - minus) / (2 * h);
+      EXPECT_NEAR(g_custom[1].view({-1})[j].item<double>(), fd, 1e-6 * (1 + std::abs(fd)));
+    }
+  }
+  auto hvp = [&](bool use_custom) {
+    auto f = use_custom ? custom_joint(p.alpha, p.beta)
+                        : plain_joint(family, p, p.alpha, p.beta, sa, sb, scale);
+    auto g = torch::autograd::grad({f.sum()}, {p.alpha, p.beta}, {}, true, true);
+    auto dot = (g[0] * torch::cos(torch::arange(K, torch::kDouble))).sum() +
+               (g[1] * torch::sin(torch::arange(K * D, torch::kDouble).reshape({K, D}))).sum();
+    return torch::autograd::grad({dot}, {p.alpha, p.beta});
+  };
+  auto a = hvp(true), b = hvp(false);
+  for (size_t i = 0; i < 2; ++i) expect_close(a[i], b[i], 1e-10, 1e-10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, GlmPriorTest,
+                         ::testing::Values(GlmFamily::bernoulli_logit, GlmFamily::poisson_log),
+                         [](const auto& info) { return to_string(info.param); });
+
+TEST(GlmLogJointNormalPrior, RejectsGaussianFamilyAndBadScales) {
+  auto p = make_problem(GlmFamily::bernoulli_logit);
+  EXPECT_THROW(glm_log_joint_normal_prior(GlmFamily::gaussian, p.X, p.y, p.alpha, p.beta, 1, 1),
+               DomainError);
+  EXPECT_THROW(glm_log_joint_normal_prior(GlmFamily::bernoulli_logit, p.X, p.y, p.alpha, p.beta,
+                                          0.0, 1.0),
+               DomainError);
+}
+
 }  // namespace
 }  // namespace elbo::models

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/models/log_densities.hpp"
@@ -28,7 +30,23 @@ struct GlmData {
   at::Tensor X;       // [S, D]
   at::Tensor y;       // [S]
   at::Tensor offset;  // [S] or undefined
+  // Optional N(0, 1/√precision) priors on α and each β_d, and a likelihood
+  // weight: out = scale·ℓ − ½ pα α² − ½ pβ Σ β_d² + prior_const.
+  bool has_prior = false;
+  double scale = 1.0;
+  double alpha_precision = 0.0;
+  double beta_precision = 0.0;
+  double prior_const = 0.0;
 };
+
+/// scale·ℓ + log prior, in place on ℓ (a fresh tensor).
+at::Tensor add_prior(const GlmData& data, at::Tensor ll, const at::Tensor& alpha,
+                     const at::Tensor& beta) {
+  if (data.scale != 1.0) ll.mul_(data.scale);
+  ll.add_(beta.square().sum(1), -0.5 * data.beta_precision);
+  ll.addcmul_(alpha, alpha, -0.5 * data.alpha_precision);
+  return ll.add_(data.prior_const);
+}
 
 at::Tensor linear_predictor(const GlmData& data, const at::Tensor& alpha,
                             const at::Tensor& beta) {
@@ -72,6 +90,7 @@ std::pair<at::Tensor, at::Tensor> evaluate(const GlmData& data, const at::Tensor
       break;
     }
   }
+  if (data.has_prior) ll = add_prior(data, ll, alpha, beta);
   return {ll, r};
 }
 
@@ -100,6 +119,12 @@ struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
     ctx->saved_data["r"] = r;
     ctx->saved_data["has_offset"] = data.offset.defined();
     if (data.offset.defined()) ctx->saved_data["offset"] = data.offset;
+    ctx->saved_data["has_prior"] = data.has_prior;
+    if (data.has_prior) {
+      ctx->saved_data["scale"] = data.scale;
+      ctx->saved_data["alpha_precision"] = data.alpha_precision;
+      ctx->saved_data["beta_precision"] = data.beta_precision;
+    }
     ctx->saved_data["has_sigma"] = s.defined();
     if (s.defined()) {
       ctx->save_for_backward({alpha, beta, s});
@@ -125,6 +150,17 @@ struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
     // differentiable ops so second derivatives are right.
     at::Tensor r = at::GradMode::is_enabled() ? differentiable_score(data, alpha, beta, sigma)
                                               : ctx->saved_data["r"].toTensor();
+    if (ctx->saved_data["has_prior"].toBool()) {
+      // ∂/∂α = scale Σ_i r − pα α,  ∂/∂β = scale r X − pβ β.
+      const double scale = ctx->saved_data["scale"].toDouble();
+      const double p_alpha = ctx->saved_data["alpha_precision"].toDouble();
+      const double p_beta = ctx->saved_data["beta_precision"].toDouble();
+      const auto& g1 = grad_output[0];  // [K]
+      auto gr = (scale != 1.0 ? g * scale : g) * r;  // [K, S]
+      auto grad_alpha = at::addcmul(gr.sum(1), g1, alpha, -p_alpha);
+      auto grad_beta = at::addmm(beta * (g1 * -p_beta).unsqueeze(1), gr, data.X);
+      return {at::Tensor(), grad_alpha, grad_beta, at::Tensor()};
+    }
     auto gr = g * r;  // [K, S]
     auto grad_alpha = gr.sum(1);
     auto grad_beta = gr.matmul(data.X);  // [K, S]·[S, D]
@@ -167,6 +203,37 @@ at::Tensor glm_log_likelihood(GlmFamily family, const at::Tensor& X, const at::T
   if (!needs_grad) return evaluate(data, alpha, beta, s, /*want_r=*/false).first;
   return GlmLogLikelihood::apply(data, alpha, beta,
                                  gaussian ? c10::optional<at::Tensor>(s) : c10::nullopt);
+}
+
+at::Tensor glm_log_joint_normal_prior(GlmFamily family, const at::Tensor& X, const at::Tensor& y,
+                                      const at::Tensor& alpha, const at::Tensor& beta,
+                                      double prior_alpha_scale, double prior_beta_scale,
+                                      double scale, const at::Tensor& offset) {
+  static const char* kFunction = "glm_log_joint_normal_prior";
+  if (family == GlmFamily::gaussian) {
+    throw DomainError(std::string(kFunction) + ": the gaussian family has a scale parameter; " +
+                      "use glm_log_likelihood and its own prior");
+  }
+  check_dim(kFunction, "X", X, 2);
+  check_shape(kFunction, "y", y, {X.size(0)});
+  check_dim(kFunction, "alpha", alpha, 1);
+  check_shape(kFunction, "beta", beta, {alpha.size(0), X.size(1)});
+  if (offset.defined()) check_shape(kFunction, "offset", offset, {X.size(0)});
+  check_positive_finite(kFunction, "prior_alpha_scale", prior_alpha_scale);
+  check_positive_finite(kFunction, "prior_beta_scale", prior_beta_scale);
+  GlmData data{family, X, y, offset};
+  data.has_prior = true;
+  data.scale = scale;
+  data.alpha_precision = 1.0 / (prior_alpha_scale * prior_alpha_scale);
+  data.beta_precision = 1.0 / (prior_beta_scale * prior_beta_scale);
+  const auto D = static_cast<double>(X.size(1));
+  // Σ of the normalising constants −log s − ½ log 2π over α and the D β's.
+  data.prior_const = -(std::log(prior_alpha_scale) + detail::kHalfLog2Pi) -
+                     D * (std::log(prior_beta_scale) + detail::kHalfLog2Pi);
+  const bool needs_grad =
+      at::GradMode::is_enabled() && (alpha.requires_grad() || beta.requires_grad());
+  if (!needs_grad) return evaluate(data, alpha, beta, at::Tensor(), /*want_r=*/false).first;
+  return GlmLogLikelihood::apply(data, alpha, beta, c10::nullopt);
 }
 
 }  // namespace elbo::models

@@ -40,4 +40,16 @@ at::Tensor glm_log_likelihood(GlmFamily family, const at::Tensor& X, const at::T
                               const at::Tensor& sigma = at::Tensor(),
                               const at::Tensor& offset = at::Tensor());
 
+/// The log joint of a GLM with independent normal priors,
+///   log N(α_k | 0, s_α) + Σ_d log N(β_kd | 0, s_β) + scale · ℓ_k   [K],
+/// as ONE autograd node (the prior's gradients −α/s_α², −β/s_β² are added in
+/// the same backward pass as the likelihood's). `scale` weights a minibatch's
+/// likelihood (M/S). bernoulli_logit and poisson_log only (DomainError for
+/// gaussian); scales must be positive and finite.
+at::Tensor glm_log_joint_normal_prior(GlmFamily family, const at::Tensor& X, const at::Tensor& y,
+                                      const at::Tensor& alpha, const at::Tensor& beta,
+                                      double prior_alpha_scale, double prior_beta_scale,
+                                      double scale = 1.0,
+                                      const at::Tensor& offset = at::Tensor());
+
 }  // namespace elbo::models

@@ -7,7 +7,6 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/models/glm_log_likelihood.hpp"
-#include "elbo/models/log_densities.hpp"
 #include "elbo/models/regression_data.hpp"
 
 namespace elbo::models {
@@ -43,12 +42,15 @@ at::Tensor LogisticRegression::log_joint(const model::Draws& z,
   const auto& beta = z["beta"];
   detail::check_glm_draws(kName, alpha, beta, num_features());
   detail::check_subsample(kName, data.is_full(), data.total(), num_data());
-  auto lp = detail::normal_lpdf(alpha, 0.0, options_.prior_alpha_scale()) +
-            detail::normal_lpdf(beta, 0.0, options_.prior_beta_scale()).sum(-1);
   const auto dtype = alpha.scalar_type();
-  auto ll = glm_log_likelihood(GlmFamily::bernoulli_logit, data.rows(X_).to(dtype),
-                               data.rows(y_).to(dtype), alpha, beta);
-  return lp + data.scale() * ll;
+  auto X = data.rows(X_);
+  auto y = data.rows(y_);
+  if (X.scalar_type() != dtype) X = X.to(dtype);
+  if (y.scalar_type() != dtype) y = y.to(dtype);
+  // Priors and the (minibatch-scaled) likelihood in one autograd node.
+  return glm_log_joint_normal_prior(GlmFamily::bernoulli_logit, X, y, alpha, beta,
+                                    options_.prior_alpha_scale(), options_.prior_beta_scale(),
+                                    data.scale());
 }
 
 }  // namespace elbo::models
