@@ -140,6 +140,29 @@ TEST(BayesGmm, MinibatchSviApproachesCaviOptimum) {
   EXPECT_NEAR(*model.heldout_score(), *batch.heldout_score(), 0.01);
 }
 
+TEST(BayesGmm, SubsampleSeededKmeansReachesTheFullDataOptimum) {
+  // k-means++ and a first Lloyd run on 300 of the 3000 points, then Lloyd on all of
+  // them, must start CAVI in the same basin as k-means on all the data: the same
+  // converged ELBO and means (up to label order) as the full-data initialisation.
+  const Eigen::MatrixXd X = draw_mixture(3000, 5);
+  BayesGmm full(X, BayesGmmOptions().num_components(3).threads(2).kmeans_subsample(1 << 30));
+  BayesGmm sub(X, BayesGmmOptions().num_components(3).threads(2).kmeans_subsample(300));
+  Rng r1(3), r2(3);
+  full.initialize(r1);
+  sub.initialize(r2);
+  cavi(full, CaviOptions().max_iterations(1000).tolerance(1e-13));
+  cavi(sub, CaviOptions().max_iterations(1000).tolerance(1e-13));
+  const double a = full.elbo(full.local_step_statistics(full.all_points()));
+  const double b = sub.elbo(sub.local_step_statistics(sub.all_points()));
+  EXPECT_NEAR(a, b, 1e-9 * std::abs(a));
+  const auto sa = full.summary(), sb = sub.summary();
+  for (int k = 0; k < 3; ++k) {
+    double best = INFINITY;
+    for (int j = 0; j < 3; ++j) best = std::min(best, (sa.means.row(k) - sb.means.row(j)).norm());
+    EXPECT_LT(best, 1e-6);
+  }
+}
+
 TEST(BayesGmm, HeldoutScoreOfOneComponentIsStudentT) {
   // K = 1: the posterior predictive is one Student-t; check against a direct
   // evaluation at one point from the summary (Bishop 10.81 with α-weight 1).
