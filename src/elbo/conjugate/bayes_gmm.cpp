@@ -1,6 +1,7 @@
 #include "elbo/conjugate/bayes_gmm.hpp"
 
 #include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
 #include <Eigen/LU>
 
 #include <algorithm>
@@ -464,6 +465,31 @@ Eigen::VectorXd BayesGmm::global_step(const BatchStatistics& stats, double scale
     b[1 + D_ + D_ * D_] = nu0_ + nk;
   }
   return out;
+}
+
+void BayesGmm::project_statistics(BatchStatistics& stats) const {
+  const int64_t D1 = D_ + 1;
+  for (int64_t k = 0; k < K_; ++k) {
+    double* s1 = stats.sufficient.data() + K_ + k * (D_ + D_ * D_);
+    Eigen::Map<Eigen::VectorXd> S1(s1, D_);
+    Eigen::Map<Eigen::MatrixXd> S2(s1 + D_, D_, D_);
+    Eigen::MatrixXd A(D1, D1);
+    A.topLeftCorner(D_, D_) = 0.5 * (S2 + S2.transpose());
+    A.topRightCorner(D_, 1) = S1;
+    A.bottomLeftCorner(1, D_) = S1.transpose();
+    A(D_, D_) = stats.sufficient(k);
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(A);
+    if (eig.info() != Eigen::Success) {
+      throw NumericalError("bayes_gmm: eigendecomposition of the moment matrix of component " +
+                           std::to_string(k) + " failed");
+    }
+    if (eig.eigenvalues().minCoeff() >= 0.0) continue;  // already valid: leave it exact
+    const Eigen::MatrixXd& V = eig.eigenvectors();
+    A = V * eig.eigenvalues().cwiseMax(0.0).asDiagonal() * V.transpose();
+    S2 = 0.5 * (A.topLeftCorner(D_, D_) + A.topLeftCorner(D_, D_).transpose());
+    S1 = 0.5 * (A.topRightCorner(D_, 1) + A.bottomLeftCorner(1, D_).transpose());
+    stats.sufficient(k) = std::max(A(D_, D_), 0.0);
+  }
 }
 
 double BayesGmm::elbo(const BatchStatistics& full) const {

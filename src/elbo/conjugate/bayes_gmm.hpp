@@ -96,6 +96,14 @@ class BayesGmm : public ConjugateModel {
   BatchStatistics local_step_statistics(const Batch& batch) override;
   BatchStatistics weighted_statistics(const Batch& batch, const std::vector<double>& weights) override;
   Eigen::VectorXd global_step(const BatchStatistics& stats, double scale) const override;
+  /// Per component, the Frobenius-norm projection of the moment matrix
+  ///   A_k = [[S2_k, S1_k], [S1_kᵀ, N_k]]  ((D+1)×(D+1))
+  /// onto the PSD cone (eigenvalues clipped at 0; Higham 1988). The statistics of
+  /// any nonnegative responsibilities, Σ_n r_nk [x_n; 1][x_n; 1]ᵀ, are PSD, and
+  /// A_k ⪰ 0 is exactly N_k ≥ 0 with a PSD scatter S2_k − S1_k S1_kᵀ/N_k; with it
+  /// λ̂'s [[Ψ_k, β_k m_k], [β_k m_kᵀ, β_k]] is the prior's PD block plus A_k, so
+  /// α_k, β_k > 0, ν_k > D − 1 and W_k⁻¹ (its Schur complement) is PD.
+  void project_statistics(BatchStatistics& stats) const override;
   double elbo(const BatchStatistics& full) const override;
   std::optional<double> heldout_score() const override;
   void set_heldout(const Eigen::MatrixXd& X);

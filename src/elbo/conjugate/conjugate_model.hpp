@@ -102,6 +102,20 @@ class ConjugateModel {
   /// for models with a single global factor. Does not change the model.
   virtual Eigen::VectorXd global_step(const BatchStatistics& stats, double scale) const = 0;
 
+  /// Projects `stats.sufficient` (in place) onto the model's set of valid
+  /// statistics: a closed convex cone C that contains every achievable
+  /// Σ_n w_n E[t(x_n, z_n)] (w_n ≥ 0) and on which global_step gives a λ̂ in the
+  /// domain of q(β). Needed for estimates that are not of that form, such as the
+  /// SVRG control variate F̃ + (M/S)(s_B(λ) − s_B(λ̃)), which is unbiased but can
+  /// leave C. Because C is convex and contains the full-data statistics F, the
+  /// Euclidean projection P is non-expansive towards F: ‖P(s) − F‖ ≤ ‖s − F‖ for
+  /// every s, so projecting never moves an estimate farther from its target (it
+  /// trades a little bias for a smaller error); because C is a cone, P(c s) =
+  /// c P(s) for c > 0, so it does not matter whether statistics are scaled first.
+  /// Default: no-op, for models on which every statistic vector gives a valid λ̂
+  /// (e.g. Bayesian linear regression with fixed data).
+  virtual void project_statistics(BatchStatistics& stats) const { (void)stats; }
+
   /// The exact ELBO at the current global parameters and the local factors that
   /// produced `full` (statistics of the whole data set, as from local_step_statistics
   /// on all points).

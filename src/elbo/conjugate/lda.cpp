@@ -302,6 +302,10 @@ Eigen::VectorXd Lda::global_step(const BatchStatistics& stats, double scale) con
   return (scale * stats.sufficient).array() + eta_;
 }
 
+void Lda::project_statistics(BatchStatistics& stats) const {
+  stats.sufficient = stats.sufficient.cwiseMax(0.0);
+}
+
 double Lda::elbo(const BatchStatistics& full) const {
   double out = full.local_bound + full.sufficient.dot(elog_beta_);
   std::vector<double> sums(static_cast<size_t>(K_), 0.0);

@@ -84,6 +84,9 @@ class Lda : public ConjugateModel {
   BatchStatistics local_step_statistics(const Batch& batch) override;
   BatchStatistics weighted_statistics(const Batch& batch, const std::vector<double>& weights) override;
   Eigen::VectorXd global_step(const BatchStatistics& stats, double scale) const override;
+  /// Clips the expected topic–word counts at 0: the Euclidean projection onto the
+  /// nonnegative orthant (counts of a nonnegative measure), so λ̂ ≥ η > 0.
+  void project_statistics(BatchStatistics& stats) const override;
   double elbo(const BatchStatistics& full) const override;
   std::optional<double> heldout_score() const override;
 

@@ -125,6 +125,17 @@ void NaturalSvi::refresh_snapshot() {
 
 Eigen::VectorXd NaturalSvi::noisy_optimum(const Batch& batch, double scale) {
   const Eigen::VectorXd& lambda = model_.global_parameters();
+  // SVRG: the snapshot's statistics of the batch come first, so that the local
+  // factors the model keeps (warm starts, responsibilities()) are those at the
+  // current λ when this step is done.
+  BatchStatistics at_snapshot;
+  if (options_.svrg_every_ > 0) {
+    const Eigen::VectorXd current = lambda;
+    if (snapshot_lambda_.size() == 0 || step_ % options_.svrg_every_ == 0) refresh_snapshot();
+    model_.set_global_parameters(snapshot_lambda_);
+    at_snapshot = model_.local_step_statistics(batch);
+    model_.set_global_parameters(current);
+  }
   BatchStatistics stats;
   if (!importance_probability_.empty()) {
     // batch holds S draws with replacement, sorted: merge repeats into weights.
@@ -166,19 +177,16 @@ Eigen::VectorXd NaturalSvi::noisy_optimum(const Batch& batch, double scale) {
   }
 
   if (options_.svrg_every_ > 0) {
-    if (snapshot_lambda_.size() == 0 || step_ % options_.svrg_every_ == 0) {
-      const Eigen::VectorXd current = lambda;
-      refresh_snapshot();
-      model_.set_global_parameters(current);
-    }
-    const Eigen::VectorXd current = model_.global_parameters();
-    model_.set_global_parameters(snapshot_lambda_);
-    const BatchStatistics at_snapshot = model_.local_step_statistics(batch);
-    model_.set_global_parameters(current);
+    // F̃ + (M/S)(s_B(λ) − s_B(λ̃)) is unbiased for the full-data statistics but, with
+    // local variables, not the statistics of any local factors: e.g. LDA's expected
+    // word counts can go negative and λ̂ would leave the Dirichlet's domain. It is
+    // projected onto the model's convex set of valid statistics, which contains the
+    // target, so the projection only shrinks the error (ConjugateModel::project_statistics).
     BatchStatistics combined;
     combined.sufficient = snapshot_full_.sufficient +
                           scale * (stats.sufficient - at_snapshot.sufficient);
     combined.size = model_.num_data();
+    model_.project_statistics(combined);
     return model_.global_step(combined, 1.0);
   }
 

@@ -23,7 +23,11 @@
 //    global step (a sliding window of expected sufficient statistics);
 //  * svrg_every — SVRG-style control variate (Johnson & Zhang 2013, applied to
 //    the natural gradient): keep a snapshot λ̃ and its full-data statistics F̃,
-//    refreshed every m steps, and use λ̂ = η + F̃ + (M/S)(s_B(λ) − s_B(λ̃));
+//    refreshed every m steps, and use λ̂ = η + P(F̃ + (M/S)(s_B(λ) − s_B(λ̃))),
+//    where P = ConjugateModel::project_statistics maps the corrected statistics
+//    (which with local variables can be invalid, e.g. negative LDA word counts)
+//    onto the model's convex set of valid statistics (identity for models without
+//    local variables, where the estimate is exact);
 //  * adaptive_batch — grow S (doubling, up to M) when the gradient noise
 //    dominates: the "norm test" of Byrd, Chin, Nocedal & Wu (2012), with the
 //    variance of the statistics estimated from the two halves of the minibatch;
