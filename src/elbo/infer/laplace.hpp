@@ -1,0 +1,73 @@
+#pragma once
+// The Laplace approximation (Laplace 1774; MacKay, "Information Theory,
+// Inference, and Learning Algorithms", 2003, ch. 27; Bishop PRML §4.4): a
+// Gaussian at the mode of log p on the unconstrained scale with the inverse
+// negative Hessian as its covariance,
+//
+//   θ̂ = argmax_θ log p(x, θ),   A = −∇²log p(x, θ̂),   q(θ) = N(θ | θ̂, A⁻¹).
+//
+// The mode is found by L-BFGS with a strong-Wolfe line search (torch::optim::LBFGS;
+// Nocedal & Wright 2006, Alg. 7.5 and 3.5), the Hessian by autograd (one
+// double-backward pass per row). It is exact when log p is quadratic (a
+// Gaussian posterior). When A is not positive definite (a saddle point, a flat
+// or improper direction) the policy decides: fail with a NumericalError naming
+// the smallest eigenvalue, or add jitter · I with jitter increased tenfold until
+// the Cholesky factorisation succeeds.
+#include <ATen/core/Tensor.h>
+#include <torch/arg.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "elbo/family/full_rank_gaussian.hpp"
+#include "elbo/model/log_density.hpp"
+
+namespace elbo::infer {
+
+/// What to do when the negative Hessian at the mode is not positive definite.
+enum class NonPositiveDefinite { jitter, fail };
+
+struct LaplaceOptions {
+  /// L-BFGS iterations at most.
+  TORCH_ARG(int64_t, max_iterations) = 1000;
+  /// Converged when max_i |∂ log p / ∂θ_i| ≤ tolerance at the mode.
+  TORCH_ARG(double, tolerance) = 1e-6;
+  /// L-BFGS history size m.
+  TORCH_ARG(int64_t, history_size) = 20;
+  TORCH_ARG(NonPositiveDefinite, non_positive_definite) = NonPositiveDefinite::jitter;
+  /// First jitter, relative to max(1, max_i |A_ii|); multiplied by 10 per attempt.
+  TORCH_ARG(double, initial_jitter) = 1e-8;
+  TORCH_ARG(int64_t, max_jitter_attempts) = 16;
+  /// Starting point [D] on the unconstrained scale; undefined: θ = 0.
+  TORCH_ARG(at::Tensor, init) = {};
+};
+
+struct LaplaceResult {
+  at::Tensor mode;           // θ̂ [D]
+  at::Tensor precision;      // A = −∇²log p(θ̂) [D, D], plus jitter · I when jittered
+  at::Tensor covariance;     // A⁻¹ [D, D]
+  at::Tensor scale_tril;     // Cholesky factor of the covariance [D, D]
+  std::shared_ptr<family::FullRankGaussian> q;  // N(θ̂, A⁻¹) as a family
+  double log_density_at_mode = 0.0;
+  double gradient_norm = 0.0;   // max_i |∂ log p/∂θ_i| at θ̂
+  int64_t iterations = 0;       // L-BFGS iterations
+  bool converged = false;       // gradient_norm ≤ tolerance
+  bool jittered = false;
+  double jitter = 0.0;          // added to A's diagonal
+  double min_eigenvalue = 0.0;  // smallest eigenvalue of −∇²log p(θ̂) (before jitter)
+  std::string message;          // warnings (not converged, jitter added); empty if none
+};
+
+/// ∇²log p(θ) [D, D] at θ [D] by autograd (row i = ∇ ∂log p/∂θ_i), symmetrised.
+at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta);
+
+/// ∇log p(θ) [D] at θ [D] by autograd.
+at::Tensor log_density_gradient(const model::LogDensity& p, const at::Tensor& theta);
+
+/// Fits the Laplace approximation on all data. Throws NumericalError when log p
+/// is not finite at the start or the mode, or (policy `fail`, or jitter
+/// exhausted) when −∇²log p(θ̂) is not positive definite.
+LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceOptions& options = {});
+
+}  // namespace elbo::infer
