@@ -97,6 +97,33 @@ TEST_P(GaussianFamily, ReparameterisationGradientMatchesFiniteDifferences) {
   }
 }
 
+TEST_P(GaussianFamily, StopGradientLogProbIsLogProbWithFrozenParameters) {
+  // log q(θ; stop_grad(λ)) must equal log q(θ; λ) in value, and its gradient
+  // must flow only through θ: compare with a parameter-frozen copy's log_prob,
+  // both for θ straight from rsample and for θ computed from it.
+  const int64_t D = 4;
+  auto q = randomised(GetParam(), D, 11);
+  auto frozen = q->clone_family();
+  for (auto& p : frozen->parameters()) p.set_requires_grad(false);
+  auto w = torch::linspace(-1.0, 2.0, 6, torch::kDouble);
+  for (bool own_draws : {true, false}) {
+    auto grads = [&](bool stop_gradient) {
+      auto gen = make_generator(12);
+      auto theta = q->rsample(6, gen);
+      if (!own_draws) theta = theta * 1.5 + 0.25;
+      auto lq = stop_gradient ? q->log_prob_stop_gradient(theta) : frozen->log_prob(theta);
+      EXPECT_TRUE(torch::allclose(lq.detach(), q->log_prob(theta.detach()).detach(), 1e-10, 1e-10))
+          << GetParam();
+      return torch::autograd::grad({(w * lq).sum()}, q->parameters());
+    };
+    auto a = grads(true), b = grads(false);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-10, 1e-10)) << GetParam() << " own " << own_draws;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, GaussianFamily,
                          ::testing::Values("meanfield", "fullrank", "lowrank:1", "lowrank:2"));
 

@@ -51,6 +51,26 @@ struct FullRankSample : public torch::autograd::Function<FullRankSample> {
   }
 };
 
+/// log q(θ; stop_grad(λ)) = c − ½‖z‖², z = L⁻¹(θ − μ), as one autograd node of
+/// θ: ∂/∂θ = −L⁻ᵀ z (one triangular solve in backward). `z` [D, K] is passed
+/// in: the caller gets it from ε when θ is rsample's own output.
+struct StopGradientLogProb : public torch::autograd::Function<StopGradientLogProb> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& theta, const at::Tensor& z,
+                            const at::Tensor& L, const at::Tensor& log_norm) {
+    ctx->saved_data["z"] = z;
+    ctx->saved_data["L"] = L;
+    return log_norm.sub(z.square().sum(0), 0.5);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_output) {
+    const auto z = ctx->saved_data["z"].toTensor();
+    const auto L = ctx->saved_data["L"].toTensor();
+    auto w = at::linalg_solve_triangular(L.t(), z, /*upper=*/true);  // L⁻ᵀ z [D, K]
+    auto grad_theta = w.t() * grad_output[0].neg().unsqueeze(1);
+    return {grad_theta, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
 }  // namespace
 
 FullRankGaussian::FullRankGaussian(int64_t dim, double init_scale) : Family(dim) {
@@ -93,8 +113,16 @@ const at::Tensor& FullRankGaussian::constant_scale_tril() {
 at::Tensor FullRankGaussian::rsample(int64_t num_draws, at::Generator gen) {
   auto eps = torch::randn({num_draws, dim()}, gen, lambda.options());
   const auto& L = constant_scale_tril();
-  if (!at::GradMode::is_enabled()) return at::addmm(lambda.detach().narrow(0, 0, dim()), eps, L.t());
-  return FullRankSample::apply(lambda, eps, L);
+  at::Tensor theta = at::GradMode::is_enabled()
+                         ? FullRankSample::apply(lambda, eps, L)
+                         : at::addmm(lambda.detach().narrow(0, 0, dim()), eps, L.t());
+  // Remember (θ, ε) so log_prob_stop_gradient(θ) can use z = ε. The detached
+  // alias keeps θ's storage alive (not its graph) and shares its version counter.
+  last_theta_ = theta.detach();
+  last_theta_version_ = static_cast<int64_t>(theta._version());
+  last_eps_ = eps;
+  last_lambda_version_ = cached_version_;
+  return theta;
 }
 
 at::Tensor FullRankGaussian::log_prob(const at::Tensor& theta) {
@@ -106,9 +134,26 @@ at::Tensor FullRankGaussian::log_prob(const at::Tensor& theta) {
 
 at::Tensor FullRankGaussian::log_prob_stop_gradient(const at::Tensor& theta) {
   const auto& L = constant_scale_tril();  // L as a constant: no graph for λ
-  auto z = torch::linalg_solve_triangular(L, (theta - lambda.detach().narrow(0, 0, dim())).t(),
-                                          /*upper=*/false);
-  return cached_log_norm_.sub(z.square().sum(0), 0.5);
+  // θ = μ + L ε from the last rsample under the same λ: z = L⁻¹(θ − μ) = ε.
+  const bool own_draws = last_theta_.defined() && last_lambda_version_ == cached_version_ &&
+                         theta.data_ptr() == last_theta_.data_ptr() &&
+                         theta.sizes() == last_theta_.sizes() &&
+                         theta.strides() == last_theta_.strides() &&
+                         static_cast<int64_t>(theta._version()) == last_theta_version_;
+  at::Tensor z;
+  if (own_draws) {
+    z = last_eps_.t();
+  } else {
+    torch::NoGradGuard no_grad;
+    z = torch::linalg_solve_triangular(L, (theta - lambda.detach().narrow(0, 0, dim())).t(),
+                                       /*upper=*/false);
+  }
+  last_theta_ = at::Tensor();  // one use: release the draws
+  last_eps_ = at::Tensor();
+  if (!at::GradMode::is_enabled() || !theta.requires_grad()) {
+    return cached_log_norm_.sub(z.square().sum(0), 0.5);
+  }
+  return StopGradientLogProb::apply(theta, z, L, cached_log_norm_);
 }
 
 at::Tensor FullRankGaussian::entropy() {

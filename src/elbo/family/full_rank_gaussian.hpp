@@ -9,7 +9,9 @@
 // single tensor; loc(), tril_raw() and log_diag() are differentiable views.
 // rsample is one autograd node whose backward writes ∂/∂λ directly, and the
 // Cholesky factor built for it is reused by log_prob_stop_gradient while λ is
-// unchanged (the parameter's version counter identifies λ).
+// unchanged (the parameter's version counter identifies λ). For θ = μ + Lε
+// straight from rsample, log_prob_stop_gradient uses z = L⁻¹(θ − μ) = ε
+// without a solve, and is one autograd node (∂/∂θ = −L⁻ᵀ z).
 #include "elbo/family/family.hpp"
 
 namespace elbo::family {
@@ -49,6 +51,11 @@ class FullRankGaussian : public Family {
   at::Tensor cached_log_norm_;
   int64_t cached_version_ = -1;
   const void* cached_data_ = nullptr;
+  // The last rsample's output (detached alias) and base draws ε.
+  at::Tensor last_theta_;
+  at::Tensor last_eps_;
+  int64_t last_theta_version_ = -1;
+  int64_t last_lambda_version_ = -1;
 };
 
 }  // namespace elbo::family
