@@ -95,7 +95,9 @@ void Svi::step_once() {
     dropped_draws_ += estimate.dropped;
     finite = std::isfinite(estimate.value);
     if (finite) {
-      (-estimate.surrogate).backward();
+      // ∇(−surrogate) without recording a negation: backward with seed −1.
+      // A fresh seed every step: autograd may keep it (or a view) as a .grad.
+      estimate.surrogate.backward(at::full({}, -1.0, estimate.surrogate.options()));
       // One reduction per parameter tensor and one read-back: the sum is
       // finite iff every gradient element is (up to overflow, also skipped).
       at::Tensor total;

@@ -43,7 +43,7 @@ struct GlmData {
 at::Tensor add_prior(const GlmData& data, at::Tensor ll, const at::Tensor& alpha,
                      const at::Tensor& beta) {
   if (data.scale != 1.0) ll.mul_(data.scale);
-  ll.add_(beta.square().sum(1), -0.5 * data.beta_precision);
+  ll.add_((beta * beta).sum(1), -0.5 * data.beta_precision);
   ll.addcmul_(alpha, alpha, -0.5 * data.alpha_precision);
   return ll.add_(data.prior_const);
 }
@@ -74,12 +74,13 @@ std::pair<at::Tensor, at::Tensor> evaluate(const GlmData& data, const at::Tensor
       break;
     }
     case GlmFamily::bernoulli_logit: {
-      // y η − log(1 + e^η) = y η + log sigmoid(−η), stable for any |η|.
+      // y η − log(1 + e^η) = y η − softplus(η); softplus is evaluated as
+      // log1p(e^η), or η itself above 40 where log1p(e^−η) < 5e-18: exact in
+      // double precision for any |η|.
       ll = eta.mv(data.y);
-      auto neg_eta = eta.neg_();
-      ll = ll + torch::log_sigmoid(neg_eta).sum(1);
-      // y − sigmoid(η) = y − 1 + sigmoid(−η)
-      if (want_r) r = neg_eta.sigmoid_().add_(data.y - 1);
+      ll.sub_(at::softplus(eta, 1.0, 40.0).sum(1));
+      // y − sigmoid(η) = (y − 1) + sigmoid(−η)
+      if (want_r) r = eta.neg_().sigmoid_().add_(data.y - 1.0);
       break;
     }
     case GlmFamily::poisson_log: {

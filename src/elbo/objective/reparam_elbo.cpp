@@ -39,7 +39,9 @@ Estimate ReparamElbo::estimate(const model::LogDensity& p, family::Family& q,
                       : analytic ? log_p : log_p - q.log_prob(theta);
   Estimate out;
   // Fast path: a finite mean means every draw is finite (no masking, one read).
-  auto bound = per_draw.mean();
+  // sum / K is mean() to the bit, and its backward divides by a double
+  // (mean's divides by an integer, converted every call).
+  auto bound = per_draw.sum().div(static_cast<double>(per_draw.size(0)));
   out.value = bound.item<double>();
   if (!std::isfinite(out.value)) {
     auto keep = finite_draws(log_p, out.dropped);

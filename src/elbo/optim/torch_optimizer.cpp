@@ -15,6 +15,12 @@ void TorchOptimizer::step(int64_t t) {
   optimizer_->step();
 }
 
+void TorchOptimizer::zero_grad() {
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& p : group.params()) p.mutable_grad() = at::Tensor();
+  }
+}
+
 void TorchOptimizer::save(torch::serialize::OutputArchive& archive) const {
   optimizer_->save(archive);
 }

@@ -14,7 +14,10 @@ class TorchOptimizer : public Optimizer {
                  StepSchedulePtr schedule);
   std::string name() const override { return name_; }
   void step(int64_t t) override;
-  void zero_grad() override { optimizer_->zero_grad(); }
+  /// Resets gradients to undefined (PyTorch's set_to_none): backward then
+  /// stores the new gradient instead of zeroing and adding into the old one.
+  /// A parameter with no gradient is skipped by every torch::optim update.
+  void zero_grad() override;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
 
