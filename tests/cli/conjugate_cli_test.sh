@@ -9,31 +9,7 @@ elbo=$1
 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-# expect_error NAME PATTERN -- ARGS...: non-zero exit, exactly one stderr line matching PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 3
-  local err="$tmp/err.txt"
-  timeout 60 "$elbo" "$@" >/dev/null 2>"$err"
-  local code=$?
-  local lines
-  lines=$(wc -l <"$err")
-  if [[ $code -eq 0 || $code -ge 124 ]]; then
-    fail "$name: exit code $code (want a clean non-zero exit)"
-  elif [[ $lines -ne 1 ]]; then
-    fail "$name: $lines lines on stderr (want 1): $(cat "$err")"
-  elif ! grep -Eq -- "$pattern" "$err"; then
-    fail "$name: message '$(cat "$err")' does not match /$pattern/"
-  else
-    ok
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
 # ---- a small corpus: 300 documents from 3 topics over 60 words, LDA-C format ---------
 # Topic t puts 90% of its mass on words 20t..20t+19; each document mixes two topics.
