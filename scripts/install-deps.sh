@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopenblas0-pthread
   libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libboost-math-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
 )
 
 missing=()
