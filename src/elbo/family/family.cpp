@@ -17,6 +17,15 @@ std::vector<at::Tensor> Family::canonical_parameters(const std::vector<at::Tenso
   return out;
 }
 
+WeightedDraws Family::rsample_weighted(int64_t num_draws, at::Generator gen) {
+  WeightedDraws out;
+  out.theta = rsample(num_draws, gen);
+  out.log_q = log_prob(out.theta);
+  out.weight = torch::full({num_draws}, 1.0 / static_cast<double>(num_draws),
+                           out.theta.options());
+  return out;
+}
+
 at::Tensor Family::log_prob_stop_gradient(const at::Tensor& theta) {
   auto frozen = clone_family();
   for (auto& param : frozen->parameters()) param.set_requires_grad(false);

@@ -14,6 +14,13 @@
 
 namespace elbo::family {
 
+/// Draws for a Monte-Carlo estimate E_q[f(θ)] ≈ Σ_k weight_k f(theta_k).
+struct WeightedDraws {
+  at::Tensor theta;   // [K', D], reparameterised: gradients flow to λ
+  at::Tensor log_q;   // [K'], log q(theta; λ), differentiable in λ
+  at::Tensor weight;  // [K'], sums to one (differentiable in λ for mixtures)
+};
+
 class Family : public torch::nn::Module {
  public:
   explicit Family(int64_t dim) : dim_(dim) {}
@@ -25,6 +32,15 @@ class Family : public torch::nn::Module {
   /// K draws [K, D] without gradient.
   virtual at::Tensor sample(int64_t num_draws, at::Generator gen);
   virtual bool has_rsample() const { return true; }
+
+  /// K draws with log q at them and their weights. Default: rsample(K),
+  /// log_prob, weights 1/K. Flows override it to get log q from the forward
+  /// pass (no inverse); mixtures draw K per component (stratified) with
+  /// weights π_c / K, which gives the mixture weights a gradient.
+  virtual WeightedDraws rsample_weighted(int64_t num_draws, at::Generator gen);
+  /// True when rsample_weighted is more than rsample + log_prob; the ELBO
+  /// estimators then use it (the plain path stays the fast one for Gaussians).
+  virtual bool prefers_weighted_draws() const { return false; }
 
   /// log q(θ; λ) for θ [K, D] → [K], differentiable in λ (and θ).
   virtual at::Tensor log_prob(const at::Tensor& theta) = 0;
