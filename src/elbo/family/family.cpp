@@ -26,6 +26,11 @@ WeightedDraws Family::rsample_weighted(int64_t num_draws, at::Generator gen) {
   return out;
 }
 
+void Family::initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) {
+  (void)precision;
+  initialize(mean);
+}
+
 at::Tensor Family::log_prob_stop_gradient(const at::Tensor& theta) {
   auto frozen = clone_family();
   for (auto& param : frozen->parameters()) param.set_requires_grad(false);

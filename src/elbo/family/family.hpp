@@ -61,6 +61,10 @@ class Family : public torch::nn::Module {
   /// estimate), keeping the default spread.
   virtual void initialize(const at::Tensor& location) = 0;
 
+  /// Start from a Gaussian approximation N(mean, precision⁻¹), e.g. Laplace's:
+  /// the member of the family closest to it in KL(q‖N). Default: initialize(mean).
+  virtual void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision);
+
   /// λ in a canonical form, in the order of parameters(), so that averaging
   /// iterates averages distributions. Needed where λ ↦ q is not one-to-one:
   /// low-rank factors W and W·R give the same q for any rotation R, and

@@ -173,6 +173,17 @@ void FullRankGaussian::initialize(const at::Tensor& location) {
   lambda.narrow(0, 0, dim()).copy_(location);
 }
 
+void FullRankGaussian::initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) {
+  const int64_t D = dim();
+  check_shape("FullRankGaussian::initialize_gaussian", "mean", mean, {D});
+  check_shape("FullRankGaussian::initialize_gaussian", "precision", precision, {D, D});
+  torch::NoGradGuard no_grad;
+  auto L = torch::linalg_cholesky(torch::cholesky_inverse(torch::linalg_cholesky(precision)));
+  lambda.narrow(0, 0, D).copy_(mean);
+  lambda.narrow(0, D, D * D).view({D, D}).copy_(L.tril(-1));
+  lambda.narrow(0, D + D * D, D).copy_(L.diagonal().log());
+}
+
 std::shared_ptr<Family> FullRankGaussian::clone_family() const {
   auto copy = std::make_shared<FullRankGaussian>(dim());
   torch::NoGradGuard no_grad;

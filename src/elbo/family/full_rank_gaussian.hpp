@@ -30,6 +30,8 @@ class FullRankGaussian : public Family {
   at::Tensor mean() override;
   at::Tensor covariance() override;
   void initialize(const at::Tensor& location) override;
+  /// μ = mean, L L ᵀ = precision⁻¹ (the Gaussian itself).
+  void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
   std::shared_ptr<Family> clone_family() const override;
 
   /// The Cholesky factor L (differentiable in λ).

@@ -49,6 +49,14 @@ void MeanFieldGaussian::initialize(const at::Tensor& location) {
   loc.copy_(location);
 }
 
+void MeanFieldGaussian::initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) {
+  check_shape("MeanFieldGaussian::initialize_gaussian", "mean", mean, {dim()});
+  check_shape("MeanFieldGaussian::initialize_gaussian", "precision", precision, {dim(), dim()});
+  torch::NoGradGuard no_grad;
+  loc.copy_(mean);
+  log_scale.copy_(-0.5 * precision.diagonal().log());
+}
+
 std::shared_ptr<Family> MeanFieldGaussian::clone_family() const {
   auto copy = std::make_shared<MeanFieldGaussian>(dim());
   torch::NoGradGuard no_grad;

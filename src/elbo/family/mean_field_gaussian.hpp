@@ -19,6 +19,8 @@ class MeanFieldGaussian : public Family {
   at::Tensor mean() override;
   at::Tensor covariance() override;
   void initialize(const at::Tensor& location) override;
+  /// μ = mean, σ_i² = 1 / precision_ii: the KL(q‖N)-closest mean-field Gaussian.
+  void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
   std::shared_ptr<Family> clone_family() const override;
 
   at::Tensor loc;        // μ [D]
