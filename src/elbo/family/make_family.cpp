@@ -4,11 +4,38 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/family/full_rank_gaussian.hpp"
+#include "elbo/family/gaussian_mixture.hpp"
 #include "elbo/family/low_rank_gaussian.hpp"
 #include "elbo/family/mean_field_gaussian.hpp"
 #include "elbo/family/point_mass.hpp"
 
 namespace elbo::family {
+
+namespace {
+
+// "mixture" (2 full-rank components), "mixture:C" or "mixture:C:diag".
+FamilyPtr make_mixture_family(const std::string& spec, int64_t dim) {
+  const std::string usage = "--family '" + spec +
+                            "': expected mixture:C or mixture:C:diag with a positive integer C";
+  if (spec == "mixture") return std::make_shared<GaussianMixture>(dim, 2);
+  if (spec.size() < 9 || spec[7] != ':') throw ConfigError(usage);
+  std::string count = spec.substr(8);
+  bool full_rank = true;
+  const auto colon = count.find(':');
+  if (colon != std::string::npos) {
+    if (count.substr(colon + 1) != "diag") throw ConfigError(usage);
+    full_rank = false;
+    count = count.substr(0, colon);
+  }
+  if (count.empty() || count.size() > 6 ||
+      count.find_first_not_of("0123456789") != std::string::npos || std::stol(count) < 1) {
+    throw ConfigError(usage);
+  }
+  return std::make_shared<GaussianMixture>(
+      dim, std::stol(count), GaussianMixtureOptions().full_rank(full_rank));
+}
+
+}  // namespace
 
 FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
   if (spec == "meanfield") return std::make_shared<MeanFieldGaussian>(dim);
@@ -33,8 +60,9 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
     }
     return std::make_shared<LowRankGaussian>(dim, rank, 1.0, seed);
   }
+  if (spec.rfind("mixture", 0) == 0) return make_mixture_family(spec, dim);
   throw ConfigError("unknown family '" + spec +
-                    "'; expected meanfield, fullrank, lowrank[:R] or pointmass");
+                    "'; expected meanfield, fullrank, lowrank[:R], mixture[:C[:diag]] or pointmass");
 }
 
 }  // namespace elbo::family
