@@ -91,6 +91,7 @@ void Svi::step_once() {
   optimizer_->zero_grad();
   bool finite = true;
   try {
+    objective_->set_iteration(step_);
     auto estimate = objective_->estimate(*p_, *q_, batch, gen_);
     dropped_draws_ += estimate.dropped;
     finite = std::isfinite(estimate.value);

@@ -18,6 +18,14 @@ Subsample Subsample::of(at::Tensor indices, int64_t total) {
   return Subsample(indices.to(torch::kLong), size, total);
 }
 
+Subsample Subsample::tempered(double beta) const {
+  check_nonnegative("Subsample::tempered", "beta", beta);
+  check_finite("Subsample::tempered", "beta", beta);
+  Subsample out = *this;
+  out.likelihood_weight_ = beta;
+  return out;
+}
+
 at::Tensor Subsample::rows(const at::Tensor& data) const {
   if (is_full()) return data;
   return data.index_select(0, indices_);

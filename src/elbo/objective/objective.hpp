@@ -4,6 +4,10 @@
 //   value(surrogate) = the bound estimate,  ∇λ surrogate = the gradient estimator,
 // built as `bound + (s - s.detach())` where the estimator is not the plain
 // derivative of the bound. Drivers maximise the surrogate.
+//
+// An upper bound (the χ upper bound of CHIVI) is minimised: its surrogate is
+// the negated minimisation objective, so drivers still maximise, and
+// Estimate::value reports the upper bound itself; bound_kind() says which.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -15,8 +19,12 @@
 
 namespace elbo::objective {
 
+/// Whether Estimate::value is a lower bound on log p(x) that the fit raises
+/// (ELBO, IWAE, Rényi with α > 0) or an upper bound that it lowers (CUBO).
+enum class BoundKind { lower, upper };
+
 struct Estimate {
-  at::Tensor surrogate;   // scalar; maximise
+  at::Tensor surrogate;   // scalar; maximise (an upper bound's is negated)
   double value = 0.0;     // the bound's Monte-Carlo estimate
   int64_t dropped = 0;    // draws whose log p was not finite and were left out
 };
@@ -27,6 +35,10 @@ class Objective {
   virtual std::string name() const = 0;
   virtual Estimate estimate(const model::LogDensity& p, family::Family& q,
                             const model::Subsample& data, at::Generator gen) = 0;
+  /// The driver's step t (0-based), called before each estimate, for
+  /// objectives with a schedule (tempering). Default: ignored.
+  virtual void set_iteration(int64_t t) { (void)t; }
+  virtual BoundKind bound_kind() const { return BoundKind::lower; }
 };
 
 }  // namespace elbo::objective
