@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "elbo/core/error.hpp"
+#include "elbo/family/flow_family.hpp"
 #include "elbo/family/full_rank_gaussian.hpp"
 #include "elbo/family/gaussian_mixture.hpp"
 #include "elbo/family/low_rank_gaussian.hpp"
@@ -61,6 +62,7 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
     return std::make_shared<LowRankGaussian>(dim, rank, 1.0, seed);
   }
   if (spec.rfind("mixture", 0) == 0) return make_mixture_family(spec, dim);
+  if (spec.rfind("flow", 0) == 0) return make_flow_family(spec, dim, seed);
   throw ConfigError("unknown family '" + spec +
                     "'; expected meanfield, fullrank, lowrank[:R], mixture[:C[:diag]] or pointmass");
 }
