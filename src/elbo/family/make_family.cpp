@@ -5,7 +5,9 @@
 #include "elbo/core/error.hpp"
 #include "elbo/family/flow_family.hpp"
 #include "elbo/family/full_rank_gaussian.hpp"
+#include "elbo/family/gaussian_copula.hpp"
 #include "elbo/family/gaussian_mixture.hpp"
+#include "elbo/family/hierarchical_family.hpp"
 #include "elbo/family/low_rank_gaussian.hpp"
 #include "elbo/family/mean_field_gaussian.hpp"
 #include "elbo/family/point_mass.hpp"
@@ -62,6 +64,20 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
     return std::make_shared<LowRankGaussian>(dim, rank, 1.0, seed);
   }
   if (spec.rfind("mixture", 0) == 0) return make_mixture_family(spec, dim);
+  if (spec == "copula" || spec == "copula:sinh_arcsinh") return std::make_shared<GaussianCopula>(dim);
+  if (spec == "copula:gaussian") {
+    return std::make_shared<GaussianCopula>(
+        dim, GaussianCopulaOptions().marginal(CopulaMarginal::gaussian));
+  }
+  if (spec == "hierarchical") return std::make_shared<HierarchicalFamily>(dim);
+  if (spec == "hierarchical:mean") {
+    return std::make_shared<HierarchicalFamily>(dim,
+                                                HierarchicalFamilyOptions().random_scale(false));
+  }
+  if (spec.rfind("copula", 0) == 0 || spec.rfind("hierarchical", 0) == 0) {
+    throw ConfigError("--family '" + spec +
+                      "': expected copula, copula:gaussian, hierarchical or hierarchical:mean");
+  }
   if (spec.rfind("flow", 0) == 0) return make_flow_family(spec, dim, seed);
   throw ConfigError("unknown family '" + spec +
                     "'; expected meanfield, fullrank, lowrank[:R], mixture[:C[:diag]] or pointmass");
