@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace elbo::family {
 
@@ -74,6 +75,44 @@ class Family : public torch::nn::Module {
 
   /// A deep copy (used for iterate averaging and the step-size search).
   virtual std::shared_ptr<Family> clone_family() const = 0;
+
+  // ---- mean-field structure, per-draw scores, proposals (score-function VI) ----
+  // q(θ; λ) = Π_f q_f(θ_{c_f}; λ_f) over F factors. The defaults describe q as
+  // one factor holding every coordinate and every parameter, which is always
+  // correct (Rao–Blackwellisation then falls back to the full log p).
+
+  /// Number F of independent factors. Default 1.
+  virtual int64_t num_factors() const { return 1; }
+  /// The θ coordinates c_f of each factor: F lists partitioning 0..D−1.
+  virtual std::vector<std::vector<int64_t>> factor_coordinates() const;
+  /// log q_f(θ_{c_f}; λ_f) for θ [K, D] → [K, F], differentiable in λ; each row
+  /// sums to log_prob(θ). Default: log_prob(θ) as one column.
+  virtual at::Tensor log_prob_factors(const at::Tensor& theta);
+  /// For each parameter (parameters() order), an int64 tensor of the
+  /// parameter's shape naming the factor whose λ_f holds each element.
+  /// Default: all zeros.
+  virtual std::vector<at::Tensor> parameter_factors();
+  /// The per-draw score ∇λ log q(θ_k; λ): one detached tensor [K, *shape] per
+  /// parameter (parameters() order). The mean-field families override it in
+  /// closed form; the default takes one autograd backward pass per draw
+  /// (correct for any family, K times slower).
+  virtual std::vector<at::Tensor> score(const at::Tensor& theta);
+  /// A proposal r in the same family, overdispersed by τ ≥ 1 (Ruiz, Titsias &
+  /// Blei 2016, "Overdispersed black-box variational inference", §3): the
+  /// exponential-family density tempered by 1/τ — Gaussian σ·√τ, Bernoulli
+  /// and categorical logits/τ. Detached (no parameters to train).
+  /// Default: throws DomainError (the family has no such proposal).
+  virtual std::shared_ptr<Family> overdispersed(double tau) const;
+  /// K reparameterised draws in which discrete latents are relaxed by the
+  /// Concrete / Gumbel-softmax distribution at `temperature` (Maddison et al.
+  /// 2017; Jang et al. 2017); `straight_through`: hard one-hot values forward,
+  /// the relaxed gradient backward. Continuous families: rsample (default).
+  virtual at::Tensor rsample_relaxed(int64_t num_draws, double temperature,
+                                     bool straight_through, at::Generator gen) {
+    (void)temperature;
+    (void)straight_through;
+    return rsample(num_draws, gen);
+  }
 
  private:
   int64_t dim_;

@@ -4,6 +4,8 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/family/flow_family.hpp"
+#include "elbo/family/bernoulli_family.hpp"
+#include "elbo/family/categorical_family.hpp"
 #include "elbo/family/full_rank_gaussian.hpp"
 #include "elbo/family/gaussian_copula.hpp"
 #include "elbo/family/gaussian_mixture.hpp"
@@ -38,6 +40,21 @@ FamilyPtr make_mixture_family(const std::string& spec, int64_t dim) {
       dim, std::stol(count), GaussianMixtureOptions().full_rank(full_rank));
 }
 
+// "categorical:C": D/C independent one-hot categoricals with C classes.
+FamilyPtr make_categorical_family(const std::string& spec, int64_t dim) {
+  const std::string usage = "family '" + spec +
+                            "': expected categorical:C with an integer C >= 2 dividing the "
+                            "dimension " + std::to_string(dim);
+  if (spec.size() < 13 || spec[11] != ':') throw ConfigError(usage);
+  const std::string count = spec.substr(12);
+  if (count.size() > 6 || count.find_first_not_of("0123456789") != std::string::npos) {
+    throw ConfigError(usage);
+  }
+  const int64_t classes = std::stol(count);
+  if (classes < 2 || dim % classes != 0) throw ConfigError(usage);
+  return std::make_shared<CategoricalFamily>(dim / classes, classes);
+}
+
 }  // namespace
 
 FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
@@ -64,6 +81,8 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
     return std::make_shared<LowRankGaussian>(dim, rank, 1.0, seed);
   }
   if (spec.rfind("mixture", 0) == 0) return make_mixture_family(spec, dim);
+  if (spec == "bernoulli") return std::make_shared<BernoulliFamily>(dim);
+  if (spec.rfind("categorical", 0) == 0) return make_categorical_family(spec, dim);
   if (spec == "copula" || spec == "copula:sinh_arcsinh") return std::make_shared<GaussianCopula>(dim);
   if (spec == "copula:gaussian") {
     return std::make_shared<GaussianCopula>(
@@ -80,7 +99,8 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
   }
   if (spec.rfind("flow", 0) == 0) return make_flow_family(spec, dim, seed);
   throw ConfigError("unknown family '" + spec +
-                    "'; expected meanfield, fullrank, lowrank[:R], mixture[:C[:diag]] or pointmass");
+                    "'; expected meanfield, fullrank, lowrank[:R], mixture[:C[:diag]], "
+                    "bernoulli, categorical:C or pointmass");
 }
 
 }  // namespace elbo::family

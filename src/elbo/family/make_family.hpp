@@ -1,6 +1,8 @@
 #pragma once
 // Builds a family from its CLI/config name: "meanfield", "fullrank",
 // "lowrank" (rank 2 by default) or "lowrank:R", "pointmass" (MAP).
+// Discrete latents: "bernoulli" (D independent Bernoullis) and "categorical:C"
+// (D/C independent one-hot categoricals with C classes each).
 #include <string>
 
 #include "elbo/family/family.hpp"

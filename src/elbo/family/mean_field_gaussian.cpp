@@ -6,6 +6,7 @@
 
 #include "elbo/core/check.hpp"
 #include "elbo/family/gaussian_constants.hpp"
+#include "elbo/family/overdispersion.hpp"
 
 namespace elbo::family {
 
@@ -62,6 +63,39 @@ std::shared_ptr<Family> MeanFieldGaussian::clone_family() const {
   torch::NoGradGuard no_grad;
   copy->loc.copy_(loc);
   copy->log_scale.copy_(log_scale);
+  return copy;
+}
+
+std::vector<std::vector<int64_t>> MeanFieldGaussian::factor_coordinates() const {
+  std::vector<std::vector<int64_t>> out;
+  for (int64_t d = 0; d < dim(); ++d) out.push_back({d});
+  return out;
+}
+
+at::Tensor MeanFieldGaussian::log_prob_factors(const at::Tensor& theta) {
+  auto z = (theta - loc) * torch::exp(-log_scale);
+  return -0.5 * z.square() - log_scale - 0.5 * kLog2Pi;
+}
+
+std::vector<at::Tensor> MeanFieldGaussian::parameter_factors() {
+  auto index = torch::arange(dim(), torch::TensorOptions().dtype(torch::kLong));
+  return {index, index.clone()};
+}
+
+std::vector<at::Tensor> MeanFieldGaussian::score(const at::Tensor& theta) {
+  torch::NoGradGuard no_grad;
+  auto inv_sd = torch::exp(-log_scale);
+  auto z = (theta - loc) * inv_sd;
+  return {z * inv_sd, z.square() - 1.0};
+}
+
+std::shared_ptr<Family> MeanFieldGaussian::overdispersed(double tau) const {
+  check_overdispersion("MeanFieldGaussian::overdispersed", tau);
+  auto copy = clone_family();
+  auto& r = static_cast<MeanFieldGaussian&>(*copy);
+  torch::NoGradGuard no_grad;
+  r.log_scale.add_(0.5 * std::log(tau));
+  for (auto& p : r.parameters()) p.set_requires_grad(false);
   return copy;
 }
 

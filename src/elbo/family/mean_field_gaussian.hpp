@@ -23,6 +23,16 @@ class MeanFieldGaussian : public Family {
   void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
   std::shared_ptr<Family> clone_family() const override;
 
+  // One factor per coordinate: q_d = N(μ_d, σ_d²) with λ_d = (μ_d, ω_d).
+  int64_t num_factors() const override { return dim(); }
+  std::vector<std::vector<int64_t>> factor_coordinates() const override;
+  at::Tensor log_prob_factors(const at::Tensor& theta) override;
+  std::vector<at::Tensor> parameter_factors() override;
+  /// With z = (θ − μ)/σ: ∂ log q/∂μ = z/σ, ∂ log q/∂ω = z² − 1.
+  std::vector<at::Tensor> score(const at::Tensor& theta) override;
+  /// N(μ, τσ²): ω + ½ log τ (Ruiz et al. 2016, Gaussian with dispersion τ).
+  std::shared_ptr<Family> overdispersed(double tau) const override;
+
   at::Tensor loc;        // μ [D]
   at::Tensor log_scale;  // ω [D]
 };
