@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "elbo/bijector/corr_cholesky.hpp"
+#include "elbo/bijector/discrete_identity.hpp"
 #include "elbo/bijector/exp.hpp"
 #include "elbo/bijector/identity.hpp"
 #include "elbo/bijector/lower_bound.hpp"
@@ -25,6 +26,8 @@ BijectorPtr biject_to(const Constraint& constraint) {
     case Kind::simplex: return std::make_shared<StickBreaking>();
     case Kind::cholesky_factor: return std::make_shared<LowerCholesky>();
     case Kind::corr_cholesky: return std::make_shared<CorrCholesky>();
+    case Kind::binary: return std::make_shared<DiscreteIdentity>(DiscreteIdentity::Support::binary);
+    case Kind::one_hot: return std::make_shared<DiscreteIdentity>(DiscreteIdentity::Support::one_hot);
   }
   throw DomainError("biject_to: unknown constraint kind");
 }

@@ -19,6 +19,16 @@ class LogDensity {
   virtual int64_t num_data() const { return 0; }
   /// log p(x, θ) on the subsample; [K, D] → [K], differentiable in θ.
   virtual at::Tensor log_prob(const at::Tensor& theta, const Subsample& data) const = 0;
+  /// Optional factorisation log p(x, θ) = Σ_t log p_t(x, θ) for
+  /// Rao–Blackwellised score-function estimators: [K, D] → [K, T], each row
+  /// summing to log_prob(θ, data); needs no gradient. Default: log_prob as
+  /// one column.
+  virtual at::Tensor log_prob_terms(const at::Tensor& theta, const Subsample& data) const {
+    return log_prob(theta, data).unsqueeze(1);
+  }
+  /// The θ coordinates term t depends on (T lists, matching log_prob_terms).
+  /// Empty (the default): undeclared, i.e. one term depending on all of θ.
+  virtual std::vector<std::vector<int64_t>> term_coordinates() const { return {}; }
   /// log p on all data.
   at::Tensor log_prob(const at::Tensor& theta) const {
     return log_prob(theta, Subsample::all(num_data() > 0 ? num_data() : 1));

@@ -26,6 +26,7 @@
 
 #include "elbo/bijector/constraint.hpp"
 #include "elbo/model/subsample.hpp"
+#include "elbo/model/term_scope.hpp"
 
 namespace elbo::model {
 
@@ -70,6 +71,17 @@ class Model {
   /// log p(x, z) up to a constant for K draws: returns shape [K]. The
   /// likelihood of the data points in `data` is scaled by data.scale().
   virtual at::Tensor log_joint(const Draws& z, const Subsample& data) const = 0;
+
+  /// Optional factorisation log p(x, z) = Σ_t ℓ_t(x, z) for Rao–Blackwellised
+  /// score-function estimators: the dependencies of each term t (T entries).
+  /// Empty (the default): undeclared, estimators use the whole log joint.
+  virtual std::vector<TermDependencies> log_joint_term_scopes() const { return {}; }
+  /// The terms ℓ_t for K draws, [K, T] in log_joint_term_scopes() order; each
+  /// row sums to log_joint(z, data). T is fixed: on a minibatch, the terms of
+  /// unselected data points are 0 and the selected ones carry data.scale().
+  virtual at::Tensor log_joint_terms(const Draws& z, const Subsample& data) const {
+    return log_joint(z, data).unsqueeze(1);
+  }
 
   /// Quantities derived from the latents that are reported with the draws
   /// (Stan's generated quantities), e.g. theta = mu + tau * theta_tilde in a

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "elbo/bijector/biject_to.hpp"
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
@@ -40,6 +42,69 @@ at::Tensor flatten_column_major(const at::Tensor& value) {
   return value.permute(order).reshape({value.size(0), -1});
 }
 
+namespace {
+
+bool has_jacobian(const LatentSlot& slot) {
+  return slot.latent.constraint.kind != bijector::Constraint::Kind::real &&
+         !slot.latent.constraint.is_discrete();
+}
+
+// Number of log-Jacobian values per draw of a slot: one per element for an
+// element-wise bijector, one per event (leading index) for a structured one.
+int64_t jacobian_events(const LatentSlot& slot) {
+  if (slot.bijector->event_dim() == 0) return slot.size;
+  const auto shape = slot.bijector->unconstrained_shape(slot.latent.shape);
+  return shape.empty() || shape.back() == 0 ? 1 : slot.size / shape.back();
+}
+
+// The θ columns of each declared term, then of each log-Jacobian event.
+std::vector<std::vector<int64_t>> declared_term_coordinates(const Model& model,
+                                                            const std::vector<LatentSlot>& slots) {
+  const auto scopes = model.log_joint_term_scopes();
+  if (scopes.empty()) return {};
+  std::vector<std::vector<int64_t>> out;
+  for (size_t t = 0; t < scopes.size(); ++t) {
+    std::vector<int64_t> columns;
+    for (const auto& scope : scopes[t]) {
+      const LatentSlot* slot = nullptr;
+      for (const auto& s : slots) {
+        if (s.latent.name == scope.latent) slot = &s;
+      }
+      if (!slot) {
+        throw ConfigError(model.name() + ": log-joint term " + std::to_string(t) +
+                          " names unknown latent '" + scope.latent + "'");
+      }
+      if (scope.elements.empty()) {
+        for (int64_t i = 0; i < slot->size; ++i) columns.push_back(slot->offset + i);
+      }
+      for (auto e : scope.elements) {
+        if (e < 0 || e >= slot->size) {
+          throw ConfigError(model.name() + ": log-joint term " + std::to_string(t) +
+                            " names element " + std::to_string(e) + " of latent '" +
+                            scope.latent + "', which has " + std::to_string(slot->size) +
+                            " unconstrained values");
+        }
+        columns.push_back(slot->offset + e);
+      }
+    }
+    std::sort(columns.begin(), columns.end());
+    columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+    out.push_back(std::move(columns));
+  }
+  for (const auto& slot : slots) {
+    if (!has_jacobian(slot)) continue;
+    const int64_t events = jacobian_events(slot), width = slot.size / events;
+    for (int64_t e = 0; e < events; ++e) {
+      std::vector<int64_t> columns;
+      for (int64_t i = 0; i < width; ++i) columns.push_back(slot.offset + e * width + i);
+      out.push_back(std::move(columns));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 ModelDensity::ModelDensity(std::shared_ptr<const Model> model) : model_(std::move(model)) {
   if (!model_) throw ConfigError("ModelDensity: model is null");
   for (const auto& latent : model_->latents()) {
@@ -63,6 +128,8 @@ ModelDensity::ModelDensity(std::shared_ptr<const Model> model) : model_(std::mov
     slots_.push_back(std::move(slot));
   }
   if (dim_ == 0) throw ConfigError(model_->name() + ": the model declares no latent variables");
+  term_coordinates_ = declared_term_coordinates(*model_, slots_);
+  declared_terms_ = static_cast<int64_t>(model_->log_joint_term_scopes().size());
 }
 
 namespace {
@@ -91,11 +158,44 @@ at::Tensor ModelDensity::log_prob(const at::Tensor& theta, const Subsample& data
   for (const auto& slot : slots_) {
     auto y = slice_of(theta, slot);
     draws.set(slot.latent.name, slot.bijector->forward(y));
-    if (slot.latent.constraint.kind == bijector::Constraint::Kind::real) continue;  // |J| = 1
+    if (slot.latent.constraint.kind == bijector::Constraint::Kind::real ||
+        slot.latent.constraint.is_discrete()) {
+      continue;  // |J| = 1
+    }
     auto ldj = slot.bijector->log_abs_det_jacobian(y);
     log_jacobian = log_jacobian + ldj.reshape({K, -1}).sum(1);
   }
   return model_->log_joint(draws, data) + log_jacobian;
+}
+
+at::Tensor ModelDensity::log_prob_terms(const at::Tensor& theta, const Subsample& data) const {
+  if (term_coordinates_.empty()) return log_prob(theta, data).unsqueeze(1);
+  check_dim("ModelDensity::log_prob_terms", "theta", theta, 2);
+  if (theta.size(1) != dim_) {
+    throw DomainError("ModelDensity::log_prob_terms: theta has " + std::to_string(theta.size(1)) +
+                      " columns, but the model has " + std::to_string(dim_) +
+                      " unconstrained dimensions");
+  }
+  const int64_t K = theta.size(0);
+  Draws draws;
+  std::vector<at::Tensor> columns;
+  for (const auto& slot : slots_) {
+    auto y = slice_of(theta, slot);
+    draws.set(slot.latent.name, slot.bijector->forward(y));
+  }
+  auto terms = model_->log_joint_terms(draws, data);
+  const int64_t declared = declared_terms_;
+  if (terms.dim() != 2 || terms.size(0) != K || terms.size(1) != declared) {
+    throw DomainError(model_->name() + ": log_joint_terms returned shape " +
+                      shape_string(terms.sizes()) + ", but must be [" + std::to_string(K) +
+                      ", " + std::to_string(declared) + "] (draws, declared terms)");
+  }
+  columns.push_back(terms);
+  for (const auto& slot : slots_) {
+    if (!has_jacobian(slot)) continue;
+    columns.push_back(slot.bijector->log_abs_det_jacobian(slice_of(theta, slot)).reshape({K, -1}));
+  }
+  return torch::cat(columns, 1);
 }
 
 Draws ModelDensity::constrain(const at::Tensor& theta) const {

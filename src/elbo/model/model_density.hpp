@@ -35,6 +35,13 @@ class ModelDensity : public LogDensity {
   int64_t num_data() const override { return model_->num_data(); }
   using LogDensity::log_prob;
   at::Tensor log_prob(const at::Tensor& theta, const Subsample& data) const override;
+  /// The model's declared terms (Model::log_joint_terms) followed by one
+  /// log-Jacobian term per constrained event (per element for element-wise
+  /// bijectors); the log p of an undeclared model as one column.
+  at::Tensor log_prob_terms(const at::Tensor& theta, const Subsample& data) const override;
+  /// The θ columns of each term: a declared scope maps to its latent's slot;
+  /// empty when the model declares no terms.
+  std::vector<std::vector<int64_t>> term_coordinates() const override { return term_coordinates_; }
 
   /// Unpacks θ [K, D] and maps each latent to its constrained space.
   Draws constrain(const at::Tensor& theta) const;
@@ -54,6 +61,8 @@ class ModelDensity : public LogDensity {
   std::shared_ptr<const Model> model_;
   std::vector<LatentSlot> slots_;
   int64_t dim_ = 0;
+  std::vector<std::vector<int64_t>> term_coordinates_;  // empty: undeclared
+  int64_t declared_terms_ = 0;                          // the model's own terms
 };
 
 }  // namespace elbo::model
