@@ -47,9 +47,7 @@ FlowFamilyOptions parse_flow_spec(const std::string& spec) {
   std::vector<FlowLayerSpec> layers;
   std::stringstream terms(body);
   std::string term;
-  size_t consumed = 0;
   while (std::getline(terms, term, '+')) {
-    consumed += term.size() + 1;
     if (term.empty()) bad_spec(spec, "empty layer term");
     FlowLayerSpec layer;
     const auto star = term.find('*');

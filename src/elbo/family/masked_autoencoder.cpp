@@ -46,9 +46,15 @@ MaskedAutoencoder::MaskedAutoencoder(MaskedAutoencoderOptions options, at::Gener
     degrees_[options_.order().empty() ? i : options_.order()[i]] = i + 1;
   }
   auto opts = torch::TensorOptions().dtype(torch::kDouble);
-  auto hidden_degrees = [D](int64_t size) {
+  // Without context: m(k) = 1 + k mod (D − 1) (0 when D = 1). With context,
+  // degree-0 units (m(k) = k mod D) see the context but no x, and feed every
+  // output, so the context reaches the first variable of the ordering too.
+  const bool context = options_.context_dim() > 0;
+  auto hidden_degrees = [D, context](int64_t size) {
     std::vector<int64_t> m(size);
-    for (int64_t k = 0; k < size; ++k) m[k] = D == 1 ? 0 : 1 + k % (D - 1);
+    for (int64_t k = 0; k < size; ++k) {
+      m[k] = context ? k % D : D == 1 ? 0 : 1 + k % (D - 1);
+    }
     return m;
   };
   std::vector<int64_t> in_deg = degrees_;

@@ -13,7 +13,10 @@
 //
 // Optional context c [..., C] (e.g. an amortized encoder's features, for a
 // conditional IAF) enters the first hidden layer unmasked: it may influence
-// every output without breaking the autoregressive property in x.
+// every output without breaking the autoregressive property in x. With a
+// context the hidden degrees are m(k) = k mod D instead: the degree-0 units see
+// only the context and reach every output, including the first variable's
+// (which would otherwise be a constant).
 #include <ATen/core/Generator.h>
 #include <torch/nn/module.h>
 

@@ -26,12 +26,14 @@ at::Tensor planar_u_hat(const at::Tensor& u, const at::Tensor& w) {
 FlowOutput planar_forward(const at::Tensor& z, const at::Tensor& u, const at::Tensor& w,
                           const at::Tensor& b) {
   auto u_hat = planar_u_hat(u, w);
-  auto wu_hat = torch::softplus(row_dot(w, u)) - 1.0;  // wᵀû = m(wᵀu), exactly
   auto h = torch::tanh(row_dot(z, w) + b);
   FlowOutput out;
   out.z = z + h.unsqueeze(-1) * u_hat;
-  // 1 + h'·wᵀû with h' = 1 − tanh² ∈ (0, 1] and wᵀû > −1: positive.
-  out.log_det = torch::log1p((1.0 - h.square()) * wu_hat);
+  // 1 + h'·wᵀû with h' = 1 − tanh², wᵀû = softplus(wᵀu) − 1, written as the
+  // sum of non-negative terms tanh² + h'·softplus(wᵀu): no cancellation when
+  // wᵀû is within rounding of −1.
+  auto h2 = h.square();
+  out.log_det = torch::log(h2 + (1.0 - h2) * torch::softplus(row_dot(w, u)));
   return out;
 }
 
@@ -41,21 +43,30 @@ at::Tensor planar_inverse(const at::Tensor& z_out, const at::Tensor& u, const at
   {
     torch::NoGradGuard no_grad;
     auto wd = w.detach();
-    auto c = torch::softplus(row_dot(wd, u.detach())) - 1.0;  // wᵀû
+    auto sp = torch::softplus(row_dot(wd, u.detach()));
+    auto c = sp - 1.0;                                        // wᵀû
     auto bd = b.detach();
     auto target = row_dot(z_out.detach(), wd);                // wᵀz'
     auto shape = target.sizes();
     c = c.expand(shape).contiguous();
+    sp = sp.expand(shape).contiguous();
     bd = bd.expand(shape).contiguous();
     auto lo = target - c.abs();
     auto hi = target + c.abs();
     a = target.clone();
-    auto scale = 1.0 + target.abs();
     bool converged = false;
+    const double eps = std::numeric_limits<double>::epsilon();
     for (int64_t it = 0; it < max_iterations; ++it) {
       auto t = torch::tanh(a + bd);
       auto g = a + c * t - target;
-      if ((g.abs() <= tol * scale).all().item().toBool()) {
+      auto t2 = t.square();
+      auto slope = t2 + (1.0 - t2) * sp;  // g' = 1 + c·(1 − t²) ≥ 0
+      // Done when the Newton step is below tol·(1 + |a|), or g is at its
+      // rounding level (nothing more to gain), or the bracket has collapsed.
+      auto small_step = g.abs() <= tol * slope * (1.0 + a.abs());
+      auto rounding = g.abs() <= 8 * eps * (1.0 + a.abs() + target.abs() + c.abs());
+      auto collapsed = (hi - lo) <= 4 * eps * (1.0 + a.abs());
+      if ((small_step | rounding | collapsed).all().item().toBool()) {
         converged = true;
         break;
       }
@@ -63,28 +74,24 @@ at::Tensor planar_inverse(const at::Tensor& z_out, const at::Tensor& u, const at
       auto above = g > 0;
       hi = torch::where(above, a, hi);
       lo = torch::where(above, lo, a);
-      auto slope = 1.0 + c * (1.0 - t.square());
       auto newton = a - g / slope;
       auto inside = (newton > lo) & (newton < hi) & torch::isfinite(newton);
       a = torch::where(inside, newton, 0.5 * (lo + hi));
-      // A collapsed bracket is the root to machine precision.
-      if (((hi - lo) <= 4 * std::numeric_limits<double>::epsilon() * scale).all().item().toBool()) {
-        converged = true;
-        break;
-      }
     }
     if (!converged) {
       throw NumericalError("planar_inverse: root-find did not converge in " +
                            std::to_string(max_iterations) + " iterations");
     }
   }
-  // One differentiable Newton step from the root: exact derivatives in
-  // z_out, u, w and b by the implicit function theorem.
-  auto c = torch::softplus(row_dot(w, u)) - 1.0;
+  // A differentiable Newton step at the root: exact derivatives in z_out, u,
+  // w and b by the implicit function theorem (da = −∂g/g').
+  auto sp = torch::softplus(row_dot(w, u));
   auto t = torch::tanh(a + b);
-  auto g = a + c * t - row_dot(z_out, w);
-  auto slope = 1.0 + c * (1.0 - t.square());
-  auto root = a - g / slope;
+  auto g = a + (sp - 1.0) * t - row_dot(z_out, w);
+  auto t2 = t.square();
+  auto slope = t2 + (1.0 - t2) * sp;
+  // The value stays the root found above; the gradient is −∂g/g'.
+  auto root = a - (g - g.detach()) / slope;
   return z_out - torch::tanh(root + b).unsqueeze(-1) * planar_u_hat(u, w);
 }
 

@@ -12,8 +12,8 @@
 //   g(a) = a + wᵀû tanh(a + b) − wᵀz' = 0,   a ∈ [wᵀz' − |wᵀû|, wᵀz' + |wᵀû|],
 // found by bracketed (safeguarded) Newton per draw, all draws at once; then
 // z = z' − û tanh(a + b). The root is found without gradient and made
-// differentiable by one Newton step a ← a − g(a)/g'(a) taken with autograd,
-// whose derivative at the root is the implicit-function derivative −∂g/g'.
+// differentiable as a ← a − (g(a) − stop_grad g(a))/g'(a): the value is the
+// root, the derivative the implicit-function one, −∂g/g' (one Newton step).
 #include <ATen/core/Generator.h>
 
 #include "elbo/family/flow_transform.hpp"
@@ -31,8 +31,10 @@ at::Tensor planar_u_hat(const at::Tensor& u, const at::Tensor& w);
 FlowOutput planar_forward(const at::Tensor& z, const at::Tensor& u, const at::Tensor& w,
                           const at::Tensor& b);
 
-/// f⁻¹(z_out) by the scalar root-find above, to |g(a)| ≤ tol·(1 + |wᵀz'|);
-/// throws NumericalError if max_iterations is reached first.
+/// f⁻¹(z_out) by the scalar root-find above, until the Newton step is below
+/// tol·(1 + |a|) (or g is at its rounding level, or the bracket has
+/// collapsed) for every draw; throws NumericalError if max_iterations is
+/// reached first.
 at::Tensor planar_inverse(const at::Tensor& z_out, const at::Tensor& u, const at::Tensor& w,
                           const at::Tensor& b, double tol = 1e-13, int64_t max_iterations = 200);
 

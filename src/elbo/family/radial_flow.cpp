@@ -7,43 +7,35 @@
 
 namespace elbo::family {
 
-namespace {
-
-struct RadialParams {
-  at::Tensor alpha, beta;
-};
-
-RadialParams constrain(const at::Tensor& alpha_raw, const at::Tensor& beta_raw) {
-  auto alpha = torch::softplus(alpha_raw);
-  return {alpha, torch::softplus(beta_raw) - alpha};
-}
-
-}  // namespace
-
+// With γ = softplus(β_raw) = α + β ≥ 0 every factor is free of cancellation
+// (β ≈ −α contracts strongly near z0):
+//   1 + βh = (γ + r)/(α + r),   (α + r)² + αβ = r² + 2αr + αγ.
 FlowOutput radial_forward(const at::Tensor& z, const at::Tensor& z0, const at::Tensor& alpha_raw,
                           const at::Tensor& beta_raw) {
-  const auto p = constrain(alpha_raw, beta_raw);
+  auto alpha = torch::softplus(alpha_raw);
+  auto gamma = torch::softplus(beta_raw);
   auto diff = z - z0;
   auto r = diff.square().sum(-1).sqrt();
-  auto h = 1.0 / (p.alpha + r);
-  auto beta_h = p.beta * h;
+  auto log_a_r = torch::log(alpha + r);
+  auto log_factor = torch::log(gamma + r) - log_a_r;  // log(1 + βh)
   FlowOutput out;
-  out.z = z + beta_h.unsqueeze(-1) * diff;
+  out.z = z0 + torch::exp(log_factor).unsqueeze(-1) * diff;
   const double d_minus_1 = static_cast<double>(z.size(-1) - 1);
-  out.log_det = d_minus_1 * torch::log1p(beta_h) + torch::log1p(p.alpha * p.beta * h.square());
+  out.log_det = d_minus_1 * log_factor + torch::log(r * (r + 2.0 * alpha) + alpha * gamma) - 2.0 * log_a_r;
   return out;
 }
 
 at::Tensor radial_inverse(const at::Tensor& z_out, const at::Tensor& z0,
                           const at::Tensor& alpha_raw, const at::Tensor& beta_raw) {
-  const auto p = constrain(alpha_raw, beta_raw);
+  auto alpha = torch::softplus(alpha_raw);
+  auto gamma = torch::softplus(beta_raw);
   auto diff_out = z_out - z0;
   auto r_out = diff_out.square().sum(-1).sqrt();
-  auto B = p.alpha + p.beta - r_out;
-  auto root = torch::sqrt(B.square() + 4.0 * p.alpha * r_out);
-  auto r = torch::where(B > 0, 2.0 * p.alpha * r_out / (B + root), 0.5 * (root - B));
-  auto factor = 1.0 + p.beta / (p.alpha + r);
-  return z0 + diff_out / factor.unsqueeze(-1);
+  // r² + (γ − r') r − α r' = 0, the non-negative root.
+  auto B = gamma - r_out;
+  auto root = torch::sqrt(B.square() + 4.0 * alpha * r_out);
+  auto r = torch::where(B > 0, 2.0 * alpha * r_out / (B + root), 0.5 * (root - B));
+  return z0 + diff_out * ((alpha + r) / (gamma + r)).unsqueeze(-1);
 }
 
 RadialFlow::RadialFlow(int64_t dim, at::Generator gen) : FlowTransform(dim) {

@@ -6,11 +6,13 @@
 // Invertibility needs α > 0 and β ≥ −α: α = softplus(α_raw),
 // β = −α + softplus(β_raw).
 //
-// Inverse in closed form: z' − z0 = (z − z0)(1 + β/(α + r)), so r' = ‖z' − z0‖
-// = r(1 + β/(α + r)), i.e. r² + (α + β − r') r − α r' = 0, whose one
-// non-negative root is r = (−B + √(B² + 4αr'))/2 with B = α + β − r' (taken in
-// the cancellation-free form 2αr'/(B + √(B² + 4αr')) when B > 0); then
-// z = z0 + (z' − z0)/(1 + β/(α + r)). No iteration; differentiable.
+// Inverse in closed form. With γ = α + β = softplus(β_raw) ≥ 0,
+// 1 + β/(α + r) = (γ + r)/(α + r), so r' = ‖z' − z0‖ = r(γ + r)/(α + r), i.e.
+// r² + (γ − r') r − α r' = 0, whose one non-negative root is
+// r = (−B + √(B² + 4αr'))/2 with B = γ − r' (taken in the cancellation-free form
+// 2αr'/(B + √(B² + 4αr')) when B > 0); then z = z0 + (z' − z0)(α + r)/(γ + r).
+// No iteration; differentiable. The forward map and log-determinant are also
+// evaluated through γ, free of cancellation when β ≈ −α.
 #include <ATen/core/Generator.h>
 
 #include "elbo/family/flow_transform.hpp"
