@@ -14,6 +14,8 @@
 //   <objective>:<family>     objective by make_objective (renyi:α, iwae:K, chi, annealed:N)
 //   svgd:<n>                 Stein variational gradient descent with n particles
 //   laplace                  Laplace approximation
+//   boosting:<C>             variational boosting to C full-rank components
+//   constant_sgd             constant-step SGD iterates, preconditioned (Mandt et al. 2017, Thm 2)
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -40,6 +42,14 @@
 #if __has_include("elbo/objective/make_objective.hpp")
 #include "elbo/objective/make_objective.hpp"
 #define ACC_HAVE_MAKE_OBJECTIVE 1
+#endif
+#if __has_include("elbo/infer/boosting.hpp")
+#include "elbo/infer/boosting.hpp"
+#define ACC_HAVE_BOOSTING 1
+#endif
+#if __has_include("elbo/infer/constant_sgd.hpp")
+#include "elbo/infer/constant_sgd.hpp"
+#define ACC_HAVE_CONSTANT_SGD 1
 #endif
 #include "targets.hpp"
 
@@ -172,6 +182,18 @@ void run_method(const std::string& spec, const std::string& target,
     run["draws"] = d.values.size(0);
   };
 
+  elbo::optim::OptimizerOptions opt;  // Adam, η = 0.03, Robbins–Monro decay (elbo fit's defaults)
+  opt.method = "adam";
+  opt.eta = 0.03;
+  opt.schedule = "robbins_monro";
+  elbo::infer::SviOptions so;  // elbo fit's defaults
+  so.max_iterations = 10000;
+  so.eval_every = 100;
+  so.eval_draws = 100;
+  so.tol_rel_obj = 0.002;
+  so.average_iterates = true;
+  so.seed = seed;
+
   if (spec == "laplace") {
     auto r = elbo::infer::laplace(density, elbo::infer::LaplaceOptions());
     run["fit_seconds"] = seconds_since(t0);
@@ -194,6 +216,40 @@ void run_method(const std::string& spec, const std::string& target,
     run["parameters"] = summarise(values, names, wanted);
     run["draws"] = n;
     run["pareto_k"] = nullptr;  // particles have no density q
+  } else if (starts_with(spec, "boosting:")) {
+#ifdef ACC_HAVE_BOOSTING
+    auto r = elbo::infer::variational_boosting(
+        density, elbo::infer::BoostingOptions()
+                     .num_components(std::stoll(spec.substr(9)))
+                     .full_rank(true)
+                     .grad_draws(4)
+                     .optimizer(opt)
+                     .svi(so));
+    run["fit_seconds"] = seconds_since(t0);
+    int64_t its = 0, accepted = 0;
+    for (const auto& st : r.stages) {
+      its += st.svi.iterations;
+      accepted += st.accepted ? 1 : 0;
+    }
+    run["iterations"] = its;
+    run["message"] = std::to_string(accepted) + " of " + std::to_string(r.stages.size()) + " stages accepted";
+    draws_of_family(*r.q);
+#else
+    throw elbo::ConfigError("accuracy_bench: boosting not built");
+#endif
+  } else if (spec == "constant_sgd") {
+#ifdef ACC_HAVE_CONSTANT_SGD
+    auto r = elbo::infer::constant_sgd(
+        density, elbo::infer::ConstantSgdOptions().precondition(true).num_draws(s.draws).seed(seed));
+    run["fit_seconds"] = seconds_since(t0);
+    run["iterations"] = r.iterations;
+    auto [values, names] = constrained(*density, r.draws);
+    run["parameters"] = summarise(values, names, wanted);
+    run["draws"] = r.draws.size(0);
+    run["pareto_k"] = nullptr;  // iterates have no density q
+#else
+    throw elbo::ConfigError("accuracy_bench: constant_sgd not built");
+#endif
   } else {
     // "<objective>:<family>": advi:F (the ELBO) or renyi:α:F, iwae:K:F, chi:F, annealed:N:F.
     auto parts = split(spec, ':');
@@ -218,17 +274,6 @@ void run_method(const std::string& spec, const std::string& target,
 #endif
     }
     auto q = elbo::family::make_family(family, density->dim(), seed);
-    elbo::optim::OptimizerOptions opt;  // Adam, η = 0.03, Robbins–Monro decay (elbo fit's defaults)
-    opt.method = "adam";
-    opt.eta = 0.03;
-    opt.schedule = "robbins_monro";
-    elbo::infer::SviOptions so;  // elbo fit's defaults
-    so.max_iterations = 10000;
-    so.eval_every = 100;
-    so.eval_draws = 100;
-    so.tol_rel_obj = 0.002;
-    so.average_iterates = true;
-    so.seed = seed;
     elbo::infer::Svi svi(density, q, objective, opt, so);
     auto r = svi.run();
     run["fit_seconds"] = seconds_since(t0);

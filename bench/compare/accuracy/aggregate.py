@@ -19,6 +19,7 @@ worst sdr in [0.9, 1.1], and that method beats every Stan ADVI variant (lower er
 worst sdr closer to 1; a failed Stan cell is beaten).
 """
 import datetime
+import glob
 import json
 import math
 import os
@@ -122,7 +123,8 @@ def fmt(x, d=3):
 
 def main():
     refs = references()
-    elbo = load("runs/elbo_runs.json", {"runs": []})["runs"]
+    elbo = [r for f in sorted(glob.glob(os.path.join(HERE, "runs", "elbo_runs.*.json")))
+            for r in load(os.path.relpath(f, HERE))["runs"]]
     stan = load("runs/stan_runs.json", {"runs": []})
     stan_runs = stan.get("runs", [])
     runs = elbo + stan_runs
@@ -133,7 +135,11 @@ def main():
     for r in runs:
         if r["method"] not in methods:
             methods.append(r["method"])
-    methods.sort(key=lambda m: (m.startswith("stan"), 0))  # elbo first, then Stan, stable
+    order = ["advi:meanfield", "advi:fullrank", "laplace", "svgd:100", "advi:mixture:5",
+             "boosting:3", "renyi:0.5:fullrank", "chi:fullrank", "advi:copula",
+             "advi:hierarchical", "advi:flow:realnvp*4", "constant_sgd",
+             "stan:meanfield", "stan:fullrank"]
+    methods.sort(key=lambda m: (m.startswith("stan"), order.index(m) if m in order else 99))
     cells = {}
     for t in TARGETS:
         for m in methods:
