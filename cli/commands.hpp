@@ -13,5 +13,7 @@ void add_fit_eight_schools_command(CLI::App& fit);
 /// `elbo fit lda` and `elbo fit gmm` (cli/fit_lda.cpp, cli/fit_gmm.cpp).
 void add_fit_lda_command(CLI::App& fit);
 void add_fit_gmm_command(CLI::App& fit);
+/// `elbo train vae` and `elbo eval vae` (cli/train_vae.cpp, cli/eval_vae.cpp).
+void add_vae_commands(CLI::App& app);
 
 }  // namespace elbo_cli
