@@ -60,4 +60,17 @@ class BananaDensity : public model::LogDensity {
   double b_;
 };
 
+/// Skewed and correlated: θ₁ = log g with g ~ Gamma(2, 1) (left-skewed,
+/// skewness ≈ −0.78), θ₂ | θ₁ ~ N(θ₁, 0.5²); log Z = log Γ(2) + log(0.5 √(2π)).
+class SkewedDensity : public model::LogDensity {
+ public:
+  int64_t dim() const override { return 2; }
+  using LogDensity::log_prob;
+  at::Tensor log_prob(const at::Tensor& theta, const model::Subsample&) const override {
+    auto x = theta.select(1, 0), y = theta.select(1, 1);
+    return 2.0 * x - x.exp() - 0.5 * ((y - x) / 0.5).square();
+  }
+  double log_z() const { return std::lgamma(2.0) + std::log(0.5) + 0.5 * 1.8378770664093454835606594728112; }
+};
+
 }  // namespace elbo::testing

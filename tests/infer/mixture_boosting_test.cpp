@@ -126,7 +126,7 @@ TEST(VariationalBoosting, BeatsASingleGaussianOnABanana) {
   const double log_z = std::log(2.0 * 3.14159265358979323846);
   EXPECT_LT(s[0].elbo, log_z);
   for (size_t i = 1; i < s.size(); ++i) EXPECT_GE(s[i].elbo, s[i - 1].elbo);
-  EXPECT_GT(s.back().elbo, s[0].elbo + 0.05) << s[0].elbo << " " << s.back().elbo;
+  EXPECT_GT(s.back().elbo, s[0].elbo + 0.15) << s[0].elbo << " " << s.back().elbo;
   EXPECT_LT(s.back().elbo, log_z + 0.02);
   EXPECT_GE(result.q->num_components(), 2);
 }
