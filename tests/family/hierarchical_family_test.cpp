@@ -148,6 +148,12 @@ TEST(HierarchicalFamily, RejectsBadInput) {
   EXPECT_THROW(q.log_prob(torch::zeros({3, 3}, kDouble)), DomainError);
   EXPECT_THROW(q.initialize(torch::zeros({1}, kDouble)), DomainError);
   EXPECT_THROW(HierarchicalFamily(2, HierarchicalFamilyOptions().log_prob_draws(0)), ConfigError);
+  EXPECT_THROW(q.log_prob_stop_gradient(torch::zeros({3, 2}, kDouble)), DomainError);
+  HierarchicalFamily fixed(2, HierarchicalFamilyOptions().random_scale(false));
+  auto theta = torch::ones({3, 2}, kDouble);
+  auto stop = fixed.log_prob_stop_gradient(theta);
+  EXPECT_TRUE(torch::allclose(stop, fixed.log_prob(theta).detach(), 0, 1e-12));
+  EXPECT_FALSE(stop.requires_grad());
 }
 
 }  // namespace

@@ -165,6 +165,16 @@ at::Tensor HierarchicalFamily::log_prob(const at::Tensor& theta) {
   return torch::logsumexp(log_w.view({K, M}), 1) - std::log(static_cast<double>(M));
 }
 
+at::Tensor HierarchicalFamily::log_prob_stop_gradient(const at::Tensor& theta) {
+  if (options_.random_scale()) {
+    throw DomainError(
+        "hierarchical: the marginal log q(θ) has no closed form with random scales, so the "
+        "sticking-the-landing gradient is not available; use the auxiliary bound without it "
+        "(or --family hierarchical:mean)");
+  }
+  return Family::log_prob_stop_gradient(theta);
+}
+
 at::Tensor HierarchicalFamily::mean() {
   torch::NoGradGuard no_grad;
   return prior_loc.narrow(0, 0, dim()).clone();

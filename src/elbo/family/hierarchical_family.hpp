@@ -79,6 +79,10 @@ class HierarchicalFamily : public Family {
 
   /// Exact (fixed scales) or importance-sampled (random scales), see above.
   at::Tensor log_prob(const at::Tensor& theta) override;
+  /// Fixed scales: the exact log q with λ frozen. Random scales: throws
+  /// DomainError — the path-derivative ("sticking the landing") estimator needs
+  /// the exact marginal log q(θ), which this family does not have.
+  at::Tensor log_prob_stop_gradient(const at::Tensor& theta) override;
 
   /// E[θ] = m_{1:D}; Cov[θ] = Cov(ν_{1:D}) + diag E[σ²] with E[σ_d²] =
   /// exp(2 m_{D+d} + 2 Var ν_{D+d}) for random scales (log-normal moments).
