@@ -27,8 +27,9 @@
 // (an over-estimate of log q(θ) in expectation), so ReparamElbo, elbo_value and
 // the SVI driver evaluate the auxiliary bound without knowing the family;
 // objective::AuxiliaryElbo computes the same bound explicitly. The importance
-// weights p(x, θ) r(ν|θ) / (q(θ|ν) q(ν)) are unbiased for p(x), so the IWAE and
-// Rényi objectives, which also use rsample_weighted, remain valid bounds here.
+// weights p(x, θ) r(ν|θ) / (q(θ|ν) q(ν)) are unbiased for p(x), so the IWAE
+// bound and the Rényi bound with α ∈ [0, 1), which also use rsample_weighted,
+// remain lower bounds on log p(x) here (Jensen's inequality).
 //
 // log_prob(θ): exact for fixed scales; for random scales an importance-sampled
 // estimate log (1/M) Σ_m q(θ|ν_m) q(ν_m) / r(ν_m|θ), ν_m ~ r(·|θ), with M =
