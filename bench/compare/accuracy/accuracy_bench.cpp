@@ -15,7 +15,8 @@
 //   svgd:<n>                 Stein variational gradient descent with n particles
 //   laplace                  Laplace approximation
 //   boosting:<C>             variational boosting to C full-rank components
-//   constant_sgd             constant-step SGD iterates, preconditioned (Mandt et al. 2017, Thm 2)
+//   constant_sgd[:precond]   constant-step SGD iterates, scalar step ε* (Mandt et al. 2017, Thm 1)
+//                            or preconditioned (Thm 2)
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -245,10 +246,13 @@ void run_method(const std::string& spec, const std::string& target,
 #else
     throw elbo::ConfigError("accuracy_bench: boosting not built");
 #endif
-  } else if (spec == "constant_sgd") {
+  } else if (spec == "constant_sgd" || spec == "constant_sgd:precond") {
 #ifdef ACC_HAVE_CONSTANT_SGD
     auto r = elbo::infer::constant_sgd(
-        density, elbo::infer::ConstantSgdOptions().precondition(true).num_draws(s.draws).seed(seed));
+        density, elbo::infer::ConstantSgdOptions()
+                     .precondition(spec == "constant_sgd:precond")
+                     .num_draws(s.draws)
+                     .seed(seed));
     run["fit_seconds"] = seconds_since(t0);
     run["iterations"] = r.iterations;
     auto [values, names] = constrained(*density, r.draws);

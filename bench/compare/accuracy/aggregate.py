@@ -129,7 +129,8 @@ def main():
             for r in load(os.path.relpath(f, HERE))["runs"]]
     stan = load("runs/stan_runs.json", {"runs": []})
     stan_runs = stan.get("runs", [])
-    runs = elbo + stan_runs
+    exact = load("runs/exact_runs.json", {"runs": []})["runs"]  # calibration (exact_runs.py)
+    runs = elbo + stan_runs + exact
     for r in runs:
         if "error" not in r and r.get("parameters"):
             r["metrics"] = run_metrics(r, refs[r["target"]])
@@ -138,10 +139,11 @@ def main():
         if r["method"] not in methods:
             methods.append(r["method"])
     order = ["advi:meanfield", "advi:fullrank", "laplace", "svgd:100", "advi:mixture:5",
-             "boosting:3", "renyi:0.5:fullrank", "chi:fullrank", "advi:copula",
-             "advi:hierarchical", "advi:flow:realnvp*4", "constant_sgd",
-             "stan:meanfield", "stan:fullrank"]
-    methods.sort(key=lambda m: (m.startswith("stan"), order.index(m) if m in order else 99))
+             "boosting:3", "renyi:0.5:fullrank", "iwae:8:fullrank", "chi:fullrank", "advi:copula",
+             "advi:hierarchical", "advi:flow:realnvp*4", "advi:flow:planar*8", "constant_sgd", "constant_sgd:precond",
+             "stan:meanfield", "stan:fullrank", "exact:4000"]
+    methods.sort(key=lambda m: (m.startswith("stan") or m.startswith("exact"),
+                                order.index(m) if m in order else 99))
     cells = {}
     for t in TARGETS:
         for m in methods:
@@ -150,7 +152,8 @@ def main():
                 cells[(t, m)] = cell_of(rs)
     verdict = {}
     for t in TARGETS:
-        elbo_cells = {m: c for (tt, m), c in cells.items() if tt == t and not m.startswith("stan:")}
+        elbo_cells = {m: c for (tt, m), c in cells.items()
+                      if tt == t and not m.startswith("stan:") and not m.startswith("exact:")}
         stan_cells = [c for (tt, m), c in cells.items() if tt == t and m.startswith("stan:")]
         good = [m for m, c in elbo_cells.items() if meets(c)]
         good_beating = [m for m in good if beats(elbo_cells[m], stan_cells)]
@@ -206,7 +209,7 @@ def main():
                 row.append("failed")
             else:
                 s = f"{fmt(c['err'], 2)} / {fmt(c['sdr_worst'], 2)}"
-                row.append(f"**{s}**" if (meets(c) and not m.startswith("stan:")) else s)
+                row.append(f"**{s}**" if (meets(c) and not m.startswith(("stan:", "exact:"))) else s)
         L.append(f"| {m} | " + " | ".join(row) + " |")
     L.append("")
     L.append("## Target check\n")

@@ -13,10 +13,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 build="${ACC_BUILD_DIR:-$repo/build-acc}"
 seeds="${ACC_SEEDS:-1,2,3}"
-methods=(${ACC_METHODS:-advi:meanfield advi:fullrank laplace svgd:100 advi:mixture:5
-         renyi:0.5:fullrank chi:fullrank advi:copula advi:hierarchical advi:flow:realnvp*4})
+set -f  # method specs contain '*'
+methods=(${ACC_METHODS:-advi:meanfield advi:fullrank laplace svgd:100 advi:mixture:5 boosting:3
+         renyi:0.5:fullrank iwae:8:fullrank chi:fullrank advi:copula advi:hierarchical
+         advi:flow:realnvp*4 advi:flow:planar*8})
 # Methods that need data to subsample run on logistic regression only.
-data_methods=(${ACC_DATA_METHODS:-})
+data_methods=(${ACC_DATA_METHODS:-constant_sgd constant_sgd:precond})
+set +f
 reference=0 skip_build=0 skip_elbo=0 skip_stan=0 skip_timing=0 lanes=2
 while (($#)); do
   case "$1" in
