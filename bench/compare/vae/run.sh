@@ -10,7 +10,8 @@
 # Debian's dataset-fashion-mnist. Environment knobs: EPOCHS (MNIST, default 10),
 # FASHION_EPOCHS (default 2), TEST_K (default 1000),
 # TABLE (1: also the NLL-table rows TABLE_SPECS, objective/flow pairs, default
-# "iwae:50/none elbo/planar:4 elbo/iaf:4").
+# "iwae:50/none elbo/planar:4 elbo/iaf:4"), THREADS_LIST (default "1 2"), TABLE_THREADS
+# (default 1), PARTS (default "mnist fashion table"), APPEND (1: add to earlier runs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -23,11 +24,15 @@ FASHION_EPOCHS=${FASHION_EPOCHS:-2}
 TEST_K=${TEST_K:-1000}
 
 TABLE=${TABLE:-1}
+THREADS_LIST=${THREADS_LIST:-"1 2"}   # thread counts of the side-by-side runs
+TABLE_THREADS=${TABLE_THREADS:-1}
+APPEND=${APPEND:-0}                   # 1: keep earlier runs in out/runs.jsonl
+PARTS=${PARTS:-"mnist fashion table"}
 TABLE_SPECS=${TABLE_SPECS:-"iwae:50/none elbo/planar:4 elbo/iaf:4"}
 out=$here/out
 mkdir -p "$out"
 runs=$out/runs.jsonl
-: >"$runs"
+[[ $APPEND == 1 ]] || : >"$runs"
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
@@ -68,7 +73,7 @@ print(json.dumps({"impl": "pytorch", "name": sys.argv[2], "threads": int(sys.arg
 PY
 }
 
-$py "$here/matmul_peak.py" >"$out/peak.json"
+[[ $APPEND == 1 && -s $out/peak.json ]] || $py "$here/matmul_peak.py" >"$out/peak.json"
 log "matmul peak: $(cat "$out/peak.json")"
 
 common=(--latent 50 --hidden 200,200 --batch-size 100 --lr 1e-3 --binarize dynamic --seed 1)
@@ -77,7 +82,7 @@ mnist_elbo=(--data "$mnist" --holdout 2000 --test-k "$TEST_K")
 mnist_torch=(--data "$mnist" --holdout 2000 --test-k "$TEST_K" )
 
 # 1. Speed and equal-results check, MNIST split: VAE and IWAE-5, 1 and 2 threads.
-for threads in 1 2; do
+[[ " $PARTS " == *" mnist "* ]] && for threads in $THREADS_LIST; do
   for obj in elbo iwae:5; do
     tag=mnist-${obj/:/}
     elbo_run "$tag" "$threads" "${common[@]}" "${mnist_elbo[@]}" --objective "$obj" --epochs "$EPOCHS"
@@ -87,8 +92,8 @@ for threads in 1 2; do
 done
 
 # 2. Speed at realistic size: Fashion-MNIST 60,000 images, VAE, 1 and 2 threads (no NLL).
-if [[ -f $fashion/train-images-idx3-ubyte.gz ]]; then
-  for threads in 1 2; do
+if [[ " $PARTS " == *" fashion "* && -f $fashion/train-images-idx3-ubyte.gz ]]; then
+  for threads in $THREADS_LIST; do
     elbo_run fashion-elbo "$threads" "${common[@]}" --data "$fashion/train-images-idx3-ubyte.gz" \
       --objective elbo --epochs "$FASHION_EPOCHS"
     torch_run fashion-elbo "$threads" --latent 50 --hidden 200,200 --batch-size 100 --lr 1e-3 --seed 1 \
@@ -97,10 +102,10 @@ if [[ -f $fashion/train-images-idx3-ubyte.gz ]]; then
 fi
 
 # 3. NLL table rows (elbo only, 2 threads): IWAE-50 and flow posteriors.
-if [[ $TABLE == 1 ]]; then
+if [[ " $PARTS " == *" table "* && $TABLE == 1 ]]; then
   for spec in $TABLE_SPECS; do  # objective/flow
     obj=${spec%/*} flow=${spec#*/}
-    elbo_run "mnist-${obj/:/}-${flow/:/}" 2 "${common[@]}" "${mnist_elbo[@]}" --objective "$obj" --flow "$flow" \
+    elbo_run "mnist-${obj/:/}-${flow/:/}" "$TABLE_THREADS" "${common[@]}" "${mnist_elbo[@]}" --objective "$obj" --flow "$flow" \
       --epochs "$EPOCHS"
   done
 fi
