@@ -34,14 +34,24 @@ std::vector<at::Tensor> Family::score(const at::Tensor& theta) {
     shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
     out.push_back(torch::zeros(shape, p.options().requires_grad(false)));
   }
+  std::vector<at::Tensor> trainable;  // frozen parameters keep a zero score
+  std::vector<size_t> index;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i].requires_grad()) {
+      trainable.push_back(params[i]);
+      index.push_back(i);
+    }
+  }
+  if (trainable.empty()) return out;
   auto x = theta.detach();
   for (int64_t k = 0; k < K; ++k) {
     torch::AutoGradMode enable(true);
     auto lq = log_prob(x.narrow(0, k, 1)).sum();
-    auto grads = torch::autograd::grad({lq}, params, /*grad_outputs=*/{}, /*retain_graph=*/false,
-                                       /*create_graph=*/false, /*allow_unused=*/true);
-    for (size_t i = 0; i < params.size(); ++i) {
-      if (grads[i].defined()) out[i][k].copy_(grads[i]);
+    auto grads = torch::autograd::grad({lq}, trainable, /*grad_outputs=*/{},
+                                       /*retain_graph=*/false, /*create_graph=*/false,
+                                       /*allow_unused=*/true);
+    for (size_t j = 0; j < trainable.size(); ++j) {
+      if (grads[j].defined()) out[index[j]][k].copy_(grads[j]);
     }
   }
   return out;

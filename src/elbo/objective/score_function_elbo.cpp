@@ -74,9 +74,12 @@ const ScoreFunctionElbo::Structure& ScoreFunctionElbo::structure(const model::Lo
         factor_of[static_cast<size_t>(c)] = static_cast<int64_t>(f);
       }
     }
+    // Pairs (term, factor it touches); with overdispersion also each factor's
+    // Markov blanket (itself and the factors sharing a term with it).
+    const bool blankets = options_.overdispersion() != 1.0;
     std::vector<int64_t> pair_t, pair_f;
-    std::vector<std::vector<char>> blanket(static_cast<size_t>(F), std::vector<char>(static_cast<size_t>(F), 0));
-    for (int64_t f = 0; f < F; ++f) blanket[static_cast<size_t>(f)][static_cast<size_t>(f)] = 1;
+    std::vector<std::vector<int64_t>> blanket(static_cast<size_t>(blankets ? F : 0));
+    for (int64_t f = 0; f < (blankets ? F : 0); ++f) blanket[static_cast<size_t>(f)].push_back(f);
     for (size_t t = 0; t < terms.size(); ++t) {
       std::vector<int64_t> touched;
       for (auto c : terms[t]) {
@@ -86,23 +89,27 @@ const ScoreFunctionElbo::Structure& ScoreFunctionElbo::structure(const model::Lo
                             std::to_string(q.dim() - 1));
         }
         const int64_t f = factor_of[static_cast<size_t>(c)];
-        if (f >= 0 && std::find(touched.begin(), touched.end(), f) == touched.end()) {
-          touched.push_back(f);
-        }
+        if (f >= 0) touched.push_back(f);
       }
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
       for (auto f : touched) {
         pair_t.push_back(static_cast<int64_t>(t));
         pair_f.push_back(f);
-        for (auto m : touched) blanket[static_cast<size_t>(f)][static_cast<size_t>(m)] = 1;
+        if (blankets) {
+          auto& members = blanket[static_cast<size_t>(f)];
+          members.insert(members.end(), touched.begin(), touched.end());
+        }
       }
     }
     std::vector<int64_t> bf, bm;
-    for (int64_t f = 0; f < F; ++f) {
-      for (int64_t m = 0; m < F; ++m) {
-        if (blanket[static_cast<size_t>(f)][static_cast<size_t>(m)]) {
-          bf.push_back(f);
-          bm.push_back(m);
-        }
+    for (size_t f = 0; f < blanket.size(); ++f) {
+      auto& members = blanket[f];
+      std::sort(members.begin(), members.end());
+      members.erase(std::unique(members.begin(), members.end()), members.end());
+      for (auto m : members) {
+        bf.push_back(static_cast<int64_t>(f));
+        bm.push_back(m);
       }
     }
     auto as_tensor = [](const std::vector<int64_t>& v) {
