@@ -222,9 +222,11 @@ void run_train_vae(const TrainVaeArgs& a) {
   summary["history"] = epochs;
   const double mean_epoch = timed > 0 ? epoch_seconds / static_cast<double>(timed) : 0.0;
   summary["seconds_per_epoch"] = mean_epoch;
-  // FLOPs of a training step: forward 2·MAC per draw and point, backward ≈ 2× forward.
-  const double step_flops = 6.0 * static_cast<double>(vae->multiply_adds()) *
-                            static_cast<double>(objective.samples()) *
+  // FLOPs of a training step: forward 2·MAC, backward ≈ 2× forward; the encoder's MLP runs
+  // once per point, everything after the first draw (flows, second layer, decoders) K times.
+  const double once = static_cast<double>(vae->encoder()->net()->multiply_adds());
+  const double per_draw = static_cast<double>(vae->multiply_adds()) - once;
+  const double step_flops = 6.0 * (once + per_draw * static_cast<double>(objective.samples())) *
                             static_cast<double>(std::min(a.batch_size, train.size()));
   summary["flops_per_step"] = step_flops;
   summary["achieved_gflops"] =
