@@ -6,6 +6,11 @@ import datetime
 
 out_dir, json_path, md_path = sys.argv[1:4]
 runs = [json.loads(l) for l in open(f"{out_dir}/runs.jsonl") if l.strip()]
+# A re-run (APPEND=1) replaces the earlier run of the same implementation, workload and threads.
+latest = {}
+for r in runs:
+    latest[(r["impl"], r["name"], r["threads"])] = r
+runs = list(latest.values())
 peak = json.load(open(f"{out_dir}/peak.json"))
 pairs = []
 for r in runs:
