@@ -2,20 +2,80 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/make_family.hpp"
+#include "elbo/infer/laplace.hpp"
 #include "elbo/infer/stan_eta_search.hpp"
+#include "elbo/objective/make_objective.hpp"
+#include "elbo/objective/make_score_objective.hpp"
 #include "elbo/objective/reparam_elbo.hpp"
 
 namespace elbo::infer {
 
+namespace {
+
+// Starts q at the Laplace approximation N(θ̂, A⁻¹) (L-BFGS mode + autograd
+// Hessian): on posteriors close to Gaussian the ELBO's optimum is near it, so
+// SVI needs a fraction of the iterations it needs from θ = 0. Where no mode or
+// no positive-definite Hessian is found (funnels, flat directions), q stays at
+// its default start and the reason is recorded. Returns true on success.
+bool initialize_at_laplace(AdviFit& fit) {
+  try {
+    auto mode = laplace(fit.density, LaplaceOptions().max_iterations(200).tolerance(1e-4)
+                                         .non_positive_definite(NonPositiveDefinite::fail));
+    if (!mode.converged) {
+      fit.init_message = "Laplace start: L-BFGS found no mode (gradient " +
+                         std::to_string(mode.gradient_norm) + "); started at zero";
+      return false;
+    }
+    fit.q->initialize_gaussian(mode.mode, mode.precision);
+    fit.init_message = "started at the Laplace approximation";
+    return true;
+  } catch (const NumericalError& e) {
+    fit.init_message = std::string("Laplace start failed (") + e.what() + "); started at zero";
+    return false;
+  }
+}
+
+// The objective named by options.objective (see AdviOptions).
+std::shared_ptr<objective::Objective> make_advi_objective(const AdviOptions& options) {
+  if (options.family.rfind("hierarchical", 0) == 0 && options.objective != "elbo") {
+    throw ConfigError("advi: the hierarchical family is fitted with its auxiliary bound "
+                      "(--objective elbo); it is '" + options.objective + "'");
+  }
+  const std::string& spec = options.objective;
+  const auto base = spec.substr(0, spec.find_first_of(":+"));
+  if (base == "reinforce" || base == "odis" || base == "gumbel" || base == "reparam") {
+    return objective::make_score_objective(spec, options.grad_draws);
+  }
+  // The path derivative exists for the ELBO, annealed ELBO, Rényi and IWAE (DReG).
+  const bool has_path_derivative =
+      base == "elbo" || base == "renyi" || base == "iwae" || base == "annealed";
+  // Flows would invert their stack for the stop-gradient log q every step, and
+  // the hierarchical family's log q (random scales) has no such form.
+  const bool stl = options.stick_the_landing && has_path_derivative &&
+                   options.family.rfind("hierarchical", 0) != 0 &&
+                   options.family.rfind("flow", 0) != 0;
+  if (spec == "elbo") {
+    return std::make_shared<objective::ReparamElbo>(
+        objective::ReparamElboOptions().num_draws(options.grad_draws).stick_the_landing(stl));
+  }
+  return objective::make_objective(spec, options.grad_draws, stl);
+}
+
+}  // namespace
+
 AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& options,
              const ProgressCallback& progress, bool resume) {
   check_option_positive("advi", "grad_draws", static_cast<double>(options.grad_draws));
-  if (options.init != "zero" && options.init != "random") {
-    throw ConfigError("advi: unknown init '" + options.init + "'; expected zero or random");
+  if (options.init != "zero" && options.init != "random" && options.init != "laplace" &&
+      options.init != "auto") {
+    throw ConfigError("advi: unknown init '" + options.init +
+                      "'; expected auto, zero, random or laplace");
   }
   if (options.adapt_eta && options.optimizer.method != "stan") {
     throw ConfigError("advi: the step-size search (adapt) needs the stan optimizer");
@@ -27,11 +87,16 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
     auto gen = make_generator(options.svi.seed ^ 0x5eed1u);
     fit.q->initialize(torch::rand({fit.density->dim()}, gen, torch::kDouble) * 4 - 2);
   }
-  auto objective = std::make_shared<objective::ReparamElbo>(
-      objective::ReparamElboOptions().num_draws(options.grad_draws).stick_the_landing(
-          options.stick_the_landing));
-
   auto optimizer = options.optimizer;
+  const bool try_laplace = options.init == "laplace" ||
+                           (options.init == "auto" && fit.density->dim() <= options.laplace_max_dim);
+  // Also on resume: the Laplace fit is deterministic and decides the step size
+  // of the original run (λ itself then comes from the checkpoint).
+  if (try_laplace && initialize_at_laplace(fit) && !std::isnan(options.laplace_eta)) {
+    optimizer.eta = options.laplace_eta;
+  }
+  auto objective = make_advi_objective(options);
+
   if (options.adapt_eta && !resume) {
     auto found = stan_eta_search(fit.density, *fit.q, objective, options.adapt_iterations,
                                  options.svi.eval_draws, options.svi.seed + 1);

@@ -6,6 +6,7 @@
 //
 //   ADVI = ModelDensity(model) + make_family(family) + ReparamElbo(K) + Svi
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -18,7 +19,14 @@
 namespace elbo::infer {
 
 struct AdviOptions {
-  std::string family = "fullrank";  // meanfield | fullrank | lowrank[:R] | pointmass
+  /// Any family::make_family spec: meanfield, fullrank, lowrank[:R], pointmass,
+  /// flow:iaf*4, mixture:5, copula, hierarchical, bernoulli, categorical:C, ...
+  std::string family = "fullrank";
+  /// The objective: an objective::make_objective spec (elbo, renyi:α, vrmax,
+  /// iwae:K, chi[:n], annealed:T) or an objective::make_score_objective spec
+  /// (reinforce[+baseline|+cv][+rb][+odis:τ], odis:τ, gumbel:τ[+st]...). The
+  /// hierarchical family always uses the auxiliary-variable bound.
+  std::string objective = "elbo";
   int64_t grad_draws = 1;           // K, Monte-Carlo draws per gradient
   /// Path-derivative gradient (Roeder et al. 2017), lower variance near the optimum.
   bool stick_the_landing = false;
@@ -26,8 +34,18 @@ struct AdviOptions {
   /// Run Stan's η search first (only with optimizer.method == "stan").
   bool adapt_eta = false;
   int64_t adapt_iterations = 50;
-  /// "zero": μ = 0; "random": μ ~ Uniform(−2, 2) as Stan's default init.
+  /// "zero": μ = 0; "random": μ ~ Uniform(−2, 2) as Stan's default init;
+  /// "laplace": q starts at the Laplace approximation N(θ̂, A⁻¹) (falls back to
+  /// zero when L-BFGS finds no mode or A is not positive definite);
+  /// "auto": laplace when dim ≤ laplace_max_dim (its Hessian costs D backward
+  /// passes), zero otherwise.
   std::string init = "zero";
+  int64_t laplace_max_dim = 500;
+  /// Base step size after a successful Laplace start (optimizer.eta otherwise).
+  /// q then starts near the optimum, where Adam's first steps (≈ η per
+  /// coordinate whatever the gradient) would throw it away with a large η.
+  /// NaN: use optimizer.eta.
+  double laplace_eta = std::numeric_limits<double>::quiet_NaN();
   SviOptions svi;
 };
 
@@ -36,6 +54,7 @@ struct AdviFit {
   family::FamilyPtr q;
   SviResult svi;
   double eta = 0.0;  // step size used (after the search, if any)
+  std::string init_message;  // how q was started (Laplace start or its failure)
 };
 
 /// Fits q; resumes from options.svi.checkpoint_path when `resume` is true.
