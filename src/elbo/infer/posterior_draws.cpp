@@ -72,4 +72,25 @@ PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family
   return out;
 }
 
+PosteriorDraws draws_from_particles(const model::ModelDensity& density, const at::Tensor& theta) {
+  check_dim("draws_from_particles", "theta", theta, 2);
+  if (theta.size(1) != density.dim() || theta.size(0) == 0) {
+    throw DomainError("draws_from_particles: theta is [" + std::to_string(theta.size(0)) + ", " +
+                      std::to_string(theta.size(1)) + "], but must be [S > 0, " +
+                      std::to_string(density.dim()) + "]");
+  }
+  torch::NoGradGuard no_grad;
+  PosteriorDraws out;
+  auto draws = theta.detach().to(torch::kDouble);
+  out.log_p = density.log_prob(draws);
+  out.log_q = torch::full({draws.size(0)}, std::numeric_limits<double>::quiet_NaN(),
+                          draws.options());
+  out.values = constrained_with_derived(density, draws, &out.names);
+  out.mean_row = out.values.mean(0);
+  out.psis.k_hat = std::numeric_limits<double>::quiet_NaN();
+  out.psis.sigma_hat = std::numeric_limits<double>::quiet_NaN();
+  out.psis.ess = std::numeric_limits<double>::quiet_NaN();
+  return out;
+}
+
 }  // namespace elbo::infer

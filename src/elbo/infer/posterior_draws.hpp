@@ -35,4 +35,9 @@ struct PosteriorDraws {
 PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family& q,
                               const PosteriorDrawsOptions& options);
 
+/// Draws given directly on the unconstrained scale [S, D] (SVGD particles,
+/// constant-SGD iterates): constrained values, log p and, as mean_row, their
+/// average. There is no density q, so log_q is NaN and k̂ is NaN (no PSIS).
+PosteriorDraws draws_from_particles(const model::ModelDensity& density, const at::Tensor& theta);
+
 }  // namespace elbo::infer
