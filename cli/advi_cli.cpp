@@ -1,15 +1,33 @@
 #include "advi_cli.hpp"
 
+#include <cmath>
+
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 
 namespace elbo_cli {
 
 void add_fit_options(CLI::App& c, FitCliOptions& o) {
-  c.add_option("--method", o.method, "Inference method")->check(CLI::IsMember({"advi"}))
+  c.add_option("--method", o.method,
+               "Inference method: advi (SVI on --family with --objective), laplace, boosting "
+               "(mixture grown by --components), svgd (--particles), constant_sgd")
+      ->check(CLI::IsMember({"advi", "laplace", "boosting", "svgd", "constant_sgd"}))
       ->capture_default_str();
-  c.add_option("--family", o.family, "Variational family: meanfield, fullrank, lowrank[:R], pointmass (MAP)")
+  c.add_option("--family", o.family,
+               "Variational family: meanfield, fullrank, lowrank[:R], pointmass (MAP), "
+               "flow:<layer>[*N][+...] (planar, radial, realnvp, iaf; e.g. flow:iaf*4), "
+               "mixture:C[:diag], copula, hierarchical")
       ->capture_default_str();
+  c.add_option("--objective", o.objective,
+               "ADVI's bound: elbo, renyi:ALPHA, vrmax, iwae:K, chi[:N], annealed:STEPS; or a "
+               "score-function estimator: reinforce[+baseline|+cv][+rb][+odis:TAU], gumbel:TEMP[+st]")
+      ->capture_default_str();
+  c.add_option("--components", o.components, "Mixture components boosting grows")->capture_default_str();
+  c.add_option("--particles", o.particles, "SVGD particles")->capture_default_str();
+  c.add_option("--kernel", o.kernel, "SVGD kernel: rbf or imq (median bandwidth)")
+      ->check(CLI::IsMember({"rbf", "imq"}))->capture_default_str();
+  c.add_flag("--precondition", o.precondition,
+             "constant_sgd: precondition by the inverse gradient-noise covariance (Mandt et al. Thm 2)");
   c.add_option("--grad-draws", o.grad_draws, "Monte-Carlo draws per gradient (Stan's grad_samples)")
       ->capture_default_str();
   c.add_flag("--stl,!--no-stl", o.stick_the_landing,
@@ -17,13 +35,16 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
       ->capture_default_str();
   c.add_option("--optimizer", o.optimizer, "adam, adagrad, rmsprop, sgd, or stan (Stan's adaptive sequence)")
       ->capture_default_str();
-  c.add_option("--eta", o.eta, "Base step size")->capture_default_str();
+  c.add_option("--eta", o.eta,
+               "Base step size (default: 0.03, or 0.005 after a Laplace start, which is "
+               "already near the optimum; 1 for --optimizer stan)");
   c.add_option("--schedule", o.schedule, "Step-size schedule for torch optimizers: constant, robbins_monro")
       ->capture_default_str();
   c.add_option("--tau", o.tau, "Robbins-Monro delay: rho_t = eta (1 + t/tau)^-kappa")->capture_default_str();
   c.add_option("--kappa", o.kappa, "Robbins-Monro exponent in (0.5, 1]")->capture_default_str();
   c.add_flag("--adapt", o.adapt, "Search eta as Stan does (with --optimizer stan)");
-  c.add_option("--max-iter", o.max_iterations, "Maximum iterations")->capture_default_str();
+  c.add_option("--max-iter", o.max_iterations,
+               "Maximum iterations (0: 10000; svgd runs 2000 steps)")->capture_default_str();
   c.add_option("--eval-every", o.eval_every, "Iterations between ELBO evaluations (Stan's eval_elbo)")
       ->capture_default_str();
   c.add_option("--eval-draws", o.eval_draws, "Draws per ELBO evaluation (Stan's elbo_samples)")
@@ -37,8 +58,11 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
   c.add_option("--batch-size", o.batch_size, "Minibatch size (0: all data)")->capture_default_str();
   c.add_flag("--average,!--no-average", o.average, "Average the iterates over a tail window")
       ->capture_default_str();
-  c.add_option("--init", o.init, "Initial mean: zero or random (uniform(-2, 2), Stan's default)")
-      ->check(CLI::IsMember({"zero", "random"}))->capture_default_str();
+  c.add_option("--init", o.init,
+               "Start of q: auto (laplace up to 500 parameters, else zero), zero, random "
+               "(mean uniform(-2, 2), Stan's default) or laplace (the Laplace approximation; "
+               "zero when it fails)")
+      ->check(CLI::IsMember({"auto", "zero", "random", "laplace"}))->capture_default_str();
   c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->capture_default_str();
   c.add_option("--resample", o.resample,
                "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never")
@@ -56,22 +80,26 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
 elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   using elbo::ConfigError;
   elbo::check_option_positive("fit", "--grad-draws", static_cast<double>(o.grad_draws));
-  elbo::check_option_positive("fit", "--max-iter", static_cast<double>(o.max_iterations));
+  if (o.max_iterations < 0) throw ConfigError("--max-iter is negative; it must be >= 0");
   elbo::check_option_positive("fit", "--draws", static_cast<double>(o.draws));
   if (o.resume && o.checkpoint.empty()) throw ConfigError("--resume needs --checkpoint FILE");
   if (o.adapt && o.optimizer != "stan") throw ConfigError("--adapt needs --optimizer stan");
   elbo::infer::AdviOptions a;
   a.family = o.family;
+  a.objective = o.objective;
   a.grad_draws = o.grad_draws;
   a.stick_the_landing = o.stick_the_landing;
   a.optimizer.method = o.optimizer;
-  a.optimizer.eta = o.eta;
+  const bool auto_eta = std::isnan(o.eta);
+  if (!auto_eta) elbo::check_option_positive("fit", "--eta", o.eta);
+  a.optimizer.eta = auto_eta ? (o.optimizer == "stan" ? 1.0 : 0.03) : o.eta;
+  a.laplace_eta = auto_eta && o.optimizer != "stan" ? 0.005 : a.optimizer.eta;
   a.optimizer.schedule = o.schedule;
   a.optimizer.tau = o.tau;
   a.optimizer.kappa = o.kappa;
   a.adapt_eta = o.adapt;
   a.init = o.init;
-  a.svi.max_iterations = o.max_iterations;
+  a.svi.max_iterations = o.max_iterations > 0 ? o.max_iterations : 10000;
   a.svi.eval_every = o.eval_every;
   a.svi.eval_draws = o.eval_draws;
   a.svi.tol_rel_obj = o.tol_rel_obj;

@@ -1,5 +1,6 @@
 #pragma once
-// The options every `elbo fit <model>` command shares: the inference method,
+// The options every `elbo fit <model>` command shares: the inference method
+// (cli/fit_methods.hpp),
 // family, optimizer, stopping rule, output and checkpointing. Defaults favour
 // accuracy (several draws per gradient, a decaying Adam step, tail averaging,
 // a tight relative tolerance); `--optimizer stan --adapt --grad-draws 1
@@ -7,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "elbo/infer/advi.hpp"
@@ -14,17 +16,22 @@
 namespace elbo_cli {
 
 struct FitCliOptions {
-  std::string method = "advi";
+  std::string method = "advi";       // advi | laplace | boosting | svgd | constant_sgd
   std::string family = "fullrank";
+  std::string objective = "elbo";    // advi's bound or gradient estimator
+  int64_t components = 3;            // boosting
+  int64_t particles = 100;           // svgd
+  std::string kernel = "rbf";        // svgd: rbf | imq
+  bool precondition = false;         // constant_sgd
   int64_t grad_draws = 8;
   bool stick_the_landing = true;
   std::string optimizer = "adam";
-  double eta = 0.03;
+  double eta = std::numeric_limits<double>::quiet_NaN();  // auto: 0.03, 0.005 after a Laplace start
   std::string schedule = "robbins_monro";
   double tau = 1000;
   double kappa = 0.75;
   bool adapt = false;
-  int64_t max_iterations = 10000;
+  int64_t max_iterations = 0;  // 0: the method's default (10000; svgd 2000)
   int64_t eval_every = 100;
   int64_t eval_draws = 100;
   double tol_rel_obj = 0.002;
@@ -32,7 +39,7 @@ struct FitCliOptions {
   int64_t window = 0;
   int64_t batch_size = 0;
   bool average = true;
-  std::string init = "zero";
+  std::string init = "auto";
   int64_t draws = 1000;
   std::string resample = "never";  // auto | always | never
   uint64_t seed = 1;

@@ -11,7 +11,7 @@
 
 #include "elbo/diagnostics/pareto_k.hpp"
 #include "elbo/diagnostics/summary.hpp"
-#include "elbo/infer/advi.hpp"
+#include "fit_methods.hpp"
 #include "elbo/io/draws_writer.hpp"
 #include "elbo/io/json_writer.hpp"
 #include "elbo/io/progress_bar.hpp"
@@ -44,18 +44,16 @@ nlohmann::json finite_or_null(double x) {
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context) {
   const auto start = std::chrono::steady_clock::now();
-  auto advi_options = to_advi_options(options);
   elbo::io::ensure_directory(options.output);
 
-  elbo::io::ProgressBar bar(advi_options.svi.max_iterations, "advi " + options.family,
+  const std::string label =
+      options.method == "advi" ? "advi " + options.family : options.method;
+  elbo::io::ProgressBar bar(expected_iterations(options), label,
                             !options.quiet && elbo::io::stderr_is_terminal());
-  auto fit = elbo::infer::advi(
-      model, advi_options,
-      [&](const elbo::infer::SviProgress& p) {
-        bar.update(p.iteration, std::isnan(p.last_elbo) ? std::string("ELBO -")
-                                                        : fmt::format("ELBO {:.6g}", p.last_elbo));
-      },
-      options.resume);
+  auto fit = fit_method(model, options, [&](int64_t iteration, int64_t total, double value) {
+    (void)total;
+    bar.update(iteration, std::isnan(value) ? std::string("") : fmt::format("{:.6g}", value));
+  });
   bar.finish();
   const auto fitted = std::chrono::steady_clock::now();
 
@@ -63,14 +61,15 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
   draw_options.num_draws = options.draws;
   draw_options.resample = options.resample;
   draw_options.seed = options.seed + 7919;
-  auto draws = elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options);
+  auto draws = fit.q ? elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options)
+                     : elbo::infer::draws_from_particles(*fit.density, fit.particles);
   const auto drawn = std::chrono::steady_clock::now();
 
   // draws.csv in CmdStan's variational layout: mean row, then the draws.
   elbo::io::VariationalCsvMeta meta;
   meta.model = model->name();
-  meta.algorithm = options.family;
-  meta.iter = options.max_iterations;
+  meta.algorithm = options.method == "advi" ? options.family : options.method;
+  meta.iter = expected_iterations(options);
   meta.grad_samples = options.grad_draws;
   meta.elbo_samples = options.eval_draws;
   meta.eta = fit.eta;
@@ -80,7 +79,9 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
   meta.seed = options.seed;
   meta.data_file = context.data_source;
   meta.elbo_version = "0.1.0";
-  meta.extra = {{"optimizer", options.optimizer},
+  meta.extra = {{"method", options.method},
+                {"objective", options.objective},
+                {"optimizer", options.optimizer},
                 {"pareto_k", fmt::format("{:.4g}", draws.psis.k_hat)},
                 {"importance_resampled", draws.resampled ? "true" : "false"}};
   const std::string draws_path = (std::filesystem::path(options.output) / "draws.csv").string();
@@ -104,36 +105,41 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
   }
 
   nlohmann::json trace = nlohmann::json::array();
-  for (const auto& t : fit.svi.trace) {
+  for (const auto& t : fit.trace) {
     trace.push_back({{"iteration", t.iteration}, {"elbo", finite_or_null(t.elbo)},
                      {"rel_change", finite_or_null(t.rel_change)}});
   }
   const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
+  const std::string k_message =
+      fit.q ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, options.draws)
+            : "k-hat: none (" + options.method + " gives draws, not a density q)";
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json out = {
       {"model", context.model_label},
       {"method", options.method},
       {"family", options.family},
+      {"objective", options.objective},
       {"data", context.data_info},
       {"settings",
        {{"grad_draws", options.grad_draws}, {"optimizer", options.optimizer}, {"eta", fit.eta},
         {"schedule", options.schedule}, {"tau", options.tau}, {"kappa", options.kappa},
-        {"adapt", options.adapt}, {"max_iterations", options.max_iterations},
+        {"adapt", options.adapt}, {"max_iterations", expected_iterations(options)},
         {"eval_every", options.eval_every}, {"eval_draws", options.eval_draws},
         {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
         {"average", options.average}, {"init", options.init}, {"draws", options.draws},
         {"resample", options.resample}, {"seed", options.seed}}},
-      {"iterations", fit.svi.iterations},
-      {"converged", fit.svi.converged},
-      {"convergence", fit.svi.message},
-      {"resumed", fit.svi.resumed},
-      {"skipped_steps", fit.svi.skipped_steps},
-      {"dropped_draws", fit.svi.dropped_draws},
+      {"start", fit.start},
+      {"iterations", fit.iterations},
+      {"converged", fit.converged},
+      {"convergence", fit.message},
+      {"resumed", fit.resumed},
+      {"method_details", fit.details},
+      {"bound", fit.bound},
       {"elbo", trace.empty() ? nlohmann::json(nullptr) : trace.back()["elbo"]},
       {"elbo_trace", trace},
       {"pareto_k", finite_or_null(draws.psis.k_hat)},
-      {"pareto_k_diagnostic", elbo::diagnostics::pareto_k_message(draws.psis.k_hat, options.draws)},
+      {"pareto_k_diagnostic", k_message},
       {"importance_resampled", draws.resampled},
       {"importance_ess", draws.psis.ess},
       {"time_seconds", total_seconds},
@@ -147,10 +153,11 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
 
   if (!options.quiet) {
     std::printf("%s", elbo::io::format_summary_table(draws.names, mean, sd, q5, q50, q95).c_str());
-    std::printf("\n%s after %lld iterations (%.2f s); ELBO %.6g\n", fit.svi.message.c_str(),
-                static_cast<long long>(fit.svi.iterations), fit_seconds,
-                trace.empty() ? NAN : fit.svi.trace.back().elbo);
-    std::printf("%s%s\n", elbo::diagnostics::pareto_k_message(draws.psis.k_hat, options.draws).c_str(),
+    std::printf("\n%s after %lld iterations (%.2f s)", fit.message.c_str(),
+                static_cast<long long>(fit.iterations), fit_seconds);
+    if (!fit.trace.empty()) std::printf("; %s %.6g", fit.bound.c_str(), fit.trace.back().elbo);
+    std::printf("\n");
+    std::printf("%s%s\n", k_message.c_str(),
                 draws.resampled ? "; draws importance-resampled" : "");
     std::printf("wrote %s and %s\n", draws_path.c_str(),
                 (std::filesystem::path(options.output) / "summary.json").string().c_str());

@@ -43,7 +43,42 @@ printf 'x1,x2,count\n0.5,1,3\n1.5,0,1\n2.5,1,7\n0.1,0,0\n' >"$tmp/pois.csv"
 if "$elbo" fit poisson --data "$tmp/pois.csv" --output "$tmp/pois" --draws 100 -q --max-iter 1000; then ok;
 else fail "poisson exited non-zero"; fi
 
+# ---- every method and a sample of families and objectives write the same outputs ----------
+method_runs=(
+  "laplace|--method laplace"
+  "svgd|--method svgd --particles 40 --max-iter 200"
+  "boosting|--method boosting --components 2 --max-iter 300"
+  "constant_sgd|--method constant_sgd --batch-size 20"
+  "flow|--family flow:iaf*2 --max-iter 300"
+  "mixture|--family mixture:2:diag --max-iter 300"
+  "copula|--family copula --max-iter 300"
+  "renyi|--objective renyi:0.5 --max-iter 300"
+  "iwae|--objective iwae:4 --max-iter 300"
+  "chi|--objective chi --family meanfield --max-iter 300"
+  "reinforce|--objective reinforce+cv+rb --family meanfield --grad-draws 16 --max-iter 300"
+)
+for run in "${method_runs[@]}"; do
+  name=${run%%|*}
+  read -r -a args <<<"${run#*|}"
+  if "$elbo" fit logistic "${args[@]}" --output "$tmp/m_$name" --draws 100 -q; then
+    header=$(grep -v '^#' "$tmp/m_$name/draws.csv" | head -n1)
+    [[ $header == "lp__,log_p__,log_g__,alpha,beta.1,"*",beta.30" ]] && ok ||
+      fail "$name: draws header is '$header'"
+    grep -q '"summary"' "$tmp/m_$name/summary.json" && ok || fail "$name: summary.json lacks the summary"
+  else
+    fail "fit logistic ${args[*]} exited non-zero"
+  fi
+done
+grep -q '"pareto_k": null' "$tmp/m_svgd/summary.json" && ok || fail "svgd should report no k-hat"
+
 # ---- bad input: one line naming the file/field, non-zero exit -------------------------
+expect_error "unknown method" "--method" -- fit logistic --method nuts -o "$tmp/x"
+expect_error "unknown objective" "--objective" -- fit logistic --objective renyi:1 -o "$tmp/x"
+expect_error "objective needs advi" "--objective applies to --method advi" -- \
+  fit logistic --method laplace --objective iwae:4 -o "$tmp/x"
+expect_error "constant_sgd needs data" "constant_sgd needs a model" -- \
+  fit eight_schools --method constant_sgd -o "$tmp/x"
+expect_error "bad flow" "--family" -- fit logistic --family flow:maf*2 -o "$tmp/x"
 expect_error "missing file" "nope.csv.*does not exist" -- fit logistic --data "$tmp/nope.csv" -o "$tmp/x"
 printf 'a,b,y\n1,2,0\n3,4\n' >"$tmp/ragged.csv"
 expect_error "ragged CSV" "ragged.csv:3.*expected 3 fields" -- fit logistic --data "$tmp/ragged.csv" -o "$tmp/x"

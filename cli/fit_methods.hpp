@@ -1,0 +1,50 @@
+#pragma once
+// `elbo fit --method advi|laplace|boosting|svgd|constant_sgd`: every method ends
+// in one of two forms, which the fit runner writes the same way —
+//   a distribution q over θ (ADVI with any family and objective, Laplace,
+//     boosting): draws, log q and PSIS k̂ come from it;
+//   draws on the unconstrained scale (SVGD particles, constant-SGD iterates):
+//     no density, so no k̂.
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "advi_cli.hpp"
+#include "elbo/family/family.hpp"
+#include "elbo/infer/svi.hpp"
+#include "elbo/model/model.hpp"
+#include "elbo/model/model_density.hpp"
+
+namespace elbo_cli {
+
+struct MethodFit {
+  std::shared_ptr<elbo::model::ModelDensity> density;
+  elbo::family::FamilyPtr q;   // null for draw-based methods
+  at::Tensor particles;        // [S, D] unconstrained draws when q is null
+  int64_t iterations = 0;
+  bool converged = true;
+  std::string message;         // how the run ended
+  std::vector<elbo::infer::TracePoint> trace;  // bound estimates during the run
+  std::string bound = "ELBO";  // what trace holds ("ELBO", "CUBO", "auxiliary bound", …)
+  double eta = 0.0;            // step size used (0 when the method has none)
+  std::string start;           // how the method was started
+  bool resumed = false;
+  nlohmann::json details = nlohmann::json::object();  // method-specific results
+};
+
+/// Progress: (iteration, max iterations, last bound value or NaN).
+using MethodProgress = std::function<void(int64_t, int64_t, double)>;
+
+/// Iterations the progress bar should expect for this method and options.
+int64_t expected_iterations(const FitCliOptions& options);
+
+/// Runs options.method on the model (throws elbo's typed errors).
+MethodFit fit_method(std::shared_ptr<const elbo::model::Model> model,
+                     const FitCliOptions& options, const MethodProgress& progress);
+
+}  // namespace elbo_cli
