@@ -1,0 +1,95 @@
+// The SVI driver with the bounds of objective/: Rényi (α = 0.5, with and
+// without DReG), IWAE (plain: 30% of a posterior sd; DReG: 5%) and the
+// annealed ELBO fit a mean-field Gaussian to the exact Normal–Normal
+// posterior (the maximiser of both bounds when the posterior is in the
+// family: they equal log p(x) there and never exceed it); an annealed run
+// checkpointed mid-schedule and resumed reproduces the uninterrupted one
+// exactly (β_t comes from the driver's step through set_iteration).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <unistd.h>
+
+#include "elbo/core/random.hpp"
+#include "elbo/family/mean_field_gaussian.hpp"
+#include "elbo/infer/svi.hpp"
+#include "elbo/model/model_density.hpp"
+#include "elbo/objective/make_objective.hpp"
+#include "infer/gaussian_targets.hpp"
+
+namespace elbo::infer {
+namespace {
+
+std::shared_ptr<testing::NormalNormal> normal_normal() {
+  auto gen = make_generator(7);
+  auto x = 1.5 + 0.8 * torch::randn({20}, gen, torch::kDouble);
+  return std::make_shared<testing::NormalNormal>(x, 0.8, 0.0, 2.0);
+}
+
+SviOptions svi_options(int64_t iterations) {
+  SviOptions o;
+  o.max_iterations = iterations;
+  o.eval_every = 100000;  // no convergence stop: a fixed-length run
+  o.average_iterates = true;
+  o.seed = 5;
+  return o;
+}
+
+class BoundsSvi : public ::testing::TestWithParam<std::pair<std::string, bool>> {};
+
+TEST_P(BoundsSvi, RecoversTheNormalNormalPosterior) {
+  const auto [spec, dreg] = GetParam();
+  auto model = normal_normal();
+  auto density = std::make_shared<model::ModelDensity>(model);
+  auto q = std::make_shared<family::MeanFieldGaussian>(1);
+  optim::OptimizerOptions opt;
+  opt.eta = 0.05;
+  opt.schedule = "constant";
+  Svi svi(density, q, objective::make_objective(spec, 8, dreg), opt, svi_options(3000));
+  svi.run();
+  const double mean = q->loc.item<double>(), sd = q->log_scale.exp().item<double>();
+  const double post_sd = std::sqrt(model->posterior_var());
+  // The plain IWAE gradient of q's parameters has a signal-to-noise ratio that
+  // falls with K (Rainforth et al. 2018, "Tighter variational bounds are not
+  // necessarily better"): at the same constant step it ends ~20% off in sd
+  // (0.217 vs 0.178 here); DReG fixes that and meets the 5% of the others.
+  const double tol = (spec == "iwae:8" && !dreg) ? 0.3 : 0.05;
+  EXPECT_NEAR(mean, model->posterior_mean(), tol * post_sd) << spec;
+  EXPECT_NEAR(sd, post_sd, tol * post_sd) << spec;
+}
+
+INSTANTIATE_TEST_SUITE_P(Objectives, BoundsSvi,
+                         ::testing::Values(std::make_pair(std::string("renyi:0.5"), false),
+                                           std::make_pair(std::string("renyi:0.5"), true),
+                                           std::make_pair(std::string("iwae:8"), false),
+                                           std::make_pair(std::string("iwae:8"), true),
+                                           std::make_pair(std::string("annealed:500"), true)));
+
+TEST(AnnealedSvi, ResumesBitForBitMidSchedule) {
+  auto dir = std::filesystem::temp_directory_path() / ("elbo_anneal_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string ckpt = (dir / "state.pt").string();
+  auto run = [&](int64_t iterations, const std::string& checkpoint, bool resume) {
+    auto density = std::make_shared<model::ModelDensity>(normal_normal());
+    auto q = std::make_shared<family::MeanFieldGaussian>(1);
+    auto o = svi_options(iterations);
+    o.average_iterates = false;
+    o.batch_size = 5;
+    o.checkpoint_path = checkpoint;
+    o.checkpoint_every = 60;
+    Svi svi(density, q, objective::make_objective("annealed:100:0.01:geometric", 2), {}, o);
+    if (resume) svi.resume();
+    svi.run();
+    return torch::cat({q->loc.detach(), q->log_scale.detach()});
+  };
+  auto full = run(150, "", false);
+  run(70, ckpt, false);  // "killed" after step 70; the checkpoint is from step 60 (β < 1)
+  auto resumed = run(150, ckpt, true);
+  EXPECT_TRUE(torch::equal(full, resumed)) << full << resumed;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace elbo::infer
