@@ -81,8 +81,7 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
     return std::make_shared<LowRankGaussian>(dim, rank, 1.0, seed);
   }
   if (spec.rfind("mixture", 0) == 0) return make_mixture_family(spec, dim);
-  if (spec == "bernoulli") return std::make_shared<BernoulliFamily>(dim);
-  if (spec.rfind("categorical", 0) == 0) return make_categorical_family(spec, dim);
+  if (spec.rfind("flow", 0) == 0) return make_flow_family(spec, dim, seed);
   if (spec == "copula" || spec == "copula:sinh_arcsinh") return std::make_shared<GaussianCopula>(dim);
   if (spec == "copula:gaussian") {
     return std::make_shared<GaussianCopula>(
@@ -97,10 +96,12 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
     throw ConfigError("--family '" + spec +
                       "': expected copula, copula:gaussian, hierarchical or hierarchical:mean");
   }
-  if (spec.rfind("flow", 0) == 0) return make_flow_family(spec, dim, seed);
+  if (spec == "bernoulli") return std::make_shared<BernoulliFamily>(dim);
+  if (spec.rfind("categorical", 0) == 0) return make_categorical_family(spec, dim);
   throw ConfigError("unknown family '" + spec +
-                    "'; expected meanfield, fullrank, lowrank[:R], mixture[:C[:diag]], "
-                    "bernoulli, categorical:C or pointmass");
+                    "'; expected meanfield, fullrank, lowrank[:R], pointmass, "
+                    "flow:<planar|radial|realnvp|iaf>[*N][+...], mixture[:C[:diag]], "
+                    "copula[:gaussian], hierarchical[:mean], bernoulli or categorical:C");
 }
 
 }  // namespace elbo::family

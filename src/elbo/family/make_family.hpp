@@ -1,6 +1,9 @@
 #pragma once
 // Builds a family from its CLI/config name: "meanfield", "fullrank",
-// "lowrank" (rank 2 by default) or "lowrank:R", "pointmass" (MAP).
+// "lowrank" (rank 2 by default) or "lowrank:R", "pointmass" (MAP);
+// normalizing flows "flow:<layer>[*N][+<layer>[*N]...]" with layers planar,
+// radial, realnvp, iaf (flow_family.hpp); "mixture[:C[:diag]]"; "copula" or
+// "copula:gaussian"; "hierarchical" or "hierarchical:mean".
 // Discrete latents: "bernoulli" (D independent Bernoullis) and "categorical:C"
 // (D/C independent one-hot categoricals with C classes each).
 #include <string>
