@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libboost-math-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
+  python3  # the CLI end-to-end scripts check JSON outputs with it
 )
 
 missing=()
