@@ -13,6 +13,22 @@
 # "iwae:50/none elbo/planar:4 elbo/iaf:4"), THREADS_LIST (default "1 2"), TABLE_THREADS
 # (default 1), PARTS (default "mnist fashion table"), APPEND (1: add to earlier runs).
 set -euo pipefail
+
+# The peer and the large workload come from Debian (idempotent; quick when present).
+packages=(python3-torch dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "run.sh: installing ${missing[*]}" >&2
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 elbo=${1:-$repo/build-vae/elbo}
