@@ -15,5 +15,7 @@ void add_fit_lda_command(CLI::App& fit);
 void add_fit_gmm_command(CLI::App& fit);
 /// `elbo train vae` and `elbo eval vae` (cli/train_vae.cpp, cli/eval_vae.cpp).
 void add_vae_commands(CLI::App& app);
+/// `elbo gradvar logistic|mixture` (cli/gradvar.cpp).
+void add_gradvar_command(CLI::App& app);
 
 }  // namespace elbo_cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   elbo_cli::add_fit_lda_command(*fit);
   elbo_cli::add_fit_gmm_command(*fit);
   elbo_cli::add_vae_commands(app);
+  elbo_cli::add_gradvar_command(app);
 
   // The only place where errors become a message and an exit code:
   // 1 for bad data or numerical failure, 2 for invalid options.
