@@ -35,6 +35,7 @@
 #include "elbo/core/error.hpp"
 #include "elbo/diagnostics/psis.hpp"
 #include "elbo/family/make_family.hpp"
+#include "elbo/infer/advi.hpp"
 #include "elbo/infer/laplace.hpp"
 #include "elbo/infer/posterior_draws.hpp"
 #include "elbo/infer/svgd.hpp"
@@ -274,24 +275,24 @@ void run_method(const std::string& spec, const std::string& target,
     std::string family;
     for (size_t i = rest; i < parts.size(); ++i) family += (i > rest ? ":" : "") + parts[i];
     if (family.empty()) throw elbo::ConfigError("accuracy_bench: method '" + spec + "' names no family");
-    std::shared_ptr<elbo::objective::Objective> objective;
-    if (objective_spec == "advi") {
-      objective = std::make_shared<elbo::objective::ReparamElbo>(
-          elbo::objective::ReparamElboOptions().num_draws(8).stick_the_landing(is_gaussian_family(family)));
-    } else {
-#ifdef ACC_HAVE_MAKE_OBJECTIVE
-      objective = elbo::objective::make_objective(objective_spec, 8);
-#else
-      throw elbo::ConfigError("accuracy_bench: objective '" + objective_spec + "' not built (no make_objective)");
-#endif
-    }
-    auto q = elbo::family::make_family(family, density->dim(), seed);
-    elbo::infer::Svi svi(density, q, objective, opt, so);
-    auto r = svi.run();
+    // The CLI's path: infer::advi with its default start (the Laplace
+    // approximation when it exists, with the smaller step that goes with it).
+    elbo::infer::AdviOptions ao;
+    ao.family = family;
+    ao.objective = objective_spec == "advi" ? "elbo" : objective_spec;
+    ao.grad_draws = 8;
+    ao.stick_the_landing = is_gaussian_family(family);
+    ao.optimizer = opt;
+    ao.init = "auto";
+    ao.laplace_eta = 0.005;
+    ao.svi = so;
+    auto fit = elbo::infer::advi(model, ao);
+    auto q = fit.q;
+    const auto& r = fit.svi;
     run["fit_seconds"] = seconds_since(t0);
     run["iterations"] = r.iterations;
     run["converged"] = r.converged;
-    run["message"] = r.message;
+    run["message"] = r.message + "; " + fit.init_message;
     draws_of_family(*q);
   }
   run["wall_seconds"] = seconds_since(t0);
