@@ -52,6 +52,8 @@ struct GradvarOptions {
   std::string family = "meanfield";
   int64_t clusters = 3;
   int64_t warmup = 0;
+  std::string warmup_objective;  // empty: reparam when q has it, else reinforce+cv+rb
+  int64_t warmup_eval_every = 100;
   uint64_t seed = 1;
   std::string output;
 };
@@ -106,6 +108,7 @@ void run_gradvar(const GradvarOptions& o) {
   if (o.warmup < 0) throw elbo::ConfigError("gradvar: --warmup is " + std::to_string(o.warmup) + ", but must be at least 0");
   const auto specs = split_list(o.estimators);
   for (const auto& s : specs) elbo::objective::make_score_objective(s, o.draws);  // validate first
+  if (!o.warmup_objective.empty()) elbo::objective::make_score_objective(o.warmup_objective, o.draws);
 
   std::shared_ptr<elbo::model::Model> model;
   std::function<elbo::family::FamilyPtr()> make_q;
@@ -143,19 +146,31 @@ void run_gradvar(const GradvarOptions& o) {
 
   // The fixed λ: the family's start, or after --warmup SVI steps.
   auto q0 = make_q();
+  nlohmann::json warmup_info = nullptr;
   if (o.warmup > 0) {
+    if (o.warmup_eval_every < 1) {
+      throw elbo::ConfigError("gradvar: --warmup-eval-every is " + std::to_string(o.warmup_eval_every) +
+                              ", but must be at least 1");
+    }
     elbo::optim::OptimizerOptions adam;
     adam.method = "adam";
     adam.eta = 0.05;
     adam.schedule = "constant";
     elbo::infer::SviOptions svi_options;
     svi_options.max_iterations = o.warmup;
-    svi_options.eval_every = o.warmup;
+    svi_options.eval_every = o.warmup_eval_every;
     svi_options.tol_rel_obj = 1e-12;
     svi_options.seed = o.seed;
-    const std::string spec = q0->has_rsample() ? "reparam" : "reinforce+cv+rb";
+    const std::string spec =
+        !o.warmup_objective.empty() ? o.warmup_objective : q0->has_rsample() ? "reparam" : "reinforce+cv+rb";
     elbo::infer::Svi svi(p, q0, elbo::objective::make_score_objective(spec, o.draws), adam, svi_options);
-    svi.run();
+    auto result = svi.run();
+    nlohmann::json trace = nlohmann::json::array();
+    for (const auto& t : result.trace) trace.push_back({{"iteration", t.iteration}, {"elbo", t.elbo}});
+    warmup_info = {{"objective", spec}, {"iterations", result.iterations}, {"seconds", result.seconds},
+                   {"eta", adam.eta}, {"trace", trace}};
+    fmt::print("warm-up: {} steps of {} in {:.2f} s, final ELBO {}\n", result.iterations, spec, result.seconds,
+               result.trace.empty() ? NAN : result.trace.back().elbo);
   }
 
   nlohmann::json rows = nlohmann::json::array();
@@ -216,6 +231,7 @@ void run_gradvar(const GradvarOptions& o) {
     int64_t n = 0;
     for (auto& t : q0->parameters()) n += t.numel();
     out["num_parameters"] = n;
+    out["warmup_run"] = warmup_info;
     std::ofstream f(o.output);
     if (!f) throw elbo::InputError(o.output, 0, "", "cannot open for writing");
     f << out.dump(2) << "\n";
@@ -236,6 +252,10 @@ void add_gradvar_command(CLI::App& app) {
   cmd->add_option("--family", o->family, "Variational family (logistic: any make_family spec)")->capture_default_str();
   cmd->add_option("--clusters", o->clusters, "Mixture components C (mixture)")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "SVI steps before measuring (reparam, or reinforce+cv+rb)")->capture_default_str();
+  cmd->add_option("--warmup-objective", o->warmup_objective,
+                  "Warm-up estimator spec (default: reparam when q has it, else reinforce+cv+rb)");
+  cmd->add_option("--warmup-eval-every", o->warmup_eval_every, "Warm-up steps between ELBO evaluations (trace in --output)")
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd->add_option("--output", o->output, "Write the results (per-coordinate variances included) as JSON");
   cmd->callback([o] { run_gradvar(*o); });

@@ -72,13 +72,48 @@ if "elbo" in fits:
             "mean_target": statistics.mean(r["target"] for r in per_seed),
             "runs": per_seed})
 
+# The mixture race: warm-up traces of `elbo gradvar mixture --warmup-objective SPEC`.
+races = {}
+for path in sorted(glob.glob(os.path.join(runs, "race_mixture_*_s*.json"))):
+    d = json.load(open(path))
+    w = d["warmup_run"]
+    races.setdefault(w["objective"], {})[d["seed"]] = w
+mix_rows = []
+if races:
+    finals = {spec: {s: statistics.mean(p["elbo"] for p in w["trace"][-10:]) for s, w in by.items()}
+              for spec, by in races.items()}
+    seeds = sorted(next(iter(races.values())).keys())
+    targets = {s: max(f[s] for f in finals.values() if s in f) - 1.0 for s in seeds}
+    for spec, by in races.items():
+        per_seed = []
+        for s, w in sorted(by.items()):
+            hit = next((p["iteration"] for p in w["trace"] if p["elbo"] >= targets[s]), None)
+            per_seed.append({"seed": s, "target": targets[s], "final_elbo": finals[spec][s],
+                             "iterations": w["iterations"], "seconds": w["seconds"],
+                             "iteration_to_target": hit,
+                             "seconds_to_target": None if hit is None else w["seconds"] * hit / w["iterations"]})
+        reached = [r for r in per_seed if r["seconds_to_target"] is not None]
+        mix_rows.append({
+            "estimator": spec, "seeds": len(per_seed), "reached": len(reached),
+            "median_seconds_to_target": statistics.median(r["seconds_to_target"] for r in reached) if reached else None,
+            "median_iteration_to_target": statistics.median(r["iteration_to_target"] for r in reached) if reached else None,
+            "mean_final_elbo": statistics.mean(r["final_elbo"] for r in per_seed),
+            "mean_target": statistics.mean(r["target"] for r in per_seed),
+            "runs": per_seed})
+
+mix_rows.sort(key=lambda r: NAMES.index(r["estimator"]) if r["estimator"] in NAMES else len(NAMES))
+
 note = ("Machine shared with other jobs (2 cores, several concurrent builds): times are indicative only. "
         "LogisticRegression declares no log-joint terms, so +rb falls back to the full log p there "
         "(every coefficient is in every likelihood term's Markov blanket anyway): +rb equals plain and "
         "+cv+rb equals +cv on logistic regression. Gumbel-softmax on a purely continuous q is the "
-        "reparameterised estimator, so it is reported on the mixture only. No `elbo fit` command exists "
-        "for the assignment mixture, so time-to-ELBO is reported for logistic regression only.")
-json.dump({"note": note, "variance": variance, "time_to_elbo_logistic": time_rows},
+        "reparameterised estimator, so it is reported on the mixture only. The mixture has no reparameterised "
+        "ADVI (discrete assignments), so its time-to-ELBO target is the best final ELBO of any estimator − 1 nat; "
+        "its runs are `elbo gradvar mixture --warmup N --warmup-objective SPEC` (SVI from μ = 0, uniform "
+        "assignments, Adam η = 0.05 constant), since there is no `elbo fit` command for that model. "
+        "ELBO values in traces are the drivers' Monte-Carlo evaluations (100 draws).")
+json.dump({"note": note, "variance": variance, "time_to_elbo_logistic": time_rows,
+           "time_to_elbo_mixture": mix_rows},
           open(os.path.join(out, "results.json"), "w"), indent=2)
 
 def fmt(x, spec=".3g"):
@@ -105,6 +140,15 @@ if time_rows:
               "| estimator | reached (seeds) | median iterations | median seconds | mean final ELBO | mean target |",
               "|---|---:|---:|---:|---:|---:|"]
     for r in time_rows:
+        lines.append(f"| {r['estimator']} | {r['reached']}/{r['seeds']} | {fmt(r['median_iteration_to_target'], '.0f')} | "
+                     f"{fmt(r['median_seconds_to_target'], '.2f')} | {r['mean_final_elbo']:.2f} | {r['mean_target']:.2f} |")
+    lines.append("")
+if mix_rows:
+    lines += ["## Time to reach the best estimator's final ELBO − 1 nat (assignment mixture, 60 points, 3 clusters)", "",
+              "SVI from μ = 0 and uniform assignments, q = mean-field Gaussian × categorical, same K for every estimator.", "",
+              "| estimator | reached (seeds) | median iterations | median seconds | mean final ELBO | mean target |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for r in mix_rows:
         lines.append(f"| {r['estimator']} | {r['reached']}/{r['seeds']} | {fmt(r['median_iteration_to_target'], '.0f')} | "
                      f"{fmt(r['median_seconds_to_target'], '.2f')} | {r['mean_final_elbo']:.2f} | {r['mean_target']:.2f} |")
     lines.append("")
