@@ -20,23 +20,42 @@ namespace {
 
 // Starts q at the Laplace approximation N(θ̂, A⁻¹) (L-BFGS mode + autograd
 // Hessian): on posteriors close to Gaussian the ELBO's optimum is near it, so
-// SVI needs a fraction of the iterations it needs from θ = 0. Where no mode or
-// no positive-definite Hessian is found (funnels, flat directions), q stays at
-// its default start and the reason is recorded. Returns true on success.
-bool initialize_at_laplace(AdviFit& fit) {
+// SVI needs a fraction of the iterations it needs from θ = 0. The start is kept
+// only when it is a better ELBO than the default start (same draws): a mode can
+// exist and still be a poor start, e.g. the neck of a funnel, where log p is
+// large but the mass is elsewhere. Where no mode or no positive-definite
+// Hessian is found, q keeps its default start; init_message says what happened.
+// Returns true when q starts at the Laplace approximation.
+bool initialize_at_laplace(AdviFit& fit, uint64_t seed) {
+  const int64_t kCompareDraws = 100;
   try {
     auto mode = laplace(fit.density, LaplaceOptions().max_iterations(200).tolerance(1e-4)
                                          .non_positive_definite(NonPositiveDefinite::fail));
     if (!mode.converged) {
       fit.init_message = "Laplace start: L-BFGS found no mode (gradient " +
-                         std::to_string(mode.gradient_norm) + "); started at zero";
+                         std::to_string(mode.gradient_norm) + "); default start";
       return false;
     }
+    auto default_start = fit.q->clone_family();
+    auto gen = make_generator(seed ^ 0x1a91ac3u);
+    const double elbo_default = objective::elbo_value(*fit.density, *default_start, kCompareDraws, gen);
     fit.q->initialize_gaussian(mode.mode, mode.precision);
+    gen = make_generator(seed ^ 0x1a91ac3u);
+    const double elbo_laplace = objective::elbo_value(*fit.density, *fit.q, kCompareDraws, gen);
+    if (!(elbo_laplace > elbo_default)) {
+      torch::NoGradGuard no_grad;
+      auto to = fit.q->parameters();
+      auto from = default_start->parameters();
+      for (size_t i = 0; i < to.size(); ++i) to[i].copy_(from[i]);
+      fit.init_message = "Laplace start rejected (its ELBO " + std::to_string(elbo_laplace) +
+                         " is below the default start's " + std::to_string(elbo_default) +
+                         "); default start";
+      return false;
+    }
     fit.init_message = "started at the Laplace approximation";
     return true;
   } catch (const NumericalError& e) {
-    fit.init_message = std::string("Laplace start failed (") + e.what() + "); started at zero";
+    fit.init_message = std::string("Laplace start failed (") + e.what() + "); default start";
     return false;
   }
 }
@@ -88,11 +107,15 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
     fit.q->initialize(torch::rand({fit.density->dim()}, gen, torch::kDouble) * 4 - 2);
   }
   auto optimizer = options.optimizer;
-  const bool try_laplace = options.init == "laplace" ||
-                           (options.init == "auto" && fit.density->dim() <= options.laplace_max_dim);
+  // Only the Gaussian families take the Laplace approximation as it is (others
+  // would only be re-centred, and then move slowly with the smaller step).
+  const bool gaussian = fit.q->family_name() == "fullrank" || fit.q->family_name() == "meanfield";
+  const bool try_laplace =
+      gaussian && (options.init == "laplace" ||
+                   (options.init == "auto" && fit.density->dim() <= options.laplace_max_dim));
   // Also on resume: the Laplace fit is deterministic and decides the step size
   // of the original run (λ itself then comes from the checkpoint).
-  if (try_laplace && initialize_at_laplace(fit) && !std::isnan(options.laplace_eta)) {
+  if (try_laplace && initialize_at_laplace(fit, options.svi.seed) && !std::isnan(options.laplace_eta)) {
     optimizer.eta = options.laplace_eta;
   }
   auto objective = make_advi_objective(options);

@@ -35,8 +35,9 @@ struct AdviOptions {
   bool adapt_eta = false;
   int64_t adapt_iterations = 50;
   /// "zero": μ = 0; "random": μ ~ Uniform(−2, 2) as Stan's default init;
-  /// "laplace": q starts at the Laplace approximation N(θ̂, A⁻¹) (falls back to
-  /// zero when L-BFGS finds no mode or A is not positive definite);
+  /// "laplace": a Gaussian family (fullrank, meanfield) starts at the Laplace
+  /// approximation N(θ̂, A⁻¹) when L-BFGS finds a mode with a positive-definite
+  /// A and that start has a higher ELBO than the default one (else zero);
   /// "auto": laplace when dim ≤ laplace_max_dim (its Hessian costs D backward
   /// passes), zero otherwise.
   std::string init = "zero";
