@@ -36,19 +36,8 @@ done
 mkdir -p "$here/runs"
 
 # Peers from Debian: R + rstan (+ loo, jsonlite) and PyTorch (idempotent).
-packages=(r-base-core r-cran-rstan r-cran-loo r-cran-jsonlite r-cran-codetools python3-torch python3-numpy)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "run.sh: installing ${missing[*]}" >&2
-  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/../ensure_packages.sh"
+ensure_debian_packages r-base-core r-cran-rstan r-cran-loo r-cran-jsonlite r-cran-codetools python3-torch python3-numpy
 
 # Debian's r-cran-bh has no include/ tree; rstan's flags point at BH/include.
 bh=/usr/lib/R/site-library/BH

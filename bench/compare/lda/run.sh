@@ -9,19 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 
-packages=(python3-sklearn python3-gensim python3-numpy python3-scipy)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "run.sh: installing ${missing[*]}" >&2
-  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/../ensure_packages.sh"
+ensure_debian_packages python3-sklearn python3-gensim python3-numpy python3-scipy
 
 elbo_bin="${ELBO_BIN:-$repo/build-bench/elbo}"
 if [[ -z "${ELBO_BIN:-}" ]]; then

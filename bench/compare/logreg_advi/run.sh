@@ -11,19 +11,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 
 # ---- peer: R + rstan + loo + jsonlite (Debian packages) --------------------------
-packages=(r-base-core r-cran-rstan r-cran-loo r-cran-jsonlite r-cran-codetools)
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "run.sh: installing ${missing[*]}" >&2
-  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/../ensure_packages.sh"
+ensure_debian_packages r-base-core r-cran-rstan r-cran-loo r-cran-jsonlite r-cran-codetools
 # Debian's r-cran-bh ships no include/ tree (it uses the system Boost), but rstan's
 # compiler flags point at BH/include: link it to /usr/include once.
 bh=/usr/lib/R/site-library/BH
