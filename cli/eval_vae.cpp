@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "elbo/core/threads.hpp"
 #include "elbo/amortized/evaluate.hpp"
 #include "elbo/amortized/image_data.hpp"
 #include "elbo/amortized/vae.hpp"
@@ -39,7 +40,7 @@ void run_eval_vae(const EvalVaeArgs& a) {
   if (a.k < 1 || a.chunk < 1 || a.batch < 1 || a.last < 0 || a.threads < 0) {
     throw elbo::ConfigError("eval vae: --k, --chunk and --batch must be positive; --last and --threads >= 0");
   }
-  if (a.threads > 0) at::set_num_threads(a.threads);
+  if (a.threads > 0) elbo::set_num_threads(a.threads);
   std::string model_file = a.model;
   if (std::filesystem::is_directory(a.model)) model_file = a.model + "/model.pt";
   am::Vae vae = am::load_vae(model_file);

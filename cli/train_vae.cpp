@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "elbo/core/threads.hpp"
 #include "elbo/amortized/evaluate.hpp"
 #include "elbo/amortized/image_data.hpp"
 #include "elbo/amortized/objective.hpp"
@@ -93,7 +94,7 @@ void run_train_vae(const TrainVaeArgs& a) {
   if (likelihood == am::Likelihood::Gaussian && a.binarize != "none") {
     throw elbo::ConfigError("train vae: --likelihood gaussian needs --binarize none");
   }
-  if (a.threads > 0) at::set_num_threads(a.threads);
+  if (a.threads > 0) elbo::set_num_threads(a.threads);
 
   // ---- data ----------------------------------------------------------------
   const auto t_load = Clock::now();

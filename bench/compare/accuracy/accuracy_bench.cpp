@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "elbo/core/error.hpp"
+#include "elbo/core/threads.hpp"
 #include "elbo/diagnostics/psis.hpp"
 #include "elbo/family/make_family.hpp"
 #include "elbo/infer/advi.hpp"
@@ -352,7 +353,7 @@ int main(int argc, char** argv) {
     a[k] = argv[++i];
   }
   try {
-    at::set_num_threads(std::stoi(a["--threads"]));
+    elbo::set_num_threads(std::stoi(a["--threads"]));
     if (std::stoll(a["--svgd-timing"]) > 0) {
       svgd_timing(a["--repo"], std::stoll(a["--svgd-timing"]), a["--out"]);
       return 0;
