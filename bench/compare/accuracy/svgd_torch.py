@@ -24,6 +24,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 
+
+def set_blas_threads(threads):
+    """torch.set_num_threads sizes only the OpenMP pool; Debian's torch multiplies
+    matrices in OpenBLAS, whose pthread pool is sized separately (default: all cores)."""
+    import ctypes
+    try:
+        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
+    except (OSError, AttributeError):
+        pass  # another BLAS: nothing to size
+
+
 def logreg_log_p():
     with open(os.path.join(REPO, "data", "breast_cancer.csv")) as fh:
         rows = list(csv.reader(fh))
@@ -97,6 +108,7 @@ def main():
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     out = sys.argv[3] if len(sys.argv) > 3 else os.path.join(HERE, "runs", "svgd_timing_torch.json")
     torch.set_num_threads(threads)
+    set_blas_threads(threads)
     res = {"torch_version": torch.__version__, "threads": threads}
     for name, make in [("logreg", logreg_log_p), ("gaussian50", gaussian50_log_p)]:
         log_p, dim = make()

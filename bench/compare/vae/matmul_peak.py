@@ -7,11 +7,23 @@ import time
 
 import torch
 
+
+def set_blas_threads(threads):
+    """torch.set_num_threads sizes only the OpenMP pool; Debian's torch multiplies
+    matrices in OpenBLAS, whose pthread pool is sized separately (default: all cores)."""
+    import ctypes
+    try:
+        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
+    except (OSError, AttributeError):
+        pass  # another BLAS: nothing to size
+
+
 n = 2048
 a, b = torch.randn(n, n), torch.randn(n, n)
 out = {}
 for threads in (1, 2):
     torch.set_num_threads(threads)
+    set_blas_threads(threads)
     torch.mm(a, b)
     best = float("inf")
     for _ in range(8):

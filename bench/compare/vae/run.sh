@@ -11,7 +11,9 @@
 # FASHION_EPOCHS (default 2), TEST_K (default 1000),
 # TABLE (1: also the NLL-table rows TABLE_SPECS, objective/flow pairs, default
 # "iwae:50/none elbo/planar:4 elbo/iaf:4"), THREADS_LIST (default "1 2"), TABLE_THREADS
-# (default 1), PARTS (default "mnist fashion table"), APPEND (1: add to earlier runs).
+# (default 1), PARTS (default "mnist fashion table"; "long" adds the NLL table at a longer
+# budget: LONG_EPOCHS, default 100, for LONG_SPECS, default VAE, IWAE-5, IWAE-50, planar:4
+# and iaf:4, one thread, K = LONG_TEST_K, default 5000), APPEND (1: add to earlier runs).
 set -euo pipefail
 
 # The peer and the large workload come from Debian (idempotent; quick when present).
@@ -112,6 +114,15 @@ if [[ " $PARTS " == *" table "* && $TABLE == 1 ]]; then
     obj=${spec%/*} flow=${spec#*/}
     elbo_run "mnist-${obj/:/}-${flow/:/}" "$TABLE_THREADS" "${common[@]}" "${mnist_elbo[@]}" --objective "$obj" --flow "$flow" \
       --epochs "$EPOCHS"
+  done
+fi
+
+# 4. The NLL table at a longer training budget (elbo only, one thread, K = 5000).
+if [[ " $PARTS " == *" long "* ]]; then
+  for spec in ${LONG_SPECS:-"elbo/none iwae:5/none iwae:50/none elbo/planar:4 elbo/iaf:4"}; do
+    obj=${spec%/*} flow=${spec#*/}
+    elbo_run "mnist-long-${obj/:/}-${flow/:/}" 1 "${common[@]}" --data "$mnist" --holdout 2000 \
+      --test-k "${LONG_TEST_K:-5000}" --objective "$obj" --flow "$flow" --epochs "${LONG_EPOCHS:-100}"
   done
 fi
 

@@ -20,6 +20,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+
+def set_blas_threads(threads):
+    """torch.set_num_threads sizes only the OpenMP pool; Debian's torch multiplies
+    matrices in OpenBLAS, whose pthread pool is sized separately (default: all cores)."""
+    import ctypes
+    try:
+        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
+    except (OSError, AttributeError):
+        pass  # another BLAS: nothing to size
+
+
 def read_idx_images(path):
     with open(path, "rb") as f:
         raw = f.read()
@@ -79,6 +90,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    set_blas_threads(a.threads)
     torch.manual_seed(a.seed)
     x = read_idx_images(a.data)
     if a.holdout:
