@@ -119,7 +119,8 @@ fi
 
 # 4. The NLL table at a longer training budget (elbo only, one thread, K = 5000).
 if [[ " $PARTS " == *" long "* ]]; then
-  for spec in ${LONG_SPECS:-"elbo/none iwae:5/none iwae:50/none elbo/planar:4 elbo/iaf:4"}; do
+  long_specs=${LONG_SPECS:-"elbo/none iwae:5/none iwae:50/none elbo/planar:4 elbo/iaf:4"}
+  for spec in $long_specs; do
     obj=${spec%/*} flow=${spec#*/}
     elbo_run "mnist-long-${obj/:/}-${flow/:/}" 1 "${common[@]}" --data "$mnist" --holdout 2000 \
       --test-k "${LONG_TEST_K:-5000}" --objective "$obj" --flow "$flow" --epochs "${LONG_EPOCHS:-100}"
