@@ -67,6 +67,9 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
   c.add_option("--resample", o.resample,
                "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
+  c.add_option("--resample-pool", o.resample_pool,
+               "When resampling, draw this many times --draws from q and resample --draws of them")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   c.add_option("--seed", o.seed, "Random seed")->capture_default_str();
   c.add_option("--output,-o", o.output, "Output directory (draws.csv, summary.json)")->capture_default_str();
   c.add_option("--checkpoint", o.checkpoint, "Save the run state to this file periodically");

@@ -42,6 +42,7 @@ struct FitCliOptions {
   std::string init = "auto";
   int64_t draws = 1000;
   std::string resample = "never";  // auto | always | never
+  int64_t resample_pool = 10;      // draws of q per output draw when resampling
   uint64_t seed = 1;
   std::string output = "elbo_output";
   std::string checkpoint;

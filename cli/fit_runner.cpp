@@ -60,6 +60,7 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
   elbo::infer::PosteriorDrawsOptions draw_options;
   draw_options.num_draws = options.draws;
   draw_options.resample = options.resample;
+  draw_options.resample_pool = options.resample_pool;
   draw_options.seed = options.seed + 7919;
   auto draws = fit.q ? elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options)
                      : elbo::infer::draws_from_particles(*fit.density, fit.particles);
@@ -128,7 +129,7 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
         {"eval_every", options.eval_every}, {"eval_draws", options.eval_draws},
         {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
         {"average", options.average}, {"init", options.init}, {"draws", options.draws},
-        {"resample", options.resample}, {"seed", options.seed}}},
+        {"resample", options.resample}, {"resample_pool", options.resample_pool}, {"seed", options.seed}}},
       {"start", fit.start},
       {"iterations", fit.iterations},
       {"converged", fit.converged},

@@ -71,6 +71,18 @@ for run in "${method_runs[@]}"; do
 done
 grep -q '"pareto_k": null' "$tmp/m_svgd/summary.json" && ok || fail "svgd should report no k-hat"
 
+# ---- importance resampling from a pool of q's draws -------------------------------------
+if "$elbo" fit logistic --max-iter 300 --resample always --resample-pool 3 --draws 100 -q \
+     --output "$tmp/resampled"; then
+  grep -q '"importance_resampled": true' "$tmp/resampled/summary.json" && ok || fail "--resample always did not resample"
+  grep -q '"resample_pool": 3' "$tmp/resampled/summary.json" && ok || fail "summary lacks resample_pool"
+  rows=$(grep -v '^#' "$tmp/resampled/draws.csv" | tail -n +2 | wc -l)
+  [[ $rows -eq 101 ]] && ok || fail "resampled draws.csv has $rows rows (want mean row + 100)"
+else
+  fail "fit logistic --resample always exited non-zero"
+fi
+expect_error "bad resample pool" "--resample-pool" -- fit logistic --resample-pool 0 -o "$tmp/x"
+
 # ---- bad input: one line naming the file/field, non-zero exit -------------------------
 expect_error "unknown method" "--method" -- fit logistic --method nuts -o "$tmp/x"
 expect_error "unknown objective" "--objective" -- fit logistic --objective renyi:1 -o "$tmp/x"

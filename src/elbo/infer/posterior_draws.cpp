@@ -40,13 +40,22 @@ PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family
     throw ConfigError("draw_posterior: resample is '" + options.resample +
                       "', but must be auto, always or never");
   }
+  check_option_positive("draw_posterior", "resample_pool", static_cast<double>(options.resample_pool));
   torch::NoGradGuard no_grad;
   auto gen = make_generator(options.seed);
   PosteriorDraws out;
-  auto theta = q.sample(options.num_draws, gen);
-  out.log_p = density.log_prob(theta);
-  out.log_q = q.log_prob(theta);
-  out.values = constrained_with_derived(density, theta, &out.names);
+  const int64_t pool = options.resample == "never" ? 1 : options.resample_pool;
+  // Chunks of num_draws bound the memory of log p (a GLM's [S, N] linear predictor).
+  std::vector<at::Tensor> log_p, log_q, values;
+  for (int64_t c = 0; c < pool; ++c) {
+    auto theta = q.sample(options.num_draws, gen);
+    log_p.push_back(density.log_prob(theta));
+    log_q.push_back(q.log_prob(theta));
+    values.push_back(constrained_with_derived(density, theta, c == 0 ? &out.names : nullptr));
+  }
+  out.log_p = torch::cat(log_p);
+  out.log_q = torch::cat(log_q);
+  out.values = torch::cat(values);
   out.mean_row = constrained_with_derived(density, q.mean().unsqueeze(0), nullptr).squeeze(0);
 
   // Non-finite log p (a draw outside where the model is defined) gets zero weight.
@@ -68,6 +77,10 @@ PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family
     out.log_p = out.log_p.index_select(0, index);
     out.log_q = out.log_q.index_select(0, index);
     out.resampled = true;
+  } else if (pool > 1) {
+    out.values = out.values.narrow(0, 0, options.num_draws);
+    out.log_p = out.log_p.narrow(0, 0, options.num_draws);
+    out.log_q = out.log_q.narrow(0, 0, options.num_draws);
   }
   return out;
 }

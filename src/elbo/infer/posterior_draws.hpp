@@ -19,6 +19,12 @@ struct PosteriorDrawsOptions {
   int64_t num_draws = 1000;
   /// "auto": resample when k̂ < 0.7 (and was estimated); "always"; "never".
   std::string resample = "auto";
+  /// When resampling may happen (auto, always): draw resample_pool × num_draws from
+  /// q, take k̂ and the smoothed weights over all of them, and resample num_draws.
+  /// A pool larger than the output keeps duplicates rare (sampling-importance-
+  /// resampling's error shrinks with the pool, Rubin 1988); without resampling the
+  /// first num_draws of the pool are returned.
+  int64_t resample_pool = 10;
   uint64_t seed = 1;
 };
 
