@@ -17,6 +17,8 @@
 //   boosting:<C>             variational boosting to C full-rank components
 //   constant_sgd[:precond]   constant-step SGD iterates, scalar step ε* (Mandt et al. 2017, Thm 1)
 //                            or preconditioned (Thm 2)
+//   <spec>+psis              any spec with a density q, its draws importance-resampled
+//                            with PSIS weights from a pool of 10 × draws
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -178,19 +180,32 @@ bool is_gaussian_family(const std::string& f) {
 // One run of one method: fills fields of `run` (draw summary, k̂, iterations, times).
 void run_method(const std::string& spec, const std::string& target,
                 std::shared_ptr<const elbo::model::Model> model, uint64_t seed, const Settings& s,
-                json& run) {
+                json& run, bool resample = false) {
   auto density = std::make_shared<elbo::model::ModelDensity>(model);
   const auto wanted = compared_names(target);
   const auto t0 = Clock::now();
+  // "<spec>+psis": the same fit, then PSIS importance resampling of the draws from a
+  // pool of 10 × draws (infer::draw_posterior, `elbo fit --resample always`).
+  const std::string psis_suffix = "+psis";
+  const bool psis = spec.size() > psis_suffix.size() &&
+                    spec.compare(spec.size() - psis_suffix.size(), psis_suffix.size(), psis_suffix) == 0;
+  if (psis) {
+    run_method(spec.substr(0, spec.size() - psis_suffix.size()), target, model, seed, s, run,
+               /*resample=*/true);
+    run["wall_seconds"] = seconds_since(t0);
+    return;
+  }
   auto draws_of_family = [&](elbo::family::Family& q) {
     elbo::infer::PosteriorDrawsOptions o;
     o.num_draws = s.draws;
-    o.resample = "never";
+    o.resample = resample ? "always" : "never";
+    o.resample_pool = 10;
     o.seed = seed + 1000;
     auto d = elbo::infer::draw_posterior(*density, q, o);
     run["pareto_k"] = std::isfinite(d.psis.k_hat) ? json(d.psis.k_hat) : json(nullptr);
     run["parameters"] = summarise(d.values, d.names, wanted);
     run["draws"] = d.values.size(0);
+    run["resampled"] = d.resampled;
   };
 
   elbo::optim::OptimizerOptions opt;  // Adam, η = 0.03, Robbins–Monro decay (elbo fit's defaults)
