@@ -77,6 +77,18 @@ TEST(GumbelSoftmaxElbo, AnnealsTheTemperatureByCall) {
   EXPECT_DOUBLE_EQ(cold.temperature_at(10), 0.2);
 }
 
+TEST(GumbelSoftmaxElbo, TheDriversStepSetsTheScheduleAndItsLength) {
+  GumbelSoftmaxElbo objective(
+      GumbelSoftmaxElboOptions().temperature(2.0).anneal_rate(0.1).min_temperature(0.5));
+  // τ reaches τ_min = 0.5 at t = ln(4)/0.1 = 13.86: step 14.
+  EXPECT_EQ(objective.schedule_steps(), 14);
+  EXPECT_GT(objective.temperature_at(13), 0.5);
+  EXPECT_DOUBLE_EQ(objective.temperature_at(14), 0.5);
+  objective.set_iteration(7);  // what Svi does before each estimate (and after a resume)
+  EXPECT_DOUBLE_EQ(objective.temperature(), 2.0 * std::exp(-0.7));
+  EXPECT_EQ(GumbelSoftmaxElbo(GumbelSoftmaxElboOptions().temperature(2.0)).schedule_steps(), 0);
+}
+
 TEST(GumbelSoftmaxElbo, ContinuousFamiliesUseTheirReparameterisedDraws) {
   // A mean-field Gaussian on a Gaussian target: the relaxed objective is the ELBO.
   struct Quadratic : model::LogDensity {

@@ -199,7 +199,8 @@ SviResult Svi::run(const ProgressCallback& progress) {
     ++step_;
     if (average_start_ >= 0) accumulate_average();
     if (step_ % options_.eval_every == 0) {
-      const bool now_converged = evaluate(step_);
+      // No convergence while a scheduled objective (tempering) is still moving.
+      const bool now_converged = evaluate(step_) && step_ >= objective_->schedule_steps();
       if (now_converged && !converged_) {
         converged_ = true;
         if (options_.average_iterates && average_start_ < 0) start_averaging(step_);

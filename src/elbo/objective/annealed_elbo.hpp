@@ -47,6 +47,7 @@ class AnnealedElbo : public Objective {
   Estimate estimate(const model::LogDensity& p, family::Family& q,
                     const model::Subsample& data, at::Generator gen) override;
   void set_iteration(int64_t t) override { iteration_ = t; }
+  int64_t schedule_steps() const override { return options_.anneal_steps(); }
   /// β_t of the schedule.
   double beta(int64_t t) const;
   /// β at the current iteration.

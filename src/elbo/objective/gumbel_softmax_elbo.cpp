@@ -37,6 +37,12 @@ std::string GumbelSoftmaxElbo::name() const {
   return out.str();
 }
 
+int64_t GumbelSoftmaxElbo::schedule_steps() const {
+  const double t0 = options_.temperature(), t_min = options_.min_temperature();
+  if (options_.anneal_rate() == 0 || t0 <= t_min) return 0;
+  return static_cast<int64_t>(std::ceil(std::log(t0 / t_min) / options_.anneal_rate()));
+}
+
 double GumbelSoftmaxElbo::temperature_at(int64_t step) const {
   const double t0 = options_.temperature();
   if (options_.anneal_rate() == 0) return t0;

@@ -70,6 +70,10 @@ class GumbelSoftmaxElbo : public Objective {
   double temperature_at(int64_t step) const;
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
+  /// The driver's step sets τ's step, so a resumed run continues the schedule.
+  void set_iteration(int64_t t) override { step_ = t; }
+  /// Steps until τ reaches τ_min: ⌈ln(τ_0/τ_min)/r⌉ (0 without annealing).
+  int64_t schedule_steps() const override;
   void reset() { step_ = 0; }
   const GumbelSoftmaxElboOptions& options() const { return options_; }
 

@@ -38,6 +38,11 @@ class Objective {
   /// The driver's step t (0-based), called before each estimate, for
   /// objectives with a schedule (tempering). Default: ignored.
   virtual void set_iteration(int64_t t) { (void)t; }
+  /// Driver steps until a scheduled objective reaches its final form (β = 1 of
+  /// tempering, τ_min of an annealed temperature); 0 for objectives without a
+  /// schedule. The driver declares no convergence before this step: while the
+  /// schedule moves, a flat ELBO trace says nothing about the final optimum.
+  virtual int64_t schedule_steps() const { return 0; }
   virtual BoundKind bound_kind() const { return BoundKind::lower; }
 };
 
