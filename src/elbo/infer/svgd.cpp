@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "elbo/core/check.hpp"
@@ -16,47 +17,43 @@ namespace elbo::infer {
 
 namespace {
 
-/// ‖x_i − x_j‖² [n, n] by one matmul: |x_i|² + |x_j|² − 2 x_i·x_j (clamped at 0).
-at::Tensor pairwise_sq_distances(const at::Tensor& x) {
-  auto sq = x.square().sum(1);
-  return (sq.unsqueeze(1) + sq.unsqueeze(0) - 2.0 * x.matmul(x.t())).clamp_min_(0.0);
+/// No NaN or ±inf among m doubles (integer tests on the exponent bits, so the loop vectorises).
+bool all_finite(const double* p, int64_t m) {
+  constexpr uint64_t kExponent = 0x7ff0000000000000ULL;
+  uint64_t bad = 0;
+  for (int64_t k = 0; k < m; ++k) {
+    uint64_t bits;
+    std::memcpy(&bits, p + k, sizeof bits);
+    bad |= static_cast<uint64_t>((bits & kExponent) == kExponent);
+  }
+  return bad == 0;
+}
+
+at::Tensor contiguous_double(const at::Tensor& t) {
+  return t.detach().to(torch::kDouble).contiguous();
 }
 
 }  // namespace
 
 double median_bandwidth(const at::Tensor& particles) {
-  const int64_t n = particles.size(0);
-  if (n < 2) return 1.0;
-  auto d2 = pairwise_sq_distances(particles);
-  auto iu = torch::triu_indices(n, n, 1, torch::TensorOptions().dtype(torch::kLong));
-  auto upper = d2.index({iu[0], iu[1]});
-  const double med2 = upper.median().item<double>();
-  const double h = med2 / std::log(static_cast<double>(n));
-  return (std::isfinite(h) && h > 0.0) ? h : 1.0;
+  check_dim("median_bandwidth", "particles", particles, 2);
+  const auto x = contiguous_double(particles);
+  SteinWorkspace work;
+  return work.median_bandwidth(x.data_ptr<double>(), x.size(0), x.size(1));
 }
 
-at::Tensor stein_direction(const at::Tensor& x, const at::Tensor& grad_log_p, SvgdKernel kernel,
-                           double h) {
+at::Tensor stein_direction(const at::Tensor& particles, const at::Tensor& grad_log_p,
+                           SvgdKernel kernel, double h) {
   check_positive_finite("stein_direction", "bandwidth", h);
-  check_same_shape("stein_direction", "particles", x, "grad_log_p", grad_log_p);
-  const double n = static_cast<double>(x.size(0));
-  auto d2 = pairwise_sq_distances(x);
-  // K_ij = k(x_j, x_i) (symmetric). Σ_j ∇_{x_j} k(x_j, x_i) = c (x_i Σ_j W_ij − (W x)_i)
-  // with, for RBF, W = K and c = 2/h (∇_{x_j} e^{−r²/h} = −2(x_j − x_i) k/h), and for
-  // IMQ, W = K³ and c = 1/h (∇_{x_j} (1 + r²/h)^{−1/2} = −(x_j − x_i) k³/h).
-  at::Tensor K, W;
-  double c;
-  if (kernel == SvgdKernel::rbf) {
-    K = torch::exp(-d2 / h);
-    W = K;
-    c = 2.0 / h;
-  } else {
-    K = torch::rsqrt(1.0 + d2 / h);
-    W = K.pow(3);
-    c = 1.0 / h;
-  }
-  auto repulsive = c * (x * W.sum(1, /*keepdim=*/true) - W.matmul(x));
-  return (K.matmul(grad_log_p) + repulsive) / n;
+  check_dim("stein_direction", "particles", particles, 2);
+  check_same_shape("stein_direction", "particles", particles, "grad_log_p", grad_log_p);
+  const auto x = contiguous_double(particles);
+  const auto g = contiguous_double(grad_log_p);
+  auto phi = torch::empty_like(x);
+  SteinWorkspace work;
+  work.direction(x.data_ptr<double>(), g.data_ptr<double>(), x.size(0), x.size(1), kernel, h,
+                 phi.data_ptr<double>());
+  return phi;
 }
 
 Svgd::Svgd(std::shared_ptr<const model::LogDensity> p, SvgdOptions options)
@@ -87,7 +84,7 @@ Svgd::Svgd(std::shared_ptr<const model::LogDensity> p, SvgdOptions options)
     check_shape("svgd", "init_particles", given, {given.size(0), D});
     check_option_positive("svgd", "init_particles rows", static_cast<double>(given.size(0)));
     check_finite("svgd", "init_particles", given);
-    particles_ = given.detach().to(torch::kDouble).clone();
+    particles_ = given.detach().to(torch::kDouble).clone(at::MemoryFormat::Contiguous);
   } else {
     check_option_positive("svgd", "num_particles", static_cast<double>(options_.num_particles()));
     auto loc = torch::zeros({D}, dtype);
@@ -109,23 +106,33 @@ Svgd::~Svgd() = default;
 
 void Svgd::step() {
   const int64_t n = particles_.size(0);
+  const int64_t D = particles_.size(1);
   const int64_t M = p_->num_data();
   const int64_t S = options_.batch_size();
   auto batch = (M > 0 && S > 0 && S < M)
                    ? model::Subsample::of(torch::randperm(M, gen_, torch::kLong).narrow(0, 0, S), M)
                    : model::Subsample::all(M > 0 ? M : 1);
 
-  // ∇log p at all particles: one [n, D] batch through log_prob and one backward.
+  // ∇log p at all particles: one [n, D] batch through log_prob and one backward
+  // pass seeded with ones (∂ Σ_i log p(θ_i) / ∂θ).
   at::Tensor log_p, grad;
   {
     torch::AutoGradMode grad_mode(true);
     auto x = particles_.detach().requires_grad_(true);
     log_p = p_->log_prob(x, batch);
-    grad = torch::autograd::grad({log_p.sum()}, {x}, {}, false, false, /*allow_unused=*/true)[0];
+    if (!ones_.defined() || !ones_.sizes().equals(log_p.sizes()) ||
+        ones_.scalar_type() != log_p.scalar_type()) {
+      ones_ = torch::ones_like(log_p, at::MemoryFormat::Contiguous);
+    }
+    if (log_p.requires_grad()) {
+      grad = torch::autograd::grad({log_p}, {x}, {ones_}, false, false, /*allow_unused=*/true)[0];
+    }
     if (!grad.defined()) grad = torch::zeros_like(x);
-    log_p = log_p.detach();
+    log_p = contiguous_double(log_p);
+    grad = contiguous_double(grad);
   }
-  if (!torch::isfinite(log_p).all().item<bool>() || !torch::isfinite(grad).all().item<bool>()) {
+  if (!all_finite(log_p.data_ptr<double>(), log_p.numel()) ||
+      !all_finite(grad.data_ptr<double>(), grad.numel())) {
     const int64_t bad = (~(torch::isfinite(log_p) & torch::isfinite(grad).all(1))).sum().item<int64_t>();
     throw NumericalError(fmt::format(
         "svgd: log p or its gradient is not finite at {} of {} particles at iteration {}; try a "
@@ -134,35 +141,46 @@ void Svgd::step() {
   }
 
   torch::NoGradGuard no_grad;
-  const auto x = particles_.detach();
-  const double h = options_.bandwidth() > 0.0 ? options_.bandwidth() : median_bandwidth(x);
-  auto phi = stein_direction(x, grad, options_.kernel(), h);
+  const int64_t m = n * D;
+  phi_.resize(static_cast<size_t>(m));
+  double* x = particles_.data_ptr<double>();
+  double* phi = phi_.data();
+  const double h = stein_.direction(x, grad.data_ptr<double>(), n, D, options_.kernel(),
+                                    options_.bandwidth(), phi);
 
   const double eps = options_.step_size();
   switch (options_.step_rule()) {
     case SvgdStepRule::sgd:
-      particles_.add_(phi, eps);
+      for (int64_t k = 0; k < m; ++k) x[k] += eps * phi[k];
       break;
     case SvgdStepRule::adagrad: {
       const double alpha = options_.adagrad_alpha();
-      if (iteration_ == 0 || !historical_grad_.defined()) {
-        historical_grad_ = phi.square();
+      double* hist;
+      if (iteration_ == 0 || historical_grad_.size() != phi_.size()) {
+        historical_grad_.resize(phi_.size());
+        hist = historical_grad_.data();
+        for (int64_t k = 0; k < m; ++k) hist[k] = phi[k] * phi[k];
       } else {
-        historical_grad_.mul_(alpha).add_(phi.square(), 1.0 - alpha);
+        hist = historical_grad_.data();
+        for (int64_t k = 0; k < m; ++k) hist[k] = hist[k] * alpha + (1.0 - alpha) * (phi[k] * phi[k]);
       }
-      particles_.add_(phi / (historical_grad_.sqrt() + 1e-6), eps);
+      for (int64_t k = 0; k < m; ++k) x[k] += eps * (phi[k] / (std::sqrt(hist[k]) + 1e-6));
       break;
     }
     case SvgdStepRule::adam:
-      particles_.mutable_grad() = -phi;  // Adam minimises: descend along −φ
+      // Adam minimises: descend along −φ.
+      particles_.mutable_grad() =
+          -torch::from_blob(phi, {n, D}, torch::TensorOptions().dtype(torch::kDouble));
       adam_->step();
       break;
   }
 
   const int64_t every = options_.trace_every();
   if (every > 0 && (iteration_ % every == 0)) {
+    double sq = 0.0;
+    for (int64_t k = 0; k < m; ++k) sq += phi[k] * phi[k];
     trace_.push_back({iteration_, log_p.mean().item<double>(),
-                      phi.norm().item<double>() / std::sqrt(static_cast<double>(n)), h});
+                      std::sqrt(sq) / std::sqrt(static_cast<double>(n)), h});
   }
   ++iteration_;
 }

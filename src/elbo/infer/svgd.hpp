@@ -10,8 +10,9 @@
 // apart. Kernels: RBF k = exp(−‖x − y‖²/h) with the median heuristic
 // h = med²/log n (med = median pairwise distance; paper §5), and the inverse
 // multiquadric k = (1 + ‖x − y‖²/h)^(−1/2) (Gorham & Mackey 2017). One step
-// evaluates log p on all n particles as one [n, D] batch; pairwise distances are
-// one matmul. Step rules: the paper's code's Adagrad with momentum
+// evaluates log p on all n particles as one [n, D] batch (one backward pass);
+// the Stein direction and the Adagrad / sgd update run fused over reused
+// contiguous buffers (stein_kernel.hpp). Step rules: the paper's code's Adagrad with momentum
 // (h_t = α h_{t−1} + (1 − α) φ², θ += ε φ / (1e-6 + √h_t)), Adam from
 // torch::optim, or plain θ += ε φ. The normalised Adagrad step does not shrink
 // as φ → 0: the ensemble ends in a cycle of amplitude ~ε/2 around the fixed
@@ -25,6 +26,7 @@
 #include <memory>
 #include <vector>
 
+#include "elbo/infer/stein_kernel.hpp"
 #include "elbo/model/log_density.hpp"
 
 namespace torch::optim {
@@ -33,7 +35,6 @@ class Adam;
 
 namespace elbo::infer {
 
-enum class SvgdKernel { rbf, imq };
 enum class SvgdStepRule { adagrad, adam, sgd };
 
 struct SvgdOptions {
@@ -98,8 +99,11 @@ class Svgd {
   std::shared_ptr<const model::LogDensity> p_;
   SvgdOptions options_;
   at::Generator gen_;
-  at::Tensor particles_;        // [n, D], a leaf (Adam's parameter)
-  at::Tensor historical_grad_;  // the paper's Adagrad accumulator
+  at::Tensor particles_;        // [n, D] contiguous, a leaf (Adam's parameter)
+  at::Tensor ones_;             // [n] of 1: the backward pass's seed
+  SteinWorkspace stein_;
+  std::vector<double> phi_;              // [n, D]
+  std::vector<double> historical_grad_;  // the paper's Adagrad accumulator, [n, D]
   std::unique_ptr<torch::optim::Adam> adam_;
   int64_t iteration_ = 0;
   std::vector<SvgdTracePoint> trace_;
