@@ -158,7 +158,8 @@ def main():
             methods.append(r["method"])
     order = ["advi:meanfield", "advi:fullrank", "laplace", "svgd:100", "advi:mixture:5",
              "boosting:3", "renyi:0.5:fullrank", "iwae:8:fullrank", "chi:fullrank", "advi:copula",
-             "advi:hierarchical", "advi:flow:realnvp*4", "advi:flow:planar*8", "constant_sgd", "constant_sgd:precond",
+             "advi:hierarchical", "advi:flow:realnvp*4", "advi:flow:planar*8", "svgd:300", "renyi:0.5:fullrank+psis",
+             "advi:mixture:5+psis", "renyi:0.5:mixture:20+psis", "constant_sgd", "constant_sgd:precond",
              "stan:meanfield", "stan:fullrank", "exact:4000"]
     methods.sort(key=lambda m: (m.startswith("stan") or m.startswith("exact"),
                                 order.index(m) if m in order else 99))

@@ -16,7 +16,8 @@ seeds="${ACC_SEEDS:-1,2,3}"
 set -f  # method specs contain '*'
 methods=(${ACC_METHODS:-advi:meanfield advi:fullrank laplace svgd:100 advi:mixture:5 boosting:3
          renyi:0.5:fullrank iwae:8:fullrank chi:fullrank advi:copula advi:hierarchical
-         advi:flow:realnvp*4 advi:flow:planar*8})
+         advi:flow:realnvp*4 advi:flow:planar*8 svgd:300 renyi:0.5:fullrank+psis
+         advi:mixture:5+psis renyi:0.5:mixture:20+psis})
 # Methods that need data to subsample run on logistic regression only.
 data_methods=(${ACC_DATA_METHODS:-constant_sgd constant_sgd:precond})
 set +f
