@@ -1,6 +1,6 @@
 #include "elbo/infer/stein_kernel.hpp"
 
-#include <torch/torch.h>
+#include <ATen/ATen.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +10,7 @@ namespace elbo::infer {
 // The O(n² D) loops, written with GCC vector extensions (8 doubles: one AVX-512
 // register, two AVX2 or four SSE2 ones) and cloned per instruction set with
 // run-time dispatch, since the library is built for baseline x86-64.
+// (sqrt does not vectorise here, errno being on: it is left to ATen's kernels.)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define ELBO_STEIN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -19,7 +20,7 @@ namespace elbo::infer {
 namespace stein_detail {
 
 constexpr int64_t kLanes = 8;  // doubles per vector
-constexpr int64_t kRows = 4;   // rows per register block
+constexpr int64_t kRows = 8;   // rows per register block (np is a multiple)
 typedef double Vec __attribute__((vector_size(kLanes * sizeof(double))));
 // The same vector at any double's address (unaligned, aliasing double).
 typedef double VecAt __attribute__((vector_size(kLanes * sizeof(double)), aligned(8), may_alias));
@@ -65,25 +66,104 @@ void accumulate(const double* A, int64_t np, int64_t n, const double* U, int64_t
   }
 }
 
-/// v ← −v / h over m values (then exp gives the RBF kernel).
+typedef int64_t VecI __attribute__((vector_size(kLanes * sizeof(int64_t))));
+
+/// RBF: K = exp(−r²/h) in place of r² (m a multiple of the lane width). e^t for
+/// t ≤ 0 as in fdlibm's exp: t = k ln 2 + s with |s| ≤ ln 2 / 2 (Cody–Waite
+/// split of ln 2, k rounded by the 1.5·2⁵² trick), e^s by its Taylor series to
+/// degree 13 (truncation < 1e-17), times 2^k built in the exponent bits; 0 below
+/// t = −708 (where e^t < 2.3e-308). Error ≤ 1 ulp plus the polynomial's rounding.
 ELBO_STEIN_CLONES
-void scale_neg_div(double* v, int64_t m, double h) {
-  for (int64_t k = 0; k < m; ++k) v[k] = -v[k] / h;
+void rbf(double* d2, int64_t m, double h) {
+  constexpr double kLog2e = 1.4426950408889634074;
+  constexpr double kLn2Hi = 6.93147180369123816490e-01;
+  constexpr double kLn2Lo = 1.90821492927058770002e-10;
+  constexpr double kShifter = 6755399441055744.0;  // 1.5 · 2^52
+  const Vec shifter = Vec{} + kShifter;
+  const VecI shifter_bits = (VecI)shifter;
+  for (int64_t k = 0; k < m; k += kLanes) {
+    const Vec t = -ELBO_STEIN_AT_CONST(d2 + k) / h;
+    Vec kd = t * kLog2e + shifter;
+    const VecI ki = (VecI)kd - shifter_bits;  // round(t / ln 2)
+    kd -= shifter;
+    const Vec s = (t - kd * kLn2Hi) - kd * kLn2Lo;
+    Vec p = Vec{} + 1.0 / 6227020800.0;  // 1/13!
+    p = p * s + 1.0 / 479001600.0;
+    p = p * s + 1.0 / 39916800.0;
+    p = p * s + 1.0 / 3628800.0;
+    p = p * s + 1.0 / 362880.0;
+    p = p * s + 1.0 / 40320.0;
+    p = p * s + 1.0 / 5040.0;
+    p = p * s + 1.0 / 720.0;
+    p = p * s + 1.0 / 120.0;
+    p = p * s + 1.0 / 24.0;
+    p = p * s + 1.0 / 6.0;
+    p = p * s + 0.5;
+    p = p * s + 1.0;
+    p = p * s + 1.0;
+    const VecI scale_bits = (ki + 1023) << 52;
+    const VecI keep = t >= -708.0;  // all ones where e^t is normal
+    ELBO_STEIN_AT(d2 + k) = (Vec)((VecI)(p * (Vec)scale_bits) & keep);
+  }
 }
 
-/// IMQ: K = (1 + r²/h)^(−1/2) in place of r², W = K³.
+/// Adagrad's accumulator: H ← α H + (1 − α) φ², or H ← φ² at the first step.
 ELBO_STEIN_CLONES
-void imq(double* d2, double* w, int64_t m, double h) {
-  for (int64_t k = 0; k < m; ++k) {
-    const double kv = 1.0 / std::sqrt(1.0 + d2[k] / h);
-    d2[k] = kv;
-    w[k] = kv * kv * kv;
+void adagrad_accumulate(double* hist, const double* phi, int64_t m, double alpha, bool first) {
+  if (first) {
+    for (int64_t k = 0; k < m; ++k) hist[k] = phi[k] * phi[k];
+  } else {
+    for (int64_t k = 0; k < m; ++k) hist[k] = hist[k] * alpha + (1.0 - alpha) * (phi[k] * phi[k]);
   }
+}
+
+/// x ← x + ε φ / (1e-6 + √H), with root = √H.
+ELBO_STEIN_CLONES
+void adagrad_move(double* x, const double* phi, const double* root, int64_t m, double eps) {
+  for (int64_t k = 0; k < m; ++k) x[k] += eps * (phi[k] / (root[k] + 1e-6));
+}
+
+/// r²_ij = |x_i|² + |x_j|² − 2 G_ij (clamped at 0) for j > i, from the Gram
+/// matrix's upper triangle and its diagonal sq.
+ELBO_STEIN_CLONES
+void sq_distances_upper(double* d2, int64_t np, int64_t n, const double* sq) {
+  for (int64_t i = 0; i < n; ++i) {
+    double* row = d2 + i * np;
+    const double sqi = sq[i];
+    for (int64_t j = i + 1; j < n; ++j) row[j] = std::max(sqi + sq[j] - 2.0 * row[j], 0.0);
+  }
+}
+
+/// v ← 1 + v / h (IMQ: then K = v^(−1/2)).
+ELBO_STEIN_CLONES
+void one_plus_div(double* v, int64_t m, double h) {
+  for (int64_t k = 0; k < m; ++k) v[k] = 1.0 + v[k] / h;
+}
+
+/// w = k³.
+ELBO_STEIN_CLONES
+void cube(const double* k, double* w, int64_t m) {
+  for (int64_t i = 0; i < m; ++i) w[i] = k[i] * k[i] * k[i];
 }
 
 }  // namespace stein_detail
 
 using namespace stein_detail;
+
+void SteinAdagrad::update(double* x, const double* phi, int64_t m, double eps, double alpha,
+                          bool first) {
+  if (static_cast<int64_t>(hist_.size()) != m) {
+    hist_.assign(static_cast<size_t>(m), 0.0);
+    root_.assign(static_cast<size_t>(m), 0.0);
+    const auto dtype = at::TensorOptions().dtype(at::kDouble);
+    hist_tensor_ = at::from_blob(hist_.data(), {m}, dtype);
+    root_tensor_ = at::from_blob(root_.data(), {m}, dtype);
+    first = true;
+  }
+  adagrad_accumulate(hist_.data(), phi, m, alpha, first);
+  at::sqrt_out(root_tensor_, hist_tensor_);
+  adagrad_move(x, phi, root_.data(), m, eps);
+}
 
 void SteinWorkspace::resize(int64_t n, int64_t D) {
   if (n == n_ && D == D_) return;
@@ -97,6 +177,7 @@ void SteinWorkspace::resize(int64_t n, int64_t D) {
   u_.assign(static_cast<size_t>(2 * np_ * dp_), 0.0);
   out_.assign(static_cast<size_t>(np_ * dp_), 0.0);
   upper_.assign(static_cast<size_t>(n * (n - 1) / 2), 0.0);
+  sq_.assign(static_cast<size_t>(np_), 0.0);
   d2_tensor_ = at::from_blob(d2_.data(), {np_ * np_}, at::TensorOptions().dtype(at::kDouble));
 }
 
@@ -107,16 +188,20 @@ void SteinWorkspace::distances(const double* x) {
   }
   double* d2 = d2_.data();
   gram_upper(xt_.data(), np, n, D, d2);  // d2[i, j] = x_i·x_j for j ≥ i
-  // |x_i|² + |x_j|² − 2 x_i·x_j, clamped at 0, on the upper triangle; mirrored below.
-  for (int64_t i = 0; i < n; ++i) {
-    const double sqi = d2[i * np + i];
-    for (int64_t j = i + 1; j < n; ++j) {
-      d2[i * np + j] = std::max(sqi + d2[j * np + j] - 2.0 * d2[i * np + j], 0.0);
+  for (int64_t i = 0; i < n; ++i) sq_[i] = d2[i * np + i];
+  sq_distances_upper(d2, np, n, sq_.data());
+  // Mirror the upper triangle in 8 × 8 tiles; zero the diagonal and the padding.
+  constexpr int64_t kTile = 8;
+  for (int64_t i0 = 0; i0 < n; i0 += kTile) {
+    for (int64_t j0 = 0; j0 <= i0; j0 += kTile) {
+      const int64_t i1 = std::min(i0 + kTile, n), j1 = std::min(j0 + kTile, n);
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = j0; j < std::min(j1, i); ++j) d2[i * np + j] = d2[j * np + i];
+      }
     }
   }
   for (int64_t i = 0; i < n; ++i) {
     d2[i * np + i] = 0.0;
-    for (int64_t j = 0; j < i; ++j) d2[i * np + j] = d2[j * np + i];
     std::fill(d2 + i * np + n, d2 + (i + 1) * np, 0.0);
   }
   std::fill(d2 + n * np, d2 + np * np, 0.0);
@@ -154,8 +239,7 @@ double SteinWorkspace::direction(const double* x, const double* g, int64_t n, in
   if (kernel == SvgdKernel::rbf) {
     // K = exp(−r²/h), c = 2/h: out = K [g − c x, 1].
     c = 2.0 / h;
-    scale_neg_div(d2_.data(), m, h);
-    d2_tensor_.exp_();
+    rbf(d2_.data(), m, h);
     for (int64_t j = 0; j < n; ++j) {
       for (int64_t d = 0; d < D; ++d) u[j * dp + d] = g[j * D + d] - c * x[j * D + d];
       u[j * dp + D] = 1.0;
@@ -164,7 +248,9 @@ double SteinWorkspace::direction(const double* x, const double* g, int64_t n, in
   } else {
     // K = (1 + r²/h)^(−1/2), W = K³, c = 1/h: out = K [g, 0] + W [−c x, 1].
     c = 1.0 / h;
-    imq(d2_.data(), w_.data(), m, h);
+    one_plus_div(d2_.data(), m, h);
+    d2_tensor_.rsqrt_();
+    cube(d2_.data(), w_.data(), m);
     for (int64_t j = 0; j < n; ++j) {
       for (int64_t d = 0; d < D; ++d) {
         u[j * dp + d] = g[j * D + d];

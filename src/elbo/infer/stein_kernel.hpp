@@ -11,7 +11,9 @@
 // are formed once (exactly symmetric); the median heuristic h = med²/log n
 // (Liu & Wang 2016, §5) takes the exact lower median of the n(n−1)/2 values by
 // selection (torch.median's convention). The O(n² D) loops are register-blocked
-// and compiled for AVX-512 / AVX2 / baseline x86-64 with run-time dispatch.
+// and compiled for AVX-512 / AVX2 / baseline x86-64 with run-time dispatch;
+// the RBF kernel's exp is evaluated in the same vectorised loops (≤ 1 ulp),
+// IMQ's rsqrt and Adagrad's sqrt by ATen's vectorised kernels.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -20,6 +22,17 @@
 namespace elbo::infer {
 
 enum class SvgdKernel { rbf, imq };
+
+/// The paper's code's Adagrad with momentum over m values, in place:
+/// H ← α H + (1 − α) φ² (H ← φ² when `first` or m changed), x ← x + ε φ / (1e-6 + √H).
+class SteinAdagrad {
+ public:
+  void update(double* x, const double* phi, int64_t m, double eps, double alpha, bool first);
+
+ private:
+  std::vector<double> hist_, root_;       // H and √H
+  at::Tensor hist_tensor_, root_tensor_;  // the same buffers, for ATen's vectorised sqrt
+};
 
 /// Reusable buffers for the Stein direction of n particles in R^D; allocates
 /// only when n or D change.
@@ -47,7 +60,8 @@ class SteinWorkspace {
   std::vector<double> u_;       // the right-hand factor, [np, dp]
   std::vector<double> out_;     // the product, [np, dp]
   std::vector<double> upper_;   // r² for i < j, selected in place
-  at::Tensor d2_tensor_;        // d2_ as a tensor, for the vectorised exp
+  std::vector<double> sq_;      // |x_i|², [np]
+  at::Tensor d2_tensor_;        // d2_ as a tensor, for ATen's vectorised rsqrt
 };
 
 }  // namespace elbo::infer

@@ -154,17 +154,7 @@ void Svgd::step() {
       for (int64_t k = 0; k < m; ++k) x[k] += eps * phi[k];
       break;
     case SvgdStepRule::adagrad: {
-      const double alpha = options_.adagrad_alpha();
-      double* hist;
-      if (iteration_ == 0 || historical_grad_.size() != phi_.size()) {
-        historical_grad_.resize(phi_.size());
-        hist = historical_grad_.data();
-        for (int64_t k = 0; k < m; ++k) hist[k] = phi[k] * phi[k];
-      } else {
-        hist = historical_grad_.data();
-        for (int64_t k = 0; k < m; ++k) hist[k] = hist[k] * alpha + (1.0 - alpha) * (phi[k] * phi[k]);
-      }
-      for (int64_t k = 0; k < m; ++k) x[k] += eps * (phi[k] / (std::sqrt(hist[k]) + 1e-6));
+      adagrad_.update(x, phi, m, eps, options_.adagrad_alpha(), /*first=*/iteration_ == 0);
       break;
     }
     case SvgdStepRule::adam:

@@ -103,7 +103,7 @@ class Svgd {
   at::Tensor ones_;             // [n] of 1: the backward pass's seed
   SteinWorkspace stein_;
   std::vector<double> phi_;              // [n, D]
-  std::vector<double> historical_grad_;  // the paper's Adagrad accumulator, [n, D]
+  SteinAdagrad adagrad_;                 // the paper's Adagrad with momentum
   std::unique_ptr<torch::optim::Adam> adam_;
   int64_t iteration_ = 0;
   std::vector<SvgdTracePoint> trace_;
