@@ -65,6 +65,7 @@ EncoderImpl::EncoderImpl(EncoderOptions options) : options_(std::move(options)) 
   net_ = register_module("net", Mlp(options_.input(), options_.hidden(),
                                     2 * d + tril_size_ + planar_size_ + context_size_,
                                     options_.activation()));
+  net_->sparse_input(options_.sparse_input());
 }
 
 EncoderImpl::Heads EncoderImpl::heads(const at::Tensor& x) {

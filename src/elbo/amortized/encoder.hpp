@@ -39,6 +39,9 @@ struct EncoderOptions {
   /// IAF: MADE hidden units and context size.
   TORCH_ARG(int64_t, made_hidden) = 0;  // 0: 2 × latent
   TORCH_ARG(int64_t, context) = 0;      // 0: latent
+  /// The first layer skips the zeros of inputs with at most this nonzero fraction
+  /// (Mlp::sparse_input; binarised images); 0: always dense.
+  TORCH_ARG(double, sparse_input) = 0.0;
 };
 
 /// One posterior draw set: z [K, N, D] and log q(z|x) [K, N].

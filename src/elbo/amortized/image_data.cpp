@@ -1,8 +1,11 @@
 #include "elbo/amortized/image_data.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/MT19937RNGEngine.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <mutex>
 
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
@@ -144,6 +147,83 @@ ImageData synthetic_shapes(int64_t n, int64_t size, uint64_t seed) {
 
 at::Tensor binarize_threshold(const at::Tensor& x) { return (x > 0.5).to(x.scalar_type()); }
 
-at::Tensor binarize_dynamic(const at::Tensor& x, at::Generator gen) { return at::bernoulli(x, gen); }
+namespace {
+
+// at::bernoulli_distribution<T> on CPUGeneratorImpl (ATen/core/DistributionsHelper.h,
+// TransformationHelper.h): float draws random() and keeps its low 24 bits, double draws
+// random64() = (hi << 32) | lo and keeps its low 53 bits; the result is u < p.
+template <typename T>
+inline bool bernoulli_draw(at::mt19937& engine, T p);
+template <>
+inline bool bernoulli_draw<float>(at::mt19937& engine, float p) {
+  const uint32_t r = engine();
+  return static_cast<float>(static_cast<double>(r & ((1u << 24) - 1)) * (1.0 / (1u << 24))) < p;
+}
+template <>
+inline bool bernoulli_draw<double>(at::mt19937& engine, double p) {
+  const uint64_t hi = engine(), lo = engine();
+  const uint64_t r = (hi << 32) | lo;
+  return static_cast<double>(r & ((uint64_t{1} << 53) - 1)) * (1.0 / static_cast<double>(uint64_t{1} << 53)) < p;
+}
+
+// Binarises rows rows[0..n) of x [*, P] into out [n, P] (rows == nullptr: row i is i).
+template <typename T>
+void binarize_rows(const at::Tensor& x, const int64_t* rows, int64_t n, at::Tensor& out, at::Generator& gen) {
+  const int64_t p = x.size(1);
+  const T* xp = x.data_ptr<T>();
+  T* op = out.data_ptr<T>();
+  auto* impl = at::check_generator<at::CPUGeneratorImpl>(gen);
+  std::lock_guard<std::mutex> lock(impl->mutex_);
+  at::mt19937 engine = impl->engine();
+  bool bad = false;
+  for (int64_t i = 0; i < n; ++i) {
+    const T* src = xp + (rows != nullptr ? rows[i] : i) * p;
+    T* dst = op + i * p;
+    for (int64_t j = 0; j < p; ++j) {
+      const T v = src[j];
+      bad |= !(v >= T(0) && v <= T(1));
+      dst[j] = bernoulli_draw<T>(engine, v) ? T(1) : T(0);
+    }
+  }
+  if (bad) throw DomainError("binarize: pixel values must lie in [0, 1]");  // generator left untouched
+  impl->set_engine(engine);
+}
+
+at::Tensor binarize(const at::Tensor& x, const at::Tensor& rows, at::Generator gen) {
+  const bool fast = x.device().is_cpu() && gen.device().is_cpu() &&
+                    (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) &&
+                    (!rows.defined() || x.dim() == 2);
+  if (!fast) {
+    const at::Tensor src = rows.defined() ? x.index_select(0, rows) : x;
+    if (src.numel() > 0 && !(src.min().item<double>() >= 0.0 && src.max().item<double>() <= 1.0)) {
+      throw DomainError("binarize: pixel values must lie in [0, 1]");
+    }
+    return at::bernoulli(src, gen);
+  }
+  if (!rows.defined() && x.numel() == 0) return at::empty_like(x);
+  // Without rows: x as one long row, the output in x's shape.
+  const at::Tensor xc = rows.defined() ? x.contiguous() : x.contiguous().reshape({1, x.numel()});
+  const at::Tensor r = rows.defined() ? rows.to(at::kLong).contiguous() : at::Tensor();
+  const int64_t n = r.defined() ? r.numel() : 1;
+  if (r.defined()) {
+    const int64_t* rp = r.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (rp[i] < 0 || rp[i] >= x.size(0)) throw ConfigError("binarize: row index out of range");
+    }
+  }
+  at::Tensor out = at::empty({n, xc.size(1)}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "binarize_dynamic", [&] {
+    binarize_rows<scalar_t>(xc, r.defined() ? r.data_ptr<int64_t>() : nullptr, n, out, gen);
+  });
+  return rows.defined() ? out : out.view(x.sizes());
+}
+
+}  // namespace
+
+at::Tensor binarize_dynamic(const at::Tensor& x, at::Generator gen) { return binarize(x, at::Tensor(), gen); }
+
+at::Tensor binarize_dynamic_rows(const at::Tensor& x, const at::Tensor& rows, at::Generator gen) {
+  return binarize(x, rows, gen);
+}
 
 }  // namespace elbo::amortized

@@ -40,7 +40,12 @@ ImageData synthetic_shapes(int64_t n, int64_t size, uint64_t seed);
 
 /// x > 0.5 as 0/1.
 at::Tensor binarize_threshold(const at::Tensor& x);
-/// One Bernoulli(x) draw per pixel.
+/// One Bernoulli(x) draw per pixel: the same draws as at::bernoulli(x, gen) (one 32-bit
+/// Mersenne-Twister number u per pixel in row-major order, 1 when u·2⁻²⁴ < x for float,
+/// two numbers and 2⁻⁵³ for double), in one pass without ATen's per-element dispatch.
+/// DomainError when a pixel is outside [0, 1].
 at::Tensor binarize_dynamic(const at::Tensor& x, at::Generator gen);
+/// binarize_dynamic(x.index_select(0, rows), gen) without the intermediate copy.
+at::Tensor binarize_dynamic_rows(const at::Tensor& x, const at::Tensor& rows, at::Generator gen);
 
 }  // namespace elbo::amortized

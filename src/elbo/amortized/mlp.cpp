@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "elbo/amortized/sparse_input_linear.hpp"
 #include "elbo/core/error.hpp"
 
 namespace elbo::amortized {
@@ -44,8 +45,19 @@ MlpImpl::MlpImpl(int64_t in, std::vector<int64_t> hidden, int64_t out, Activatio
 }
 
 at::Tensor MlpImpl::forward(at::Tensor x) {
-  for (size_t i = 0; i + 1 < layers_.size(); ++i) x = activate(layers_[i]->forward(x), activation_);
-  return layers_.back()->forward(x);
+  last_density_ = 1.0;
+  auto layer = [&](size_t i, const at::Tensor& in) {
+    if (i == 0 && sparse_input_ > 0 && sparse_input_applies(in, layers_[0]->weight, 1.0)) {
+      const double density = nonzero_fraction(in);
+      if (density <= sparse_input_) {
+        last_density_ = density;
+        return sparse_input_linear(in, layers_[0]->weight, layers_[0]->bias);
+      }
+    }
+    return layers_[i]->forward(in);
+  };
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) x = activate(layer(i, x), activation_);
+  return layer(layers_.size() - 1, x);
 }
 
 int64_t MlpImpl::multiply_adds() const {

@@ -27,10 +27,16 @@ class MlpImpl : public torch::nn::Module {
   int64_t multiply_adds() const;
   /// The last Linear layer (to initialise its weights or bias by hand).
   torch::nn::Linear output_layer() const;
+  /// Lets the first layer skip the zeros of inputs with at most `max_density` nonzero
+  /// entries (sparse_input_linear: same values up to rounding); 0 turns it off.
+  void sparse_input(double max_density) { sparse_input_ = max_density; }
+  /// Nonzero fraction of the last input that took the sparse path, or 1 if it was dense.
+  double last_input_density() const { return last_density_; }
 
  private:
   std::vector<torch::nn::Linear> layers_;
   Activation activation_;
+  double sparse_input_ = 0.0, last_density_ = 1.0;
 };
 TORCH_MODULE(Mlp);
 

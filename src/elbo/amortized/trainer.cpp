@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "elbo/amortized/archive_util.hpp"
+#include "elbo/amortized/fused_adam.hpp"
 #include "elbo/amortized/image_data.hpp"
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
@@ -47,13 +48,15 @@ EpochRecord VaeTrainer::train_epoch(const at::Tensor& x) {
   auto order = torch::randperm(n, gen_, torch::kLong);
   EpochRecord rec;
   rec.epoch = epoch_ + 1;
+  rec.input_density = 0;
   vae_->train();
   for (int64_t s = 0; s < steps; ++s) {
-    auto xb = x.index_select(0, order.narrow(0, s * b, b));
-    if (options_.dynamic_binarization()) xb = binarize_dynamic(xb, gen_);
+    const auto rows = order.narrow(0, s * b, b);
+    // The same draws as binarize_dynamic(x.index_select(0, rows), gen_), without the copy.
+    const auto xb = options_.dynamic_binarization() ? binarize_dynamic_rows(x, rows, gen_) : x.index_select(0, rows);
     auto objective = options_.objective();
     objective.beta(beta_at(step_, steps));
-    optimizer_->zero_grad();
+    clear_gradients(*optimizer_);
     ObjectiveValue v = evaluate_objective(vae_, xb, objective, gen_);
     const double loss = v.loss.item<double>();
     if (!std::isfinite(loss)) {
@@ -61,19 +64,21 @@ EpochRecord VaeTrainer::train_epoch(const at::Tensor& x) {
                            std::to_string(s + 1) + ": the objective is not finite (try a smaller learning rate)");
     }
     v.loss.backward();
-    optimizer_->step();
+    fused_adam_step(*optimizer_);
     ++step_;
     rec.loss += loss;
     rec.bound += v.bound;
     rec.kl += v.kl;
     rec.recon += v.recon;
     rec.beta = objective.beta();
+    rec.input_density += vae_->encoder()->net()->last_input_density();
     if (options_.on_step()) options_.on_step()(s + 1, steps, loss);
   }
   rec.loss /= static_cast<double>(steps);
   rec.bound /= static_cast<double>(steps);
   rec.kl /= static_cast<double>(steps);
   rec.recon /= static_cast<double>(steps);
+  rec.input_density /= static_cast<double>(steps);
   rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++epoch_;
   history_.push_back(rec);

@@ -31,6 +31,10 @@ struct EpochRecord {
   double kl = 0, recon = 0;
   double beta = 1;      // β at the epoch's last step
   double seconds = 0;   // wall time of the epoch
+  /// Mean fraction of the encoder's first-layer multiply-adds actually performed: the
+  /// nonzero fraction of the minibatches that took the sparse-input path, 1 for dense ones.
+  /// Not stored in checkpoints (1 for epochs restored from one).
+  double input_density = 1;
 };
 
 struct TrainOptions {
