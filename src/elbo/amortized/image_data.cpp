@@ -6,7 +6,10 @@
 
 #include <cmath>
 #include <mutex>
+#include <type_traits>
+#include <vector>
 
+#include "elbo/amortized/mt19937_batch.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/io/csv_reader.hpp"
@@ -152,41 +155,48 @@ namespace {
 // at::bernoulli_distribution<T> on CPUGeneratorImpl (ATen/core/DistributionsHelper.h,
 // TransformationHelper.h): float draws random() and keeps its low 24 bits, double draws
 // random64() = (hi << 32) | lo and keeps its low 53 bits; the result is u < p.
-template <typename T>
-inline bool bernoulli_draw(at::mt19937& engine, T p);
-template <>
-inline bool bernoulli_draw<float>(at::mt19937& engine, float p) {
-  const uint32_t r = engine();
-  return static_cast<float>(static_cast<double>(r & ((1u << 24) - 1)) * (1.0 / (1u << 24))) < p;
+inline void bernoulli_row(const uint32_t* r, const float* p, float* out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float u = static_cast<float>(static_cast<int32_t>(r[j] & ((1U << 24) - 1))) * (1.0F / (1U << 24));
+    out[j] = u < p[j] ? 1.0F : 0.0F;
+  }
 }
-template <>
-inline bool bernoulli_draw<double>(at::mt19937& engine, double p) {
-  const uint64_t hi = engine(), lo = engine();
-  const uint64_t r = (hi << 32) | lo;
-  return static_cast<double>(r & ((uint64_t{1} << 53) - 1)) * (1.0 / static_cast<double>(uint64_t{1} << 53)) < p;
+inline void bernoulli_row(const uint32_t* r, const double* p, double* out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const uint64_t bits = ((static_cast<uint64_t>(r[2 * j]) << 32) | r[2 * j + 1]) & ((uint64_t{1} << 53) - 1);
+    const double u = static_cast<double>(static_cast<int64_t>(bits)) * (1.0 / static_cast<double>(uint64_t{1} << 53));
+    out[j] = u < p[j] ? 1.0 : 0.0;
+  }
 }
 
 // Binarises rows rows[0..n) of x [*, P] into out [n, P] (rows == nullptr: row i is i).
 template <typename T>
 void binarize_rows(const at::Tensor& x, const int64_t* rows, int64_t n, at::Tensor& out, at::Generator& gen) {
   const int64_t p = x.size(1);
+  const int64_t words = std::is_same<T, double>::value ? 2 : 1;  // 32-bit numbers per draw
   const T* xp = x.data_ptr<T>();
   T* op = out.data_ptr<T>();
-  auto* impl = at::check_generator<at::CPUGeneratorImpl>(gen);
-  std::lock_guard<std::mutex> lock(impl->mutex_);
-  at::mt19937 engine = impl->engine();
   bool bad = false;
   for (int64_t i = 0; i < n; ++i) {
     const T* src = xp + (rows != nullptr ? rows[i] : i) * p;
+    for (int64_t j = 0; j < p; ++j) bad |= !(src[j] >= T(0) && src[j] <= T(1));
+  }
+  if (bad) throw DomainError("binarize: pixel values must lie in [0, 1]");
+  auto* impl = at::check_generator<at::CPUGeneratorImpl>(gen);
+  std::lock_guard<std::mutex> lock(impl->mutex_);
+  Mt19937Batch engine(impl->engine());
+  const int64_t chunk = std::min<int64_t>(p, 4096);
+  std::vector<uint32_t> r(static_cast<size_t>(chunk * words));
+  for (int64_t i = 0; i < n; ++i) {
+    const T* src = xp + (rows != nullptr ? rows[i] : i) * p;
     T* dst = op + i * p;
-    for (int64_t j = 0; j < p; ++j) {
-      const T v = src[j];
-      bad |= !(v >= T(0) && v <= T(1));
-      dst[j] = bernoulli_draw<T>(engine, v) ? T(1) : T(0);
+    for (int64_t j = 0; j < p; j += chunk) {
+      const int64_t m = std::min(chunk, p - j);
+      engine.fill(r.data(), m * words);
+      bernoulli_row(r.data(), src + j, dst + j, m);
     }
   }
-  if (bad) throw DomainError("binarize: pixel values must lie in [0, 1]");  // generator left untouched
-  impl->set_engine(engine);
+  impl->set_engine(engine.engine());
 }
 
 at::Tensor binarize(const at::Tensor& x, const at::Tensor& rows, at::Generator gen) {
