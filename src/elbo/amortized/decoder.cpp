@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "elbo/amortized/bernoulli_log_likelihood.hpp"
 #include "elbo/core/error.hpp"
 
 namespace elbo::amortized {
@@ -40,9 +41,8 @@ std::pair<at::Tensor, at::Tensor> DecoderImpl::gaussian(const at::Tensor& z) {
 
 at::Tensor DecoderImpl::log_likelihood(const at::Tensor& x, const at::Tensor& z) {
   if (options_.likelihood() == Likelihood::Bernoulli) {
-    auto logits = net_->forward(z);
-    // log p = x·l − softplus(l), summed over pixels.
-    return (x * logits - torch::softplus(logits)).sum(-1);
+    // log p = x·l − softplus(l), summed over pixels (fused; the plain expression otherwise).
+    return bernoulli_log_likelihood(x, net_->forward(z));
   }
   auto [mu, log_sigma] = gaussian(z);
   auto r = (x - mu) * (-log_sigma).exp();
