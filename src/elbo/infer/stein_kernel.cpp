@@ -146,6 +146,39 @@ void cube(const double* k, double* w, int64_t m) {
   for (int64_t i = 0; i < m; ++i) w[i] = k[i] * k[i] * k[i];
 }
 
+/// xt[d, i] = x[i, d] for i < n (row stride np).
+ELBO_STEIN_CLONES
+void transpose(const double* x, int64_t n, int64_t D, int64_t np, double* xt) {
+  for (int64_t d = 0; d < D; ++d) {
+    for (int64_t i = 0; i < n; ++i) xt[d * np + i] = x[i * D + d];
+  }
+}
+
+/// u[j, :] = [a g_j + b x_j, last] for j < n (row stride dp).
+ELBO_STEIN_CLONES
+void pack_rhs(const double* g, const double* x, int64_t n, int64_t D, int64_t dp, double a,
+              double b, double last, double* u) {
+  for (int64_t j = 0; j < n; ++j) {
+    double* uj = u + j * dp;
+    const double* gj = g + j * D;
+    const double* xj = x + j * D;
+    for (int64_t d = 0; d < D; ++d) uj[d] = a * gj[d] + b * xj[d];
+    uj[D] = last;
+  }
+}
+
+/// φ_i = (out_i + c out_iD x_i) / n, out_iD = Σ_j W_ij.
+ELBO_STEIN_CLONES
+void finish_phi(const double* out, const double* x, int64_t n, int64_t D, int64_t dp, double c,
+                double* phi) {
+  const double nd = static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const double* o = out + i * dp;
+    const double cs = c * o[D];
+    for (int64_t d = 0; d < D; ++d) phi[i * D + d] = (o[d] + cs * x[i * D + d]) / nd;
+  }
+}
+
 }  // namespace stein_detail
 
 using namespace stein_detail;
@@ -183,9 +216,7 @@ void SteinWorkspace::resize(int64_t n, int64_t D) {
 
 void SteinWorkspace::distances(const double* x) {
   const int64_t n = n_, D = D_, np = np_;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t d = 0; d < D; ++d) xt_[d * np + i] = x[i * D + d];
-  }
+  transpose(x, n, D, np, xt_.data());
   double* d2 = d2_.data();
   gram_upper(xt_.data(), np, n, D, d2);  // d2[i, j] = x_i·x_j for j ≥ i
   for (int64_t i = 0; i < n; ++i) sq_[i] = d2[i * np + i];
@@ -240,10 +271,7 @@ double SteinWorkspace::direction(const double* x, const double* g, int64_t n, in
     // K = exp(−r²/h), c = 2/h: out = K [g − c x, 1].
     c = 2.0 / h;
     rbf(d2_.data(), m, h);
-    for (int64_t j = 0; j < n; ++j) {
-      for (int64_t d = 0; d < D; ++d) u[j * dp + d] = g[j * D + d] - c * x[j * D + d];
-      u[j * dp + D] = 1.0;
-    }
+    pack_rhs(g, x, n, D, dp, 1.0, -c, 1.0, u);
     accumulate(d2_.data(), np, n, u, dp, out_.data(), false);
   } else {
     // K = (1 + r²/h)^(−1/2), W = K³, c = 1/h: out = K [g, 0] + W [−c x, 1].
@@ -251,23 +279,12 @@ double SteinWorkspace::direction(const double* x, const double* g, int64_t n, in
     one_plus_div(d2_.data(), m, h);
     d2_tensor_.rsqrt_();
     cube(d2_.data(), w_.data(), m);
-    for (int64_t j = 0; j < n; ++j) {
-      for (int64_t d = 0; d < D; ++d) {
-        u[j * dp + d] = g[j * D + d];
-        u2[j * dp + d] = -c * x[j * D + d];
-      }
-      u[j * dp + D] = 0.0;
-      u2[j * dp + D] = 1.0;
-    }
+    pack_rhs(g, x, n, D, dp, 1.0, 0.0, 0.0, u);
+    pack_rhs(g, x, n, D, dp, 0.0, -c, 1.0, u2);
     accumulate(d2_.data(), np, n, u, dp, out_.data(), false);
     accumulate(w_.data(), np, n, u2, dp, out_.data(), true);
   }
-  const double nd = static_cast<double>(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const double* o = out_.data() + i * dp;
-    const double cs = c * o[D];  // c Σ_j W_ij
-    for (int64_t d = 0; d < D; ++d) phi[i * D + d] = (o[d] + cs * x[i * D + d]) / nd;
-  }
+  finish_phi(out_.data(), x, n, D, dp, c, phi);
   return h;
 }
 
