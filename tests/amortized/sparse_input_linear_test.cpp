@@ -50,8 +50,8 @@ TEST(SparseInputLinear, EqualsDenseInDoubleWithValues) {
 TEST(SparseInputLinear, EqualsDenseInFloatWithBinaryInput) {
   const auto x = sparse_data(100, 784, 0.13, at::kFloat, /*binary=*/true, 3);
   auto gen = make_generator(4);
-  const auto w = 0.05 * at::randn({200, 784}, gen, at::kFloat), b = at::randn({200}, gen, at::kFloat);
-  const auto c = at::randn({100, 200}, gen, at::kFloat);
+  const auto w = 0.05 * at::randn({203, 784}, gen, at::kFloat), b = at::randn({203}, gen, at::kFloat);  // 203: vector tail
+  const auto c = at::randn({100, 203}, gen, at::kFloat);
   const Grads dense = run(false, x, w, b, c), sparse = run(true, x, w, b, c);
   EXPECT_TRUE(torch::allclose(sparse.y, dense.y, 1e-5, 1e-5));
   EXPECT_TRUE(torch::allclose(sparse.w, dense.w, 1e-5, 1e-5));

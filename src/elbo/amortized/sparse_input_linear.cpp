@@ -4,6 +4,10 @@
 
 #include "elbo/core/error.hpp"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
+
 namespace elbo::amortized {
 
 namespace {
@@ -82,9 +86,90 @@ __attribute__((always_inline)) inline void csr_transpose_times_body(const int64_
 #define ELBO_CLONES
 #endif
 
-ELBO_CLONES void csr_times_rows(const int64_t* rp, const int32_t* cp, const float* vp, int64_t n, const float* wt,
-                                const float* bias, int64_t h, float* y) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Register-blocked float forward: 64 outputs of a row stay in eight AVX registers while
+// its nonzeros stream past, so each product costs one load instead of two loads and a store.
+__attribute__((target("avx2,fma"))) void csr_times_rows_avx2(const int64_t* rp, const int32_t* cp,
+                                                              const float* vp, int64_t n, const float* wt,
+                                                              const float* bias, int64_t h, float* y) {
+  for (int64_t i = 0; i < n; ++i) {
+    float* yi = y + i * h;
+    int64_t o = 0;
+    for (; o + 64 <= h; o += 64) {
+      __m256 acc[8];
+      for (int k = 0; k < 8; ++k) acc[k] = bias != nullptr ? _mm256_loadu_ps(bias + o + 8 * k) : _mm256_setzero_ps();
+      for (int64_t e = rp[i]; e < rp[i + 1]; ++e) {
+        const __m256 v = _mm256_set1_ps(vp[e]);
+        const float* w = wt + static_cast<int64_t>(cp[e]) * h + o;
+        for (int k = 0; k < 8; ++k) acc[k] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + 8 * k), acc[k]);
+      }
+      for (int k = 0; k < 8; ++k) _mm256_storeu_ps(yi + o + 8 * k, acc[k]);
+    }
+    for (; o + 8 <= h; o += 8) {
+      __m256 acc = bias != nullptr ? _mm256_loadu_ps(bias + o) : _mm256_setzero_ps();
+      for (int64_t e = rp[i]; e < rp[i + 1]; ++e) {
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(vp[e]), _mm256_loadu_ps(wt + static_cast<int64_t>(cp[e]) * h + o), acc);
+      }
+      _mm256_storeu_ps(yi + o, acc);
+    }
+    for (; o < h; ++o) {
+      float acc = bias != nullptr ? bias[o] : 0.0F;
+      for (int64_t e = rp[i]; e < rp[i + 1]; ++e) acc += vp[e] * wt[static_cast<int64_t>(cp[e]) * h + o];
+      yi[o] = acc;
+    }
+  }
+}
+
+// out [c, r] = in [r, c]ᵀ, both row-major, in 8 × 8 tiles of AVX registers.
+__attribute__((target("avx2,fma"))) void transpose_avx2(const float* in, int64_t r, int64_t c, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= r; i += 8) {
+    int64_t j = 0;
+    for (; j + 8 <= c; j += 8) {
+      __m256 t[8], u[8];
+      for (int k = 0; k < 8; ++k) t[k] = _mm256_loadu_ps(in + (i + k) * c + j);
+      for (int k = 0; k < 8; k += 2) {
+        u[k] = _mm256_unpacklo_ps(t[k], t[k + 1]);
+        u[k + 1] = _mm256_unpackhi_ps(t[k], t[k + 1]);
+      }
+      for (int k = 0; k < 8; k += 4) {
+        t[k] = _mm256_shuffle_ps(u[k], u[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        t[k + 1] = _mm256_shuffle_ps(u[k], u[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        t[k + 2] = _mm256_shuffle_ps(u[k + 1], u[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        t[k + 3] = _mm256_shuffle_ps(u[k + 1], u[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (int k = 0; k < 4; ++k) {
+        _mm256_storeu_ps(out + (j + k) * r + i, _mm256_permute2f128_ps(t[k], t[k + 4], 0x20));
+        _mm256_storeu_ps(out + (j + k + 4) * r + i, _mm256_permute2f128_ps(t[k], t[k + 4], 0x31));
+      }
+    }
+    for (; j < c; ++j) {
+      for (int64_t k = 0; k < 8; ++k) out[j * r + i + k] = in[(i + k) * c + j];
+    }
+  }
+  for (; i < r; ++i) {
+    for (int64_t j = 0; j < c; ++j) out[j * r + i] = in[i * c + j];
+  }
+}
+
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+#define ELBO_SPARSE_AVX2 1
+#endif
+
+ELBO_CLONES void csr_times_rows_generic(const int64_t* rp, const int32_t* cp, const float* vp, int64_t n,
+                                        const float* wt, const float* bias, int64_t h, float* y) {
   csr_times_rows_body(rp, cp, vp, n, wt, bias, h, y);
+}
+
+void csr_times_rows(const int64_t* rp, const int32_t* cp, const float* vp, int64_t n, const float* wt,
+                    const float* bias, int64_t h, float* y) {
+#ifdef ELBO_SPARSE_AVX2
+  if (has_avx2()) return csr_times_rows_avx2(rp, cp, vp, n, wt, bias, h, y);
+#endif
+  csr_times_rows_generic(rp, cp, vp, n, wt, bias, h, y);
 }
 ELBO_CLONES void csr_times_rows(const int64_t* rp, const int32_t* cp, const double* vp, int64_t n, const double* wt,
                                 const double* bias, int64_t h, double* y) {
@@ -99,6 +184,8 @@ ELBO_CLONES void csr_transpose_times(const int64_t* rp, const int32_t* cp, const
   csr_transpose_times_body(rp, cp, vp, n, g, h, gt);
 }
 
+at::Tensor transposed(const at::Tensor& a);
+
 class SparseInputLinearFunction : public torch::autograd::Function<SparseInputLinearFunction> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
@@ -106,7 +193,7 @@ class SparseInputLinearFunction : public torch::autograd::Function<SparseInputLi
     const int64_t n = x.size(0), h = weight.size(0);
     Csr c;
     at::Tensor y = at::empty({n, h}, weight.options());
-    const at::Tensor wt = weight.t().contiguous();  // [P, H]: one row per input column
+    const at::Tensor wt = transposed(weight);  // [P, H]: one row per input column
     const at::Tensor b = bias.defined() ? bias.contiguous() : at::Tensor();
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "sparse_input_linear", [&] {
       c = to_csr<scalar_t>(x);
@@ -132,12 +219,25 @@ class SparseInputLinearFunction : public torch::autograd::Function<SparseInputLi
         csr_transpose_times(saved[0].data_ptr<int64_t>(), saved[1].data_ptr<int32_t>(), saved[2].data_ptr<scalar_t>(),
                             n, g.data_ptr<scalar_t>(), h, gt.data_ptr<scalar_t>());
       });
-      grad_weight = gt.t().contiguous();
+      grad_weight = transposed(gt);
     }
     if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) grad_bias = g.sum(0);
     return {at::Tensor(), grad_weight, grad_bias};
   }
 };
+
+// a.t().contiguous() for a 2-D tensor.
+at::Tensor transposed(const at::Tensor& a) {
+#ifdef ELBO_SPARSE_AVX2
+  if (a.scalar_type() == at::kFloat && has_avx2()) {
+    const at::Tensor c = a.contiguous();
+    at::Tensor out = at::empty({a.size(1), a.size(0)}, a.options());
+    transpose_avx2(c.data_ptr<float>(), a.size(0), a.size(1), out.data_ptr<float>());
+    return out;
+  }
+#endif
+  return a.t().contiguous();
+}
 
 }  // namespace
 
