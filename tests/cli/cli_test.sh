@@ -53,6 +53,7 @@ method_runs=(
   "mixture|--family mixture:2:diag --max-iter 300"
   "copula|--family copula --max-iter 300"
   "renyi|--objective renyi:0.5 --max-iter 300"
+  "renyi_mixture|--family mixture:3 --objective renyi:0.5 --resample always --max-iter 300"
   "iwae|--objective iwae:4 --max-iter 300"
   "chi|--objective chi --family meanfield --max-iter 300"
   "reinforce|--objective reinforce+cv+rb --family meanfield --grad-draws 16 --max-iter 300"

@@ -76,9 +76,13 @@ std::shared_ptr<objective::Objective> make_advi_objective(const AdviOptions& opt
       base == "elbo" || base == "renyi" || base == "iwae" || base == "annealed";
   // Flows would invert their stack for the stop-gradient log q every step, and
   // the hierarchical family's log q (random scales) has no such form.
+  // Rényi's and IWAE's path derivative (DReG) needs plain draws; a mixture's are
+  // weighted (stratified over components).
+  const bool weighted_draws = options.family.rfind("mixture", 0) == 0;
   const bool stl = options.stick_the_landing && has_path_derivative &&
                    options.family.rfind("hierarchical", 0) != 0 &&
-                   options.family.rfind("flow", 0) != 0;
+                   options.family.rfind("flow", 0) != 0 &&
+                   !(weighted_draws && (base == "renyi" || base == "iwae"));
   if (spec == "elbo") {
     return std::make_shared<objective::ReparamElbo>(
         objective::ReparamElboOptions().num_draws(options.grad_draws).stick_the_landing(stl));
