@@ -176,12 +176,12 @@ void binarize_rows(const at::Tensor& x, const int64_t* rows, int64_t n, at::Tens
   const int64_t words = std::is_same<T, double>::value ? 2 : 1;  // 32-bit numbers per draw
   const T* xp = x.data_ptr<T>();
   T* op = out.data_ptr<T>();
-  bool bad = false;
+  int bad = 0;  // bitwise, not short-circuit, so the check vectorises; NaN fails both
   for (int64_t i = 0; i < n; ++i) {
     const T* src = xp + (rows != nullptr ? rows[i] : i) * p;
-    for (int64_t j = 0; j < p; ++j) bad |= !(src[j] >= T(0) && src[j] <= T(1));
+    for (int64_t j = 0; j < p; ++j) bad |= static_cast<int>(!(src[j] >= T(0))) | static_cast<int>(!(src[j] <= T(1)));
   }
-  if (bad) throw DomainError("binarize: pixel values must lie in [0, 1]");
+  if (bad != 0) throw DomainError("binarize: pixel values must lie in [0, 1]");
   auto* impl = at::check_generator<at::CPUGeneratorImpl>(gen);
   std::lock_guard<std::mutex> lock(impl->mutex_);
   Mt19937Batch engine(impl->engine());
