@@ -71,6 +71,8 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
                "When resampling, draw this many times --draws from q and resample --draws of them")
       ->check(CLI::PositiveNumber)->capture_default_str();
   c.add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  c.add_option("--threads", o.threads, "Threads for LibTorch and the BLAS (0: LibTorch's default)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   c.add_option("--output,-o", o.output, "Output directory (draws.csv, summary.json)")->capture_default_str();
   c.add_option("--checkpoint", o.checkpoint, "Save the run state to this file periodically");
   c.add_option("--checkpoint-every", o.checkpoint_every, "Iterations between checkpoints")->capture_default_str();

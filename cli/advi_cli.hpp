@@ -44,6 +44,7 @@ struct FitCliOptions {
   std::string resample = "never";  // auto | always | never
   int64_t resample_pool = 10;      // draws of q per output draw when resampling
   uint64_t seed = 1;
+  int threads = 0;  // 0: LibTorch's default
   std::string output = "elbo_output";
   std::string checkpoint;
   int64_t checkpoint_every = 1000;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "elbo/core/threads.hpp"
 #include "elbo/diagnostics/pareto_k.hpp"
 #include "elbo/diagnostics/summary.hpp"
 #include "fit_methods.hpp"
@@ -44,6 +45,7 @@ nlohmann::json finite_or_null(double x) {
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context) {
   const auto start = std::chrono::steady_clock::now();
+  if (options.threads > 0) elbo::set_num_threads(options.threads);
   elbo::io::ensure_directory(options.output);
 
   const std::string label =
@@ -129,7 +131,8 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
         {"eval_every", options.eval_every}, {"eval_draws", options.eval_draws},
         {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
         {"average", options.average}, {"init", options.init}, {"draws", options.draws},
-        {"resample", options.resample}, {"resample_pool", options.resample_pool}, {"seed", options.seed}}},
+        {"resample", options.resample}, {"resample_pool", options.resample_pool}, {"seed", options.seed},
+        {"threads", at::get_num_threads()}}},
       {"start", fit.start},
       {"iterations", fit.iterations},
       {"converged", fit.converged},

@@ -83,6 +83,12 @@ else
   fail "fit logistic --resample always exited non-zero"
 fi
 expect_error "bad resample pool" "--resample-pool" -- fit logistic --resample-pool 0 -o "$tmp/x"
+if "$elbo" fit logistic --threads 1 --max-iter 200 --draws 50 -q --output "$tmp/one_thread"; then
+  grep -q '"threads": 1' "$tmp/one_thread/summary.json" && ok || fail "summary does not record --threads 1"
+else
+  fail "fit logistic --threads 1 exited non-zero"
+fi
+expect_error "negative threads" "--threads" -- fit logistic --threads -2 -o "$tmp/x"
 
 # ---- bad input: one line naming the file/field, non-zero exit -------------------------
 expect_error "unknown method" "--method" -- fit logistic --method nuts -o "$tmp/x"
