@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "elbo/amortized/sparse_input_linear.hpp"
+#include "elbo/amortized/tanh_activation.hpp"
 #include "elbo/core/error.hpp"
 
 namespace elbo::amortized {
@@ -25,7 +26,7 @@ std::string activation_name(Activation a) {
 
 at::Tensor activate(const at::Tensor& x, Activation a) {
   switch (a) {
-    case Activation::Tanh: return torch::tanh(x);
+    case Activation::Tanh: return tanh_activation(x);
     case Activation::Relu: return torch::relu(x);
     case Activation::Softplus: return torch::softplus(x);
   }
