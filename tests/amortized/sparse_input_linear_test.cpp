@@ -70,6 +70,8 @@ TEST(SparseInputLinear, MlpWithSparseInputEqualsDenseMlp) {
   auto yd = dense->forward(x), ys = sparse->forward(x);
   EXPECT_NEAR(sparse->last_input_density(), (x != 0).sum().item<double>() / 600.0, 1e-15);
   EXPECT_EQ(dense->last_input_density(), 1.0);
+  EXPECT_EQ(sparse->input_layer_multiply_adds(), 30 * 16);
+  EXPECT_EQ(sparse->multiply_adds(), 30 * 16 + 16 * 8 + 8 * 4);
   EXPECT_TRUE(torch::allclose(ys, yd, 1e-12, 1e-12));
   yd.square().sum().backward();
   ys.square().sum().backward();

@@ -67,6 +67,8 @@ int64_t MlpImpl::multiply_adds() const {
   return total;
 }
 
+int64_t MlpImpl::input_layer_multiply_adds() const { return layers_.front()->weight.numel(); }
+
 torch::nn::Linear MlpImpl::output_layer() const { return layers_.back(); }
 
 }  // namespace elbo::amortized

@@ -25,6 +25,8 @@ class MlpImpl : public torch::nn::Module {
   at::Tensor forward(at::Tensor x);
   /// Multiply-adds of one forward pass per row (for FLOP counts).
   int64_t multiply_adds() const;
+  /// Those of the first layer alone (the part the sparse-input path scales by the density).
+  int64_t input_layer_multiply_adds() const;
   /// The last Linear layer (to initialise its weights or bias by hand).
   torch::nn::Linear output_layer() const;
   /// Lets the first layer skip the zeros of inputs with at most `max_density` nonzero
