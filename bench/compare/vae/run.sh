@@ -56,6 +56,8 @@ t = s.get("test_log_likelihood") or {}
 print(json.dumps({"impl": "elbo", "name": sys.argv[2], "threads": int(sys.argv[3]),
   "objective": s["objective"], "flow": s["model"]["flow"], "epochs": s["epochs"],
   "seconds_per_epoch": s["seconds_per_epoch"], "achieved_gflops": s["achieved_gflops"],
+  "performed_gflops": s.get("performed_gflops"), "input_density": s.get("input_density"),
+  "loadavg_1min": float(open("/proc/loadavg").read().split()[0]),
   "flops_per_step": s["flops_per_step"], "train_bound": s["history"][-1]["bound"],
   "active_units": s["active_units"], "test_ll": t.get("mean"), "test_se": t.get("standard_error"),
   "test_k": t.get("k"), "test_images": s["test_images"]}))
@@ -75,6 +77,7 @@ t = s.get("test_log_likelihood") or {}
 print(json.dumps({"impl": "pytorch", "name": sys.argv[2], "threads": int(sys.argv[3]),
   "objective": s["objective"], "flow": "none", "epochs": s["epochs"],
   "seconds_per_epoch": s["mean_seconds_per_epoch"], "train_bound": s["train_bound"][-1],
+  "loadavg_1min": float(open("/proc/loadavg").read().split()[0]),
   "test_ll": t.get("mean"), "test_se": t.get("standard_error"), "test_k": t.get("k"),
   "test_images": t.get("images")}))
 PY
