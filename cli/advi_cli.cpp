@@ -71,7 +71,7 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
                "When resampling, draw this many times --draws from q and resample --draws of them")
       ->check(CLI::PositiveNumber)->capture_default_str();
   c.add_option("--seed", o.seed, "Random seed")->capture_default_str();
-  c.add_option("--threads", o.threads, "Threads for LibTorch and the BLAS (0: LibTorch's default)")
+  c.add_option("--threads", o.threads, "Threads for the BLAS (0: one per core)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   c.add_option("--output,-o", o.output, "Output directory (draws.csv, summary.json)")->capture_default_str();
   c.add_option("--checkpoint", o.checkpoint, "Save the run state to this file periodically");

@@ -131,7 +131,7 @@ void add_eval_vae_command(CLI::App& eval) {
   cmd->add_option("--binarize", args->binarize, "dynamic, threshold or none (default: as trained)")
       ->check(CLI::IsMember({"dynamic", "threshold", "none"}));
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Intra-op threads (0: LibTorch's default)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads for the BLAS (0: one per core)")->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for eval.json and PNG grids");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");

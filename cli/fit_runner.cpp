@@ -132,7 +132,7 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
         {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
         {"average", options.average}, {"init", options.init}, {"draws", options.draws},
         {"resample", options.resample}, {"resample_pool", options.resample_pool}, {"seed", options.seed},
-        {"threads", at::get_num_threads()}}},
+        {"threads", elbo::num_threads()}}},
       {"start", fit.start},
       {"iterations", fit.iterations},
       {"converged", fit.converged},

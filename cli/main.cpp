@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/core/threads.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"elbo: variational inference for Bayesian models", "elbo"};
@@ -21,6 +22,10 @@ int main(int argc, char** argv) {
   elbo_cli::add_fit_gmm_command(*fit);
   elbo_cli::add_vae_commands(app);
   elbo_cli::add_gradvar_command(app);
+
+  // Threads: the BLAS gets one per core, LibTorch's OpenMP pool one (core/threads.hpp);
+  // commands with --threads set their own.
+  elbo::set_num_threads(elbo::default_num_threads());
 
   // The only place where errors become a message and an exit code:
   // 1 for bad data or numerical failure, 2 for invalid options.

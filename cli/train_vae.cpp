@@ -205,7 +205,7 @@ void run_train_vae(const TrainVaeArgs& a) {
   summary["batch_size"] = a.batch_size;
   summary["learning_rate"] = a.lr;
   summary["seed"] = a.seed;
-  summary["threads"] = at::get_num_threads();
+  summary["threads"] = elbo::num_threads();
   summary["resumed_from_epoch"] = resumed_from;
   summary["load_seconds"] = load_seconds;
   summary["train_seconds"] = train_seconds;
@@ -313,7 +313,7 @@ void add_vae_commands(CLI::App& app) {
   cmd->add_option("--test-k", args->test_k, "Importance samples for the test log-likelihood")->capture_default_str();
   cmd->add_option("--chunk", args->chunk, "Importance samples per pass (memory)")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Intra-op threads (0: LibTorch's default)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads for the BLAS (0: one per core)")->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for model.pt, summary.json and PNG grids");
   cmd->add_option("--checkpoint", args->checkpoint, "Training-state file, written after every epoch");
   cmd->add_flag("--resume", args->resume, "Resume from --checkpoint if it exists");
