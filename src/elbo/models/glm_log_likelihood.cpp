@@ -50,6 +50,20 @@ at::Tensor add_prior(const GlmData& data, at::Tensor ll, const at::Tensor& alpha
   return ll.add_(data.prior_const);
 }
 
+/// Xᵀ, contiguous. The full-data X is the same tensor on every call (Subsample::rows
+/// returns it), so its transpose is kept until X changes (TensorImpl or version):
+/// an SVGD or ADVI step then skips copying X.
+const at::Tensor& transposed(const at::Tensor& X) {
+  thread_local at::Tensor source, copy;
+  thread_local int64_t version = -1;
+  if (!source.defined() || !source.is_same(X) || version != static_cast<int64_t>(X._version())) {
+    source = X;
+    version = static_cast<int64_t>(X._version());
+    copy = X.t().contiguous();
+  }
+  return copy;
+}
+
 /// Double, contiguous and no grad mode: the blocked kernels of model/ apply.
 bool fast_path(const GlmData& data, const at::Tensor& beta) {
   return !at::GradMode::is_enabled() && beta.scalar_type() == at::kDouble &&
@@ -60,9 +74,8 @@ at::Tensor linear_predictor(const GlmData& data, const at::Tensor& alpha,
                             const at::Tensor& beta) {
   if (fast_path(data, beta)) {
     // η = β Xᵀ + α 1ᵀ by model::small_matmul (3–5x at::mm on [100, 30]·[30, 569]).
-    // Xᵀ could be cached with the data to save its ~10 µs copy.
     const auto b = beta.contiguous();
-    const auto Xt = data.X.t().contiguous();
+    const auto& Xt = transposed(data.X);
     const int64_t K = b.size(0), D = b.size(1), S = data.X.size(0);
     auto eta = at::empty({K, S}, b.options());
     model::small_matmul(b.data_ptr<double>(), D, Xt.data_ptr<double>(), S, eta.data_ptr<double>(),
