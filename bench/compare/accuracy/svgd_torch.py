@@ -19,20 +19,12 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from blas_threads import set_blas_threads  # noqa: E402
+
 torch.set_default_dtype(torch.float64)
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-
-
-
-def set_blas_threads(threads):
-    """torch.set_num_threads sizes only the OpenMP pool; Debian's torch multiplies
-    matrices in OpenBLAS, whose pthread pool is sized separately (default: all cores)."""
-    import ctypes
-    try:
-        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
-    except (OSError, AttributeError):
-        pass  # another BLAS: nothing to size
 
 
 def logreg_log_p():

@@ -2,20 +2,14 @@
 """This machine's float32 matrix-multiply rate: best of several 2048^3 torch.mm calls
 (LibTorch 1.13 from Debian, the library elbo links too), per thread count."""
 import json
+import os
 import sys
 import time
 
 import torch
 
-
-def set_blas_threads(threads):
-    """torch.set_num_threads sizes only the OpenMP pool; Debian's torch multiplies
-    matrices in OpenBLAS, whose pthread pool is sized separately (default: all cores)."""
-    import ctypes
-    try:
-        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
-    except (OSError, AttributeError):
-        pass  # another BLAS: nothing to size
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from blas_threads import set_blas_threads  # noqa: E402
 
 
 n = 2048

@@ -11,7 +11,9 @@ import argparse
 import gzip
 import json
 import math
+import os
 import struct
+import sys
 import time
 
 import numpy as np
@@ -19,16 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-
-def set_blas_threads(threads):
-    """torch.set_num_threads sizes only the OpenMP pool; Debian's torch multiplies
-    matrices in OpenBLAS, whose pthread pool is sized separately (default: all cores)."""
-    import ctypes
-    try:
-        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
-    except (OSError, AttributeError):
-        pass  # another BLAS: nothing to size
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from blas_threads import set_blas_threads  # noqa: E402
 
 
 def read_idx_images(path):
