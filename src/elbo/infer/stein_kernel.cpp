@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "elbo/core/vector_exp.hpp"
+
 namespace elbo::infer {
 
 // The O(n² D) loops, written with GCC vector extensions (8 doubles: one AVX-512
@@ -66,44 +68,12 @@ void accumulate(const double* A, int64_t np, int64_t n, const double* U, int64_t
   }
 }
 
-typedef int64_t VecI __attribute__((vector_size(kLanes * sizeof(int64_t))));
-
-/// RBF: K = exp(−r²/h) in place of r² (m a multiple of the lane width). e^t for
-/// t ≤ 0 as in fdlibm's exp: t = k ln 2 + s with |s| ≤ ln 2 / 2 (Cody–Waite
-/// split of ln 2, k rounded by the 1.5·2⁵² trick), e^s by its Taylor series to
-/// degree 13 (truncation < 1e-17), times 2^k built in the exponent bits; 0 below
-/// t = −708 (where e^t < 2.3e-308). Error ≤ 1 ulp plus the polynomial's rounding.
+/// RBF: K = exp(−r²/h) in place of r² (m a multiple of the lane width), by
+/// simd::exp_nonpositive (≤ 1 ulp plus the polynomial's rounding).
 ELBO_STEIN_CLONES
 void rbf(double* d2, int64_t m, double h) {
-  constexpr double kLog2e = 1.4426950408889634074;
-  constexpr double kLn2Hi = 6.93147180369123816490e-01;
-  constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  constexpr double kShifter = 6755399441055744.0;  // 1.5 · 2^52
-  const Vec shifter = Vec{} + kShifter;
-  const VecI shifter_bits = (VecI)shifter;
   for (int64_t k = 0; k < m; k += kLanes) {
-    const Vec t = -ELBO_STEIN_AT_CONST(d2 + k) / h;
-    Vec kd = t * kLog2e + shifter;
-    const VecI ki = (VecI)kd - shifter_bits;  // round(t / ln 2)
-    kd -= shifter;
-    const Vec s = (t - kd * kLn2Hi) - kd * kLn2Lo;
-    Vec p = Vec{} + 1.0 / 6227020800.0;  // 1/13!
-    p = p * s + 1.0 / 479001600.0;
-    p = p * s + 1.0 / 39916800.0;
-    p = p * s + 1.0 / 3628800.0;
-    p = p * s + 1.0 / 362880.0;
-    p = p * s + 1.0 / 40320.0;
-    p = p * s + 1.0 / 5040.0;
-    p = p * s + 1.0 / 720.0;
-    p = p * s + 1.0 / 120.0;
-    p = p * s + 1.0 / 24.0;
-    p = p * s + 1.0 / 6.0;
-    p = p * s + 0.5;
-    p = p * s + 1.0;
-    p = p * s + 1.0;
-    const VecI scale_bits = (ki + 1023) << 52;
-    const VecI keep = t >= -708.0;  // all ones where e^t is normal
-    ELBO_STEIN_AT(d2 + k) = (Vec)((VecI)(p * (Vec)scale_bits) & keep);
+    ELBO_STEIN_AT(d2 + k) = simd::exp_nonpositive(-ELBO_STEIN_AT_CONST(d2 + k) / h);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "elbo/model/bernoulli_logit_terms.hpp"
 
+#include "elbo/core/vector_exp.hpp"
+
 namespace elbo::model {
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -12,45 +14,22 @@ namespace {
 
 constexpr int64_t kLanes = 8;
 typedef double Vec __attribute__((vector_size(kLanes * sizeof(double))));
-typedef int64_t VecI __attribute__((vector_size(kLanes * sizeof(int64_t))));
 typedef double VecAt __attribute__((vector_size(kLanes * sizeof(double)), aligned(8), may_alias));
 
 /// Eight lanes: term = y η − softplus(η), r = (y − 1) + σ(−η).
 __attribute__((always_inline)) inline void logit_lanes(const double* eta_p, const double* y_p,
                                                        double* term_p, double* r_p) {
-  constexpr double kLog2e = 1.4426950408889634074;
   constexpr double kLn2Hi = 6.93147180369123816490e-01;  // fdlibm's split of ln 2
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  constexpr double kShifter = 6755399441055744.0;  // 1.5 · 2^52: rounds to an integer
   constexpr double kSqrt2 = 1.41421356237309504880;
   const Vec zero = {};
   const Vec one = zero + 1.0;
   const Vec eta = *reinterpret_cast<const VecAt*>(eta_p);
   const Vec y = *reinterpret_cast<const VecAt*>(y_p);
 
-  // e = e^t, t = −|η| ≤ 0: t = k ln 2 + s, |s| ≤ ln 2 / 2, e^s by Taylor to degree 13.
+  // e = e^t, t = −|η| ≤ 0 (simd::exp_nonpositive).
   const Vec t = eta >= zero ? -eta : eta;
-  const Vec shifter = zero + kShifter;
-  Vec kd = t * kLog2e + shifter;
-  const VecI ki = (VecI)kd - (VecI)shifter;
-  kd -= shifter;
-  const Vec s = (t - kd * kLn2Hi) - kd * kLn2Lo;
-  Vec p = zero + 1.0 / 6227020800.0;
-  p = p * s + 1.0 / 479001600.0;
-  p = p * s + 1.0 / 39916800.0;
-  p = p * s + 1.0 / 3628800.0;
-  p = p * s + 1.0 / 362880.0;
-  p = p * s + 1.0 / 40320.0;
-  p = p * s + 1.0 / 5040.0;
-  p = p * s + 1.0 / 720.0;
-  p = p * s + 1.0 / 120.0;
-  p = p * s + 1.0 / 24.0;
-  p = p * s + 1.0 / 6.0;
-  p = p * s + 0.5;
-  p = p * s + 1.0;
-  p = p * s + 1.0;
-  const VecI keep = t >= -708.0;  // below, e^t < 2.3e-308: 0
-  const Vec e = (Vec)((VecI)(p * (Vec)((ki + 1023) << 52)) & keep);
+  const Vec e = simd::exp_nonpositive(t);
 
   // log1p(e), e ∈ [0, 1]: u = 1 + e = 2^k (1 + f) with √2/2 ≤ 1 + f ≤ √2 (f exact),
   // c = (e − (u − 1))/u corrects u's rounding; log(1 + f) = 2 atanh(z), z = f/(2 + f),
