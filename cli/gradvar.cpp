@@ -34,6 +34,7 @@
 #include "elbo/models/design_matrix.hpp"
 #include "elbo/models/gaussian_mixture_assignments.hpp"
 #include "elbo/models/logistic_regression.hpp"
+#include "elbo/objective/flat_gradient.hpp"
 #include "elbo/objective/make_score_objective.hpp"
 
 namespace elbo_cli {
@@ -84,20 +85,6 @@ at::Tensor read_matrix(const std::string& path) {
   if (table.rows < 1) throw elbo::InputError(path, 0, "", "no data rows");
   const int64_t cols = static_cast<int64_t>(table.columns.size());
   return torch::tensor(table.values, torch::kDouble).reshape({static_cast<int64_t>(table.rows), cols});
-}
-
-// ∇λ surrogate of one estimate, flattened in parameters() order.
-at::Tensor gradient_of(elbo::objective::Objective& objective, const elbo::model::LogDensity& p,
-                       elbo::family::Family& q, at::Generator gen) {
-  for (auto& param : q.parameters()) param.mutable_grad() = at::Tensor();
-  auto e = objective.estimate(p, q, elbo::model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1), gen);
-  e.surrogate.backward();
-  std::vector<at::Tensor> parts;
-  for (auto& param : q.parameters()) {
-    parts.push_back(param.grad().defined() ? param.grad().reshape(-1).clone()
-                                           : torch::zeros({param.numel()}, param.options()));
-  }
-  return torch::cat(parts);
 }
 
 void run_gradvar(const GradvarOptions& o) {
@@ -188,7 +175,7 @@ void run_gradvar(const GradvarOptions& o) {
       std::vector<at::Tensor> g;
       g.reserve(o.replicates);
       const auto t0 = std::chrono::steady_clock::now();
-      for (int64_t r = 0; r < o.replicates; ++r) g.push_back(gradient_of(*objective, *p, *q, gen));
+      for (int64_t r = 0; r < o.replicates; ++r) g.push_back(elbo::objective::flat_gradient(*objective, *p, *q, gen));
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
                         static_cast<double>(o.replicates);
       auto G = torch::stack(g);

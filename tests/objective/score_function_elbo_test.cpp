@@ -24,27 +24,13 @@
 #include "elbo/family/mean_field_gaussian.hpp"
 #include "elbo/family/product_family.hpp"
 #include "elbo/model/model_density.hpp"
+#include "elbo/objective/flat_gradient.hpp"
 #include "elbo/objective/make_score_objective.hpp"
 #include "elbo/objective/reparam_elbo.hpp"
 #include "elbo/objective/score_function_elbo.hpp"
 
 namespace elbo::objective {
 namespace {
-
-// ∇λ surrogate of one estimate, flattened in parameters() order.
-at::Tensor gradient_of(Objective& objective, const model::LogDensity& p, family::Family& q,
-                       at::Generator gen, double* value = nullptr) {
-  for (auto& param : q.parameters()) param.mutable_grad() = at::Tensor();
-  auto e = objective.estimate(p, q, model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1), gen);
-  if (value) *value = e.value;
-  e.surrogate.backward();
-  std::vector<at::Tensor> parts;
-  for (auto& param : q.parameters()) {
-    parts.push_back(param.grad().defined() ? param.grad().reshape(-1).clone()
-                                           : torch::zeros({param.numel()}, param.options()));
-  }
-  return torch::cat(parts);
-}
 
 struct Moments {
   at::Tensor mean, se, var;
@@ -54,7 +40,7 @@ Moments repeat(Objective& objective, const model::LogDensity& p, family::Family&
                uint64_t seed) {
   auto gen = make_generator(seed);
   std::vector<at::Tensor> draws;
-  for (int64_t r = 0; r < R; ++r) draws.push_back(gradient_of(objective, p, q, gen));
+  for (int64_t r = 0; r < R; ++r) draws.push_back(flat_gradient(objective, p, q, gen));
   auto g = torch::stack(draws);
   Moments m;
   m.mean = g.mean(0);
@@ -208,7 +194,7 @@ TEST(ScoreFunctionElbo, UndeclaredTermsFallBackToTheFullLogDensity) {
   ScoreFunctionElbo plain(ScoreFunctionElboOptions().num_draws(5));
   ScoreFunctionElbo rb(ScoreFunctionElboOptions().num_draws(5).rao_blackwellize(true));
   auto g1 = make_generator(20), g2 = make_generator(20);
-  EXPECT_TRUE(torch::allclose(gradient_of(plain, p, q, g1), gradient_of(rb, p, q, g2), 1e-12, 1e-14));
+  EXPECT_TRUE(torch::allclose(flat_gradient(plain, p, q, g1), flat_gradient(rb, p, q, g2), 1e-12, 1e-14));
 }
 
 TEST(ScoreFunctionElbo, DropsNonFiniteDrawsAndFailsWhenNoneIsLeft) {
