@@ -11,6 +11,12 @@
 
 namespace elbo::model {
 
+/// log p at K points and its gradient there, both detached.
+struct LogProbAndGradient {
+  at::Tensor log_p;     // [K]
+  at::Tensor gradient;  // [K, D]: ∇_θ log p(x, θ_k) in row k
+};
+
 class LogDensity {
  public:
   virtual ~LogDensity() = default;
@@ -19,6 +25,13 @@ class LogDensity {
   virtual int64_t num_data() const { return 0; }
   /// log p(x, θ) on the subsample; [K, D] → [K], differentiable in θ.
   virtual at::Tensor log_prob(const at::Tensor& theta, const Subsample& data) const = 0;
+  /// log p(x, θ) [K] and ∇_θ log p [K, D] on the subsample, detached, for
+  /// methods that move points rather than a family (SVGD, MAP). The default
+  /// differentiates log_prob by autograd: one [K, D] batch, one backward pass
+  /// seeded with ones. Densities with a closed-form gradient override it and
+  /// skip the graph (ModelDensity does when its model has one).
+  virtual LogProbAndGradient log_prob_and_gradient(const at::Tensor& theta,
+                                                   const Subsample& data) const;
   /// Optional factorisation log p(x, θ) = Σ_t log p_t(x, θ) for
   /// Rao–Blackwellised score-function estimators: [K, D] → [K, T], each row
   /// summing to log_prob(θ, data); needs no gradient. Default: log_prob as

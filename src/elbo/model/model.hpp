@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,12 @@ class Draws {
   int64_t num_draws_ = 0;
 };
 
+/// log p(x, z) for K draws and its gradient with respect to each latent.
+struct JointAndGradient {
+  at::Tensor log_joint;  // [K]
+  Draws gradient;        // ∂ log p / ∂z per latent, each [K, *shape]
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -71,6 +78,18 @@ class Model {
   /// log p(x, z) up to a constant for K draws: returns shape [K]. The
   /// likelihood of the data points in `data` is scaled by data.scale().
   virtual at::Tensor log_joint(const Draws& z, const Subsample& data) const = 0;
+
+  /// Optional closed-form gradient, as Stan's hand-written partials are to its
+  /// autodiff: log_joint(z, data) and ∂/∂z of it for every latent, detached,
+  /// computed without building an autograd graph. nullopt (the default): the
+  /// model has none, and callers differentiate log_joint. ModelDensity uses it
+  /// when every latent is real-valued (no bijector to chain through).
+  virtual std::optional<JointAndGradient> log_joint_and_gradient(const Draws& z,
+                                                                 const Subsample& data) const {
+    (void)z;
+    (void)data;
+    return std::nullopt;
+  }
 
   /// Optional factorisation log p(x, z) = Σ_t ℓ_t(x, z) for Rao–Blackwellised
   /// score-function estimators: the dependencies of each term t (T entries).

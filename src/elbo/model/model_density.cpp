@@ -130,6 +130,9 @@ ModelDensity::ModelDensity(std::shared_ptr<const Model> model) : model_(std::mov
   if (dim_ == 0) throw ConfigError(model_->name() + ": the model declares no latent variables");
   term_coordinates_ = declared_term_coordinates(*model_, slots_);
   declared_terms_ = static_cast<int64_t>(model_->log_joint_term_scopes().size());
+  all_real_ = std::all_of(slots_.begin(), slots_.end(), [](const LatentSlot& slot) {
+    return slot.latent.constraint.kind == bijector::Constraint::Kind::real;
+  });
 }
 
 namespace {
@@ -154,7 +157,7 @@ at::Tensor ModelDensity::log_prob(const at::Tensor& theta, const Subsample& data
   }
   const int64_t K = theta.size(0);
   Draws draws;
-  auto log_jacobian = torch::zeros({K}, theta.options());
+  at::Tensor log_jacobian;  // undefined while every |J| so far is 1
   for (const auto& slot : slots_) {
     auto y = slice_of(theta, slot);
     draws.set(slot.latent.name, slot.bijector->forward(y));
@@ -162,10 +165,62 @@ at::Tensor ModelDensity::log_prob(const at::Tensor& theta, const Subsample& data
         slot.latent.constraint.is_discrete()) {
       continue;  // |J| = 1
     }
-    auto ldj = slot.bijector->log_abs_det_jacobian(y);
-    log_jacobian = log_jacobian + ldj.reshape({K, -1}).sum(1);
+    auto ldj = slot.bijector->log_abs_det_jacobian(y).reshape({K, -1}).sum(1);
+    log_jacobian = log_jacobian.defined() ? log_jacobian + ldj : ldj;
   }
-  return model_->log_joint(draws, data) + log_jacobian;
+  auto log_joint = model_->log_joint(draws, data);
+  return log_jacobian.defined() ? log_joint + log_jacobian : log_joint;
+}
+
+LogProbAndGradient ModelDensity::log_prob_and_gradient(const at::Tensor& theta,
+                                                       const Subsample& data) const {
+  static const char* kWhere = "ModelDensity::log_prob_and_gradient";
+  check_dim(kWhere, "theta", theta, 2);
+  if (theta.size(1) != dim_) {
+    throw DomainError(std::string(kWhere) + ": theta has " + std::to_string(theta.size(1)) +
+                      " columns, but the model has " + std::to_string(dim_) +
+                      " unconstrained dimensions");
+  }
+  // Only when θ is z itself: through a bijector the chain rule would also need
+  // ∇ log|J|, which autograd supplies.
+  if (!all_real_) return LogDensity::log_prob_and_gradient(theta, data);
+  const int64_t K = theta.size(0);
+  Draws draws;
+  {
+    at::NoGradGuard no_grad;
+    const auto x = theta.requires_grad() ? theta.detach() : theta;
+    if (slots_.size() == 1 && slots_[0].latent.shape.size() == 1) {
+      draws.set(slots_[0].latent.name, x);  // one vector latent: θ is z as it stands
+    } else {
+      for (const auto& slot : slots_) draws.set(slot.latent.name, slice_of(x, slot));
+    }
+  }
+  auto result = model_->log_joint_and_gradient(draws, data);
+  if (!result) return LogDensity::log_prob_and_gradient(theta, data);
+  if (!result->log_joint.sizes().equals({K})) {
+    throw DomainError(model_->name() + ": log_joint_and_gradient returned log_joint of shape " +
+                      shape_string(result->log_joint.sizes()) + ", but must be [" +
+                      std::to_string(K) + "]");
+  }
+  std::vector<at::Tensor> columns;
+  columns.reserve(slots_.size());
+  for (const auto& slot : slots_) {
+    if (!result->gradient.contains(slot.latent.name)) {
+      throw DomainError(model_->name() + ": log_joint_and_gradient returned no gradient for '" +
+                        slot.latent.name + "'");
+    }
+    const auto& g = result->gradient[slot.latent.name];
+    std::vector<int64_t> shape{K};
+    shape.insert(shape.end(), slot.latent.shape.begin(), slot.latent.shape.end());
+    if (!g.sizes().equals(shape)) {
+      throw DomainError(model_->name() + ": log_joint_and_gradient returned a gradient for '" +
+                        slot.latent.name + "' of shape " + shape_string(g.sizes()) +
+                        ", but must be " + shape_string(shape));
+    }
+    columns.push_back(g.dim() == 2 ? g : g.reshape({K, slot.size}));
+  }
+  auto gradient = columns.size() == 1 ? columns[0].contiguous() : torch::cat(columns, 1);
+  return {result->log_joint, gradient};
 }
 
 at::Tensor ModelDensity::log_prob_terms(const at::Tensor& theta, const Subsample& data) const {

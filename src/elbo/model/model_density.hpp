@@ -35,6 +35,10 @@ class ModelDensity : public LogDensity {
   int64_t num_data() const override { return model_->num_data(); }
   using LogDensity::log_prob;
   at::Tensor log_prob(const at::Tensor& theta, const Subsample& data) const override;
+  /// The model's closed-form gradient (Model::log_joint_and_gradient) when
+  /// every latent is real-valued and the model has one; autograd otherwise.
+  LogProbAndGradient log_prob_and_gradient(const at::Tensor& theta,
+                                           const Subsample& data) const override;
   /// The model's declared terms (Model::log_joint_terms) followed by one
   /// log-Jacobian term per constrained event (per element for element-wise
   /// bijectors); the log p of an undeclared model as one column.
@@ -63,6 +67,7 @@ class ModelDensity : public LogDensity {
   int64_t dim_ = 0;
   std::vector<std::vector<int64_t>> term_coordinates_;  // empty: undeclared
   int64_t declared_terms_ = 0;                          // the model's own terms
+  bool all_real_ = false;  // every latent unconstrained: θ is z, log|J| = 0
 };
 
 }  // namespace elbo::model
