@@ -271,6 +271,25 @@ TEST_P(GlmPriorTest, ValueAndDerivativesMatchPlainExpression) {
   for (size_t i = 0; i < 2; ++i) expect_close(a[i], b[i], 1e-10, 1e-10);
 }
 
+TEST_P(GlmPriorTest, ClosedFormGradientMatchesPlainExpression) {
+  // glm_log_joint_normal_prior_and_gradient: no autograd graph, the same value
+  // and the gradient of the plain expression (unit weights), offset and scale on.
+  const auto family = GetParam();
+  auto p = make_problem(family, /*with_offset=*/true);
+  const double sa = 2.5, sb = 0.7, scale = 3.0;
+  auto r = glm_log_joint_normal_prior_and_gradient(family, p.X, p.y, p.alpha, p.beta, sa, sb,
+                                                   scale, p.offset);
+  EXPECT_FALSE(r.value.requires_grad() || r.alpha.requires_grad() || r.beta.requires_grad());
+  auto plain = plain_joint(family, p, p.alpha, p.beta, sa, sb, scale);
+  expect_close(r.value, plain.detach());
+  auto g = torch::autograd::grad({plain.sum()}, {p.alpha, p.beta});
+  expect_close(r.alpha, g[0], 1e-11, 1e-11);
+  expect_close(r.beta, g[1], 1e-11, 1e-11);
+  EXPECT_THROW(glm_log_joint_normal_prior_and_gradient(GlmFamily::gaussian, p.X, p.y, p.alpha,
+                                                       p.beta, sa, sb),
+               DomainError);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, GlmPriorTest,
                          ::testing::Values(GlmFamily::bernoulli_logit, GlmFamily::poisson_log),
                          [](const auto& info) { return to_string(info.param); });

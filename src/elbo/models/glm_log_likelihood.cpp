@@ -151,6 +151,32 @@ at::Tensor differentiable_score(const GlmData& data, const at::Tensor& alpha,
   return {};
 }
 
+/// The gradient of w_k · (log prior + scale·ℓ)_k for weights w [K] (undefined:
+/// all 1, the gradient itself) given r = ∂ℓ/∂η [K, S]:
+///   ∂/∂α = w (scale Σ_i r_i − pα α),   ∂/∂β = w (scale r X − pβ β).
+std::pair<at::Tensor, at::Tensor> joint_gradients(const GlmData& data, const at::Tensor& alpha,
+                                                  const at::Tensor& beta, const at::Tensor& r,
+                                                  const at::Tensor& w) {
+  const double p_alpha = data.alpha_precision, p_beta = data.beta_precision;
+  const bool scaled = data.scale != 1.0;
+  const at::Tensor wr = w.defined() ? (scaled ? w * data.scale : w).unsqueeze(1) * r  // [K, S]
+                                    : (scaled ? r * data.scale : r);
+  auto grad_alpha = w.defined() ? at::addcmul(wr.sum(1), w, alpha, -p_alpha)
+                                : at::add(wr.sum(1), alpha, -p_alpha);
+  auto prior_beta = w.defined() ? beta * (w * -p_beta).unsqueeze(1) : beta * -p_beta;  // fresh [K, D]
+  if (wr.scalar_type() == at::kDouble && data.X.scalar_type() == at::kDouble &&
+      data.X.is_contiguous() && !at::GradMode::is_enabled()) {
+    // r X by model::small_matmul, added to the prior's −pβ β.
+    const auto wrc = wr.contiguous();
+    auto grad_beta = prior_beta.contiguous();
+    const int64_t K = wrc.size(0), S = wrc.size(1), D = data.X.size(1);
+    model::small_matmul(wrc.data_ptr<double>(), S, data.X.data_ptr<double>(), D,
+                        grad_beta.data_ptr<double>(), D, K, D, S, /*accumulate=*/true);
+    return {grad_alpha, grad_beta};
+  }
+  return {grad_alpha, at::addmm(prior_beta, wr, data.X)};
+}
+
 struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
   static at::Tensor forward(AutogradContext* ctx, const GlmData& data,
                             const at::Tensor& alpha, const at::Tensor& beta,
@@ -195,25 +221,12 @@ struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
     at::Tensor r = at::GradMode::is_enabled() ? differentiable_score(data, alpha, beta, sigma)
                                               : ctx->saved_data["r"].toTensor();
     if (ctx->saved_data["has_prior"].toBool()) {
-      // ∂/∂α = scale Σ_i r − pα α,  ∂/∂β = scale r X − pβ β.
-      const double scale = ctx->saved_data["scale"].toDouble();
-      const double p_alpha = ctx->saved_data["alpha_precision"].toDouble();
-      const double p_beta = ctx->saved_data["beta_precision"].toDouble();
-      const auto& g1 = grad_output[0];  // [K]
-      auto gr = (scale != 1.0 ? g * scale : g) * r;  // [K, S]
-      auto grad_alpha = at::addcmul(gr.sum(1), g1, alpha, -p_alpha);
-      at::Tensor grad_beta;
-      if (gr.scalar_type() == at::kDouble && data.X.scalar_type() == at::kDouble &&
-          data.X.is_contiguous() && !at::GradMode::is_enabled()) {
-        // r X by model::small_matmul, then the prior's −pβ β.
-        const auto grc = gr.contiguous();
-        const int64_t K = grc.size(0), S = grc.size(1), D = data.X.size(1);
-        grad_beta = beta * (g1 * -p_beta).unsqueeze(1);  // fresh [K, D]
-        model::small_matmul(grc.data_ptr<double>(), S, data.X.data_ptr<double>(), D,
-                            grad_beta.data_ptr<double>(), D, K, D, S, /*accumulate=*/true);
-      } else {
-        grad_beta = at::addmm(beta * (g1 * -p_beta).unsqueeze(1), gr, data.X);
-      }
+      GlmData prior{data};
+      prior.has_prior = true;
+      prior.scale = ctx->saved_data["scale"].toDouble();
+      prior.alpha_precision = ctx->saved_data["alpha_precision"].toDouble();
+      prior.beta_precision = ctx->saved_data["beta_precision"].toDouble();
+      auto [grad_alpha, grad_beta] = joint_gradients(prior, alpha, beta, r, grad_output[0]);
       return {at::Tensor(), grad_alpha, grad_beta, at::Tensor()};
     }
     auto gr = g * r;  // [K, S]
@@ -260,22 +273,24 @@ at::Tensor glm_log_likelihood(GlmFamily family, const at::Tensor& X, const at::T
                                  gaussian ? c10::optional<at::Tensor>(s) : c10::nullopt);
 }
 
-at::Tensor glm_log_joint_normal_prior(GlmFamily family, const at::Tensor& X, const at::Tensor& y,
-                                      const at::Tensor& alpha, const at::Tensor& beta,
-                                      double prior_alpha_scale, double prior_beta_scale,
-                                      double scale, const at::Tensor& offset) {
-  static const char* kFunction = "glm_log_joint_normal_prior";
+namespace {
+
+/// The checked data of a GLM with independent normal priors (glm_log_joint_normal_prior).
+GlmData normal_prior_data(const char* function, GlmFamily family, const at::Tensor& X,
+                          const at::Tensor& y, const at::Tensor& alpha, const at::Tensor& beta,
+                          double prior_alpha_scale, double prior_beta_scale, double scale,
+                          const at::Tensor& offset) {
   if (family == GlmFamily::gaussian) {
-    throw DomainError(std::string(kFunction) + ": the gaussian family has a scale parameter; " +
+    throw DomainError(std::string(function) + ": the gaussian family has a scale parameter; " +
                       "use glm_log_likelihood and its own prior");
   }
-  check_dim(kFunction, "X", X, 2);
-  check_shape(kFunction, "y", y, {X.size(0)});
-  check_dim(kFunction, "alpha", alpha, 1);
-  check_shape(kFunction, "beta", beta, {alpha.size(0), X.size(1)});
-  if (offset.defined()) check_shape(kFunction, "offset", offset, {X.size(0)});
-  check_positive_finite(kFunction, "prior_alpha_scale", prior_alpha_scale);
-  check_positive_finite(kFunction, "prior_beta_scale", prior_beta_scale);
+  check_dim(function, "X", X, 2);
+  check_shape(function, "y", y, {X.size(0)});
+  check_dim(function, "alpha", alpha, 1);
+  check_shape(function, "beta", beta, {alpha.size(0), X.size(1)});
+  if (offset.defined()) check_shape(function, "offset", offset, {X.size(0)});
+  check_positive_finite(function, "prior_alpha_scale", prior_alpha_scale);
+  check_positive_finite(function, "prior_beta_scale", prior_beta_scale);
   GlmData data{family, X, y, offset};
   data.has_prior = true;
   data.scale = scale;
@@ -285,10 +300,35 @@ at::Tensor glm_log_joint_normal_prior(GlmFamily family, const at::Tensor& X, con
   // Σ of the normalising constants −log s − ½ log 2π over α and the D β's.
   data.prior_const = -(std::log(prior_alpha_scale) + detail::kHalfLog2Pi) -
                      D * (std::log(prior_beta_scale) + detail::kHalfLog2Pi);
+  return data;
+}
+
+}  // namespace
+
+at::Tensor glm_log_joint_normal_prior(GlmFamily family, const at::Tensor& X, const at::Tensor& y,
+                                      const at::Tensor& alpha, const at::Tensor& beta,
+                                      double prior_alpha_scale, double prior_beta_scale,
+                                      double scale, const at::Tensor& offset) {
+  const auto data = normal_prior_data("glm_log_joint_normal_prior", family, X, y, alpha, beta,
+                                      prior_alpha_scale, prior_beta_scale, scale, offset);
   const bool needs_grad =
       at::GradMode::is_enabled() && (alpha.requires_grad() || beta.requires_grad());
   if (!needs_grad) return evaluate(data, alpha, beta, at::Tensor(), /*want_r=*/false).first;
   return GlmLogLikelihood::apply(data, alpha, beta, c10::nullopt);
+}
+
+GlmJointAndGradient glm_log_joint_normal_prior_and_gradient(
+    GlmFamily family, const at::Tensor& X, const at::Tensor& y, const at::Tensor& alpha,
+    const at::Tensor& beta, double prior_alpha_scale, double prior_beta_scale, double scale,
+    const at::Tensor& offset) {
+  const auto data = normal_prior_data("glm_log_joint_normal_prior_and_gradient", family, X, y,
+                                      alpha, beta, prior_alpha_scale, prior_beta_scale, scale,
+                                      offset);
+  at::NoGradGuard no_grad;
+  const auto a = alpha.detach(), b = beta.detach();
+  auto [value, r] = evaluate(data, a, b, at::Tensor(), /*want_r=*/true);
+  auto [grad_alpha, grad_beta] = joint_gradients(data, a, b, r, at::Tensor());
+  return {value, grad_alpha, grad_beta};
 }
 
 }  // namespace elbo::models

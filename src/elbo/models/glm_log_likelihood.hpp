@@ -52,4 +52,18 @@ at::Tensor glm_log_joint_normal_prior(GlmFamily family, const at::Tensor& X, con
                                       double scale = 1.0,
                                       const at::Tensor& offset = at::Tensor());
 
+/// glm_log_joint_normal_prior and its gradient in closed form, without
+/// autograd (for Model::log_joint_and_gradient), all detached:
+///   value [K],  ∂/∂α = scale Σ_i r_i − α/s_α² [K],  ∂/∂β = scale r X − β/s_β² [K, D],
+/// with r = ∂ℓ/∂η. Same arguments and checks as glm_log_joint_normal_prior.
+struct GlmJointAndGradient {
+  at::Tensor value;
+  at::Tensor alpha;
+  at::Tensor beta;
+};
+GlmJointAndGradient glm_log_joint_normal_prior_and_gradient(
+    GlmFamily family, const at::Tensor& X, const at::Tensor& y, const at::Tensor& alpha,
+    const at::Tensor& beta, double prior_alpha_scale, double prior_beta_scale, double scale = 1.0,
+    const at::Tensor& offset = at::Tensor());
+
 }  // namespace elbo::models

@@ -7,6 +7,7 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/models/glm_log_likelihood.hpp"
+#include "elbo/models/glm_normal_prior_joint.hpp"
 #include "elbo/models/regression_data.hpp"
 
 namespace elbo::models {
@@ -36,21 +37,19 @@ std::vector<model::Latent> LogisticRegression::latents() const {
           {"beta", {num_features()}, model::Constraint::real()}};
 }
 
-at::Tensor LogisticRegression::log_joint(const model::Draws& z,
-                                         const model::Subsample& data) const {
-  const auto& alpha = z["alpha"];
-  const auto& beta = z["beta"];
-  detail::check_glm_draws(kName, alpha, beta, num_features());
-  detail::check_subsample(kName, data.is_full(), data.total(), num_data());
-  const auto dtype = alpha.scalar_type();
-  auto X = data.rows(X_);
-  auto y = data.rows(y_);
-  if (X.scalar_type() != dtype) X = X.to(dtype);
-  if (y.scalar_type() != dtype) y = y.to(dtype);
+detail::GlmNormalPrior LogisticRegression::glm() const {
+  return {kName, GlmFamily::bernoulli_logit, X_, y_, at::Tensor(), options_.prior_alpha_scale(),
+          options_.prior_beta_scale()};
+}
+
+at::Tensor LogisticRegression::log_joint(const model::Draws& z, const model::Subsample& data) const {
   // Priors and the (minibatch-scaled) likelihood in one autograd node.
-  return glm_log_joint_normal_prior(GlmFamily::bernoulli_logit, X, y, alpha, beta,
-                                    options_.prior_alpha_scale(), options_.prior_beta_scale(),
-                                    data.scale());
+  return detail::glm_normal_prior_joint(glm(), z, data);
+}
+
+std::optional<model::JointAndGradient> LogisticRegression::log_joint_and_gradient(
+    const model::Draws& z, const model::Subsample& data) const {
+  return detail::glm_normal_prior_joint_and_gradient(glm(), z, data);
 }
 
 }  // namespace elbo::models

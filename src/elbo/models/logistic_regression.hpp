@@ -15,6 +15,10 @@
 
 namespace elbo::models {
 
+namespace detail {
+struct GlmNormalPrior;
+}  // namespace detail
+
 struct LogisticRegressionOptions {
   /// Prior scale of the intercept α ~ N(0, s_α).
   TORCH_ARG(double, prior_alpha_scale) = 5.0;
@@ -34,6 +38,9 @@ class LogisticRegression : public model::Model {
   std::vector<model::Latent> latents() const override;
   int64_t num_data() const override { return X_.size(0); }
   at::Tensor log_joint(const model::Draws& z, const model::Subsample& data) const override;
+  /// The closed-form gradient of the same log joint (no autograd graph).
+  std::optional<model::JointAndGradient> log_joint_and_gradient(
+      const model::Draws& z, const model::Subsample& data) const override;
 
   int64_t num_features() const { return X_.size(1); }
   const at::Tensor& X() const { return X_; }
@@ -41,6 +48,7 @@ class LogisticRegression : public model::Model {
   const LogisticRegressionOptions& options() const { return options_; }
 
  private:
+  detail::GlmNormalPrior glm() const;
   at::Tensor X_;
   at::Tensor y_;
   LogisticRegressionOptions options_;

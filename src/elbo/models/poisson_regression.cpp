@@ -8,6 +8,7 @@
 #include "elbo/core/error.hpp"
 #include "elbo/models/glm_log_likelihood.hpp"
 #include "elbo/models/log_densities.hpp"
+#include "elbo/models/glm_normal_prior_joint.hpp"
 #include "elbo/models/regression_data.hpp"
 
 namespace elbo::models {
@@ -40,20 +41,19 @@ std::vector<model::Latent> PoissonRegression::latents() const {
           {"beta", {num_features()}, model::Constraint::real()}};
 }
 
-at::Tensor PoissonRegression::log_joint(const model::Draws& z,
-                                        const model::Subsample& data) const {
-  const auto& alpha = z["alpha"];
-  const auto& beta = z["beta"];
-  detail::check_glm_draws(kName, alpha, beta, num_features());
-  detail::check_subsample(kName, data.is_full(), data.total(), num_data());
-  auto lp = detail::normal_lpdf(alpha, 0.0, options_.prior_alpha_scale()) +
-            detail::normal_lpdf(beta, 0.0, options_.prior_beta_scale()).sum(-1);
-  const auto dtype = alpha.scalar_type();
-  at::Tensor offset;
-  if (log_exposure_.defined()) offset = data.rows(log_exposure_).to(dtype);
-  auto ll = glm_log_likelihood(GlmFamily::poisson_log, data.rows(X_).to(dtype),
-                               data.rows(y_).to(dtype), alpha, beta, at::Tensor(), offset);
-  return lp + data.scale() * ll;
+detail::GlmNormalPrior PoissonRegression::glm() const {
+  return {kName, GlmFamily::poisson_log, X_, y_, log_exposure_, options_.prior_alpha_scale(),
+          options_.prior_beta_scale()};
+}
+
+at::Tensor PoissonRegression::log_joint(const model::Draws& z, const model::Subsample& data) const {
+  // Priors and the (minibatch-scaled) likelihood in one autograd node.
+  return detail::glm_normal_prior_joint(glm(), z, data);
+}
+
+std::optional<model::JointAndGradient> PoissonRegression::log_joint_and_gradient(
+    const model::Draws& z, const model::Subsample& data) const {
+  return detail::glm_normal_prior_joint_and_gradient(glm(), z, data);
 }
 
 }  // namespace elbo::models
