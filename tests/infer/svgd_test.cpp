@@ -2,7 +2,8 @@
 // the formula summed term by term (kernel gradients by autograd); one particle
 // is gradient ascent on log p (closed-form gradient of a Gaussian posterior);
 // 200 particles recover a correlated Gaussian; particles cover both modes of a
-// two-mode mixture where a mean-field ADVI fit sits at one mode.
+// two-mode mixture where a mean-field ADVI fit sits at one mode; a model's
+// closed-form gradient moves the particles exactly as autograd's would.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -15,6 +16,8 @@
 #include "elbo/infer/advi.hpp"
 #include "elbo/infer/svgd.hpp"
 #include "elbo/model/model_density.hpp"
+#include "elbo/models/gaussian_target.hpp"
+#include "elbo/models/logistic_regression.hpp"
 #include "infer/gaussian_targets.hpp"
 
 namespace elbo::infer {
@@ -192,6 +195,50 @@ TEST(Svgd, MinibatchRecoversNormalNormal) {
   auto particles = result.particles.select(1, 0);
   const double sd = std::sqrt(model->posterior_var());
   EXPECT_NEAR(particles.mean().item<double>(), model->posterior_mean(), 0.5 * sd);
+}
+
+/// The same model with its closed-form gradient hidden: ModelDensity then uses autograd.
+class AutogradOnly : public model::Model {
+ public:
+  explicit AutogradOnly(std::shared_ptr<const model::Model> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  std::vector<model::Latent> latents() const override { return inner_->latents(); }
+  int64_t num_data() const override { return inner_->num_data(); }
+  at::Tensor log_joint(const model::Draws& z, const model::Subsample& data) const override {
+    return inner_->log_joint(z, data);
+  }
+
+ private:
+  std::shared_ptr<const model::Model> inner_;
+};
+
+TEST(Svgd, ClosedFormGradientMovesParticlesAsAutogradDoes) {
+  auto gen = make_generator(21);
+  auto A = torch::randn({6, 6}, gen, kDouble);
+  auto gaussian = std::make_shared<models::GaussianTarget>(torch::randn({6}, gen, kDouble),
+                                                           A.matmul(A.t()) + torch::eye(6, kDouble));
+  auto X = torch::randn({80, 3}, gen, kDouble);
+  auto y = (torch::rand({80}, gen, kDouble) < torch::sigmoid(X.sum(1))).to(torch::kDouble);
+  auto logistic = std::make_shared<models::LogisticRegression>(X, y);
+  for (std::shared_ptr<const model::Model> m :
+       std::vector<std::shared_ptr<const model::Model>>{gaussian, logistic}) {
+    for (int64_t batch : {int64_t{0}, int64_t{20}}) {
+      if (batch > 0 && m->num_data() == 0) continue;
+      const auto options = SvgdOptions().num_particles(30).step_size(0.05).batch_size(batch).seed(4);
+      Svgd closed_form(std::make_shared<model::ModelDensity>(m), options);
+      Svgd autograd(std::make_shared<model::ModelDensity>(std::make_shared<AutogradOnly>(m)), options);
+      const auto start = closed_form.particles().clone();
+      for (int t = 0; t < 60; ++t) {
+        closed_form.step();
+        autograd.step();
+      }
+      const auto& a = closed_form.particles();
+      const auto& b = autograd.particles();
+      EXPECT_LT((a - b).abs().max().item<double>(), 1e-10 * (1.0 + b.abs().max().item<double>()))
+          << m->name() << " batch " << batch;
+      EXPECT_GT((a - start).abs().max().item<double>(), 0.1) << "the particles did not move";
+    }
+  }
 }
 
 TEST(Svgd, AdamStepAndBadOptions) {

@@ -7,10 +7,11 @@
 //   θ_i ← θ_i + ε φ(θ_i),
 //
 // the first term pulling particles to high density, the second pushing them
-// apart. Kernels: RBF k = exp(−‖x − y‖²/h) with the median heuristic
+// apart. ∇log p comes from LogDensity::log_prob_and_gradient: in closed form
+// when the model has it (e.g. the GLMs, models::GaussianTarget), else autograd. Kernels: RBF k = exp(−‖x − y‖²/h) with the median heuristic
 // h = med²/log n (med = median pairwise distance; paper §5), and the inverse
 // multiquadric k = (1 + ‖x − y‖²/h)^(−1/2) (Gorham & Mackey 2017). One step
-// evaluates log p on all n particles as one [n, D] batch (one backward pass);
+// evaluates log p and its gradient on all n particles as one [n, D] batch;
 // the Stein direction and the Adagrad / sgd update run fused over reused
 // contiguous buffers (stein_kernel.hpp). Step rules: the paper's code's Adagrad with momentum
 // (h_t = α h_{t−1} + (1 − α) φ², θ += ε φ / (1e-6 + √h_t)), Adam from
@@ -100,7 +101,6 @@ class Svgd {
   SvgdOptions options_;
   at::Generator gen_;
   at::Tensor particles_;        // [n, D] contiguous, a leaf (Adam's parameter)
-  at::Tensor ones_;             // [n] of 1: the backward pass's seed
   SteinWorkspace stein_;
   std::vector<double> phi_;              // [n, D]
   SteinAdagrad adagrad_;                 // the paper's Adagrad with momentum
