@@ -72,6 +72,31 @@ TEST(SteinKernel, MedianBandwidthMatchesTorchMedian) {
   EXPECT_EQ(median_bandwidth(torch::ones({5, 2}, kDouble)), 1.0);
 }
 
+TEST(SteinKernel, MedianStaysExactWhenTheWorkspaceIsReused) {
+  // A reused workspace brackets the median by the last call's (± an adaptive
+  // width), else by a sample's order statistics, else selects over all values:
+  // each path must give torch.median's value, however far the particles move
+  // between calls (small drifts, jumps in scale, ties, coincident particles).
+  auto gen = make_generator(13);
+  const int64_t n = 100, D = 5;
+  SteinWorkspace work;
+  auto x = torch::randn({n, D}, gen, kDouble);
+  for (int step = 0; step < 80; ++step) {
+    switch (step % 16) {
+      case 5: x = 30.0 * x; break;   // every distance ×900: the last median's bracket misses
+      case 9: x = x / 1000.0; break;
+      case 12:  // two clusters of 50 identical particles: 2450 zeros and 2500 equal values
+        x = torch::cat({torch::zeros({n / 2, D}, kDouble), torch::ones({n - n / 2, D}, kDouble)});
+        break;
+      case 13: x = x + 1e-3 * torch::randn({n, D}, gen, kDouble); break;
+      default: x = x + 0.02 * torch::randn({n, D}, gen, kDouble); break;
+    }
+    const double expected = ref_median_bandwidth(x);
+    EXPECT_NEAR(work.median_bandwidth(x.data_ptr<double>(), n, D), expected, 1e-12 * expected)
+        << "step " << step;
+  }
+}
+
 TEST(SteinKernel, DirectionMatchesTensorVersion) {
   auto gen = make_generator(12);
   for (int64_t n : {1, 2, 5, 37, 100}) {

@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <cmath>
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#define ELBO_STEIN_AVX512_BAND 1
+#endif
+
 #include "elbo/core/vector_exp.hpp"
 
 namespace elbo::infer {
@@ -77,20 +82,18 @@ void rbf(double* d2, int64_t m, double h) {
   }
 }
 
-/// Adagrad's accumulator: H ← α H + (1 − α) φ², or H ← φ² at the first step.
+/// The paper's Adagrad in one pass: H ← α H + (1 − α) φ² (H ← φ² at the first
+/// step), x ← x + ε φ / (1e-6 + √H). (This file is compiled with
+/// -fno-math-errno, so the square root vectorises.)
 ELBO_STEIN_CLONES
-void adagrad_accumulate(double* hist, const double* phi, int64_t m, double alpha, bool first) {
-  if (first) {
-    for (int64_t k = 0; k < m; ++k) hist[k] = phi[k] * phi[k];
-  } else {
-    for (int64_t k = 0; k < m; ++k) hist[k] = hist[k] * alpha + (1.0 - alpha) * (phi[k] * phi[k]);
+void adagrad_step(double* x, double* hist, const double* phi, int64_t m, double eps, double alpha,
+                  bool first) {
+  const double a = first ? 0.0 : alpha, b = first ? 1.0 : 1.0 - alpha;
+  for (int64_t k = 0; k < m; ++k) {
+    const double h = hist[k] * a + b * (phi[k] * phi[k]);
+    hist[k] = h;
+    x[k] += eps * (phi[k] / (std::sqrt(h) + 1e-6));
   }
-}
-
-/// x ← x + ε φ / (1e-6 + √H), with root = √H.
-ELBO_STEIN_CLONES
-void adagrad_move(double* x, const double* phi, const double* root, int64_t m, double eps) {
-  for (int64_t k = 0; k < m; ++k) x[k] += eps * (phi[k] / (root[k] + 1e-6));
 }
 
 /// r²_ij = |x_i|² + |x_j|² − 2 G_ij (clamped at 0) for j > i, from the Gram
@@ -149,6 +152,51 @@ void finish_phi(const double* out, const double* x, int64_t n, int64_t D, int64_
   }
 }
 
+/// One pass over the upper triangle of r² (rows i < n, columns i < j < n):
+/// the number of values below lo, and the values in [lo, hi] gathered into
+/// band (which has 8 spare slots past the gathered count). Branch-free.
+void band_pass(const double* d2, int64_t np, int64_t n, double lo, double hi, double* band,
+               int64_t* below, int64_t* count) {
+  int64_t b = 0, c = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double* row = d2 + i * np;
+    for (int64_t j = i + 1; j < n; ++j) {
+      const double v = row[j];
+      b += static_cast<int64_t>(v < lo);
+      band[c] = v;
+      c += static_cast<int64_t>((v >= lo) & (v <= hi));
+    }
+  }
+  *below = b;
+  *count = c;
+}
+
+#ifdef ELBO_STEIN_AVX512_BAND
+/// band_pass with AVX-512 masked compares and compress (8 values at a time).
+__attribute__((target("avx512f"))) void band_pass_avx512(const double* d2, int64_t np, int64_t n,
+                                                         double lo, double hi, double* band,
+                                                         int64_t* below, int64_t* count) {
+  const __m512d lov = _mm512_set1_pd(lo), hiv = _mm512_set1_pd(hi);
+  int64_t b = 0, c = 0;
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    const double* row = d2 + i * np;
+    for (int64_t j = i + 1; j < n; j += 8) {
+      const int64_t left = n - j;
+      const auto valid = static_cast<__mmask8>(left >= 8 ? 0xFF : (1u << left) - 1u);
+      const __m512d v = _mm512_maskz_loadu_pd(valid, row + j);
+      const __mmask8 lt = _mm512_mask_cmp_pd_mask(valid, v, lov, _CMP_LT_OQ);
+      const __mmask8 in = _mm512_mask_cmp_pd_mask(valid, v, lov, _CMP_GE_OQ) &
+                          _mm512_cmp_pd_mask(v, hiv, _CMP_LE_OQ);
+      b += __builtin_popcount(lt);
+      _mm512_storeu_pd(band + c, _mm512_maskz_compress_pd(in, v));
+      c += __builtin_popcount(in);
+    }
+  }
+  *below = b;
+  *count = c;
+}
+#endif
+
 }  // namespace stein_detail
 
 using namespace stein_detail;
@@ -157,19 +205,15 @@ void SteinAdagrad::update(double* x, const double* phi, int64_t m, double eps, d
                           bool first) {
   if (static_cast<int64_t>(hist_.size()) != m) {
     hist_.assign(static_cast<size_t>(m), 0.0);
-    root_.assign(static_cast<size_t>(m), 0.0);
-    const auto dtype = at::TensorOptions().dtype(at::kDouble);
-    hist_tensor_ = at::from_blob(hist_.data(), {m}, dtype);
-    root_tensor_ = at::from_blob(root_.data(), {m}, dtype);
     first = true;
   }
-  adagrad_accumulate(hist_.data(), phi, m, alpha, first);
-  at::sqrt_out(root_tensor_, hist_tensor_);
-  adagrad_move(x, phi, root_.data(), m, eps);
+  adagrad_step(x, hist_.data(), phi, m, eps, alpha, first);
 }
 
 void SteinWorkspace::resize(int64_t n, int64_t D) {
   if (n == n_ && D == D_) return;
+  last_med2_ = 0.0;
+  width_ = 0.05;
   n_ = n;
   D_ = D;
   np_ = (n + kLanes - 1) / kLanes * kLanes;
@@ -179,7 +223,7 @@ void SteinWorkspace::resize(int64_t n, int64_t D) {
   w_.assign(static_cast<size_t>(np_ * np_), 0.0);
   u_.assign(static_cast<size_t>(2 * np_ * dp_), 0.0);
   out_.assign(static_cast<size_t>(np_ * dp_), 0.0);
-  upper_.assign(static_cast<size_t>(n * (n - 1) / 2), 0.0);
+  upper_.assign(static_cast<size_t>(n * (n - 1) / 2 + kLanes), 0.0);  // + band_pass's spare
   sq_.assign(static_cast<size_t>(np_), 0.0);
   d2_tensor_ = at::from_blob(d2_.data(), {np_ * np_}, at::TensorOptions().dtype(at::kDouble));
 }
@@ -191,7 +235,12 @@ void SteinWorkspace::distances(const double* x) {
   gram_upper(xt_.data(), np, n, D, d2);  // d2[i, j] = x_i·x_j for j ≥ i
   for (int64_t i = 0; i < n; ++i) sq_[i] = d2[i * np + i];
   sq_distances_upper(d2, np, n, sq_.data());
-  // Mirror the upper triangle in 8 × 8 tiles; zero the diagonal and the padding.
+}
+
+void SteinWorkspace::mirror_upper(double diagonal) {
+  // Mirror the upper triangle in 8 × 8 tiles; set the diagonal, zero the padding.
+  const int64_t n = n_, np = np_;
+  double* d2 = d2_.data();
   constexpr int64_t kTile = 8;
   for (int64_t i0 = 0; i0 < n; i0 += kTile) {
     for (int64_t j0 = 0; j0 <= i0; j0 += kTile) {
@@ -202,24 +251,103 @@ void SteinWorkspace::distances(const double* x) {
     }
   }
   for (int64_t i = 0; i < n; ++i) {
-    d2[i * np + i] = 0.0;
+    d2[i * np + i] = diagonal;
     std::fill(d2 + i * np + n, d2 + (i + 1) * np, 0.0);
   }
   std::fill(d2 + n * np, d2 + np * np, 0.0);
 }
 
 double SteinWorkspace::median_from_distances() {
+  // The k-th smallest of the m values, found exactly by bracketing it in
+  // [lo, hi], counting the values below lo and selecting within the gathered
+  // band (Floyd & Rivest 1975, "Expected time bounds for selection"). The
+  // bracket is the last median ± a relative width (particles move little per
+  // step; the width adapts to keep the band small), else two order statistics
+  // of an evenly spaced sample; when both miss, selection over all values.
   const int64_t n = n_, np = np_;
   if (n < 2) return 1.0;
-  double* up = upper_.data();
-  for (int64_t i = 0; i < n; ++i) {
-    up = std::copy(d2_.data() + i * np + i + 1, d2_.data() + i * np + n, up);
+  const int64_t m = n * (n - 1) / 2;
+  const int64_t k = (m - 1) / 2;  // the lower median (torch.median's convention)
+  const double* d2 = d2_.data();
+  double med2 = 0.0;
+  int64_t count = 0;
+  bool found = false;
+  if (last_med2_ > 0.0 && std::isfinite(last_med2_)) {
+    found = select_in_band(d2, np, n, k, last_med2_ * (1.0 - width_), last_med2_ * (1.0 + width_),
+                           &med2, &count);
+    if (found) {
+      // Aim for a band of m/64 to m/16 values: cheap to select, rarely missed.
+      if (count > m / 16) width_ = std::max(0.7 * width_, 1e-6);
+      if (count < m / 64) width_ = std::min(1.3 * width_, 0.5);
+    } else {
+      width_ = std::min(2.0 * width_, 0.5);
+    }
   }
-  // The lower median (torch.median's convention for an even count).
-  const auto k = (static_cast<int64_t>(upper_.size()) - 1) / 2;
-  std::nth_element(upper_.begin(), upper_.begin() + k, upper_.end());
-  const double h = upper_[static_cast<size_t>(k)] / std::log(static_cast<double>(n));
+  if (!found) {
+    double lo, hi;
+    found = sample_bracket(d2, np, n, k, &lo, &hi) && select_in_band(d2, np, n, k, lo, hi, &med2, &count);
+  }
+  if (!found) {
+    double* up = upper_.data();
+    for (int64_t i = 0; i < n; ++i) up = std::copy(d2 + i * np + i + 1, d2 + i * np + n, up);
+    std::nth_element(upper_.begin(), upper_.begin() + k, upper_.begin() + m);
+    med2 = upper_[static_cast<size_t>(k)];
+  }
+  last_med2_ = med2;
+  const double h = med2 / std::log(static_cast<double>(n));
   return (std::isfinite(h) && h > 0.0) ? h : 1.0;
+}
+
+bool SteinWorkspace::sample_bracket(const double* d2, int64_t np, int64_t n, int64_t k, double* lo,
+                                    double* hi) {
+  // Two order statistics of an evenly spaced sample around the median's rank.
+  const int64_t m = n * (n - 1) / 2;
+  constexpr int64_t kSample = 192;
+  if (m < 4 * kSample) return false;
+  sample_.clear();
+  const int64_t stride = m / kSample;
+  int64_t next = stride / 2, index = 0;
+  for (int64_t i = 0; i < n && static_cast<int64_t>(sample_.size()) < kSample; ++i) {
+    const int64_t row_end = index + (n - 1 - i);
+    while (next < row_end && static_cast<int64_t>(sample_.size()) < kSample) {
+      sample_.push_back(d2[i * np + i + 1 + (next - index)]);
+      next += stride;
+    }
+    index = row_end;
+  }
+  const int64_t s = static_cast<int64_t>(sample_.size());
+  // The median's rank in the sample is k s / m ± √s/2 (binomial sd); take ±3 sd.
+  const double centre = static_cast<double>(k) * static_cast<double>(s) / static_cast<double>(m);
+  const double margin = 1.5 * std::sqrt(static_cast<double>(s)) + 1.0;
+  const auto lo_rank = static_cast<int64_t>(std::max(0.0, std::floor(centre - margin)));
+  const auto hi_rank =
+      static_cast<int64_t>(std::min(static_cast<double>(s - 1), std::ceil(centre + margin)));
+  std::nth_element(sample_.begin(), sample_.begin() + lo_rank, sample_.end());
+  *lo = sample_[static_cast<size_t>(lo_rank)];
+  std::nth_element(sample_.begin() + lo_rank, sample_.begin() + hi_rank, sample_.end());
+  *hi = sample_[static_cast<size_t>(hi_rank)];
+  return *lo <= *hi;  // false on NaN
+}
+
+bool SteinWorkspace::select_in_band(const double* d2, int64_t np, int64_t n, int64_t k, double lo,
+                                    double hi, double* med2, int64_t* count) {
+  double* band = upper_.data();
+  int64_t below = 0;
+#ifdef ELBO_STEIN_AVX512_BAND
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) {
+    band_pass_avx512(d2, np, n, lo, hi, band, &below, count);
+  } else {
+    band_pass(d2, np, n, lo, hi, band, &below, count);
+  }
+#else
+  band_pass(d2, np, n, lo, hi, band, &below, count);
+#endif
+  // Exact only when the k-th value is inside the bracket (the counts say so).
+  if (k < below || k >= below + *count) return false;
+  std::nth_element(band, band + (k - below), band + *count);
+  *med2 = band[k - below];
+  return true;
 }
 
 double SteinWorkspace::median_bandwidth(const double* x, int64_t n, int64_t D) {
@@ -240,12 +368,18 @@ double SteinWorkspace::direction(const double* x, const double* g, int64_t n, in
   if (kernel == SvgdKernel::rbf) {
     // K = exp(−r²/h), c = 2/h: out = K [g − c x, 1].
     c = 2.0 / h;
-    rbf(d2_.data(), m, h);
+    // exp on the upper triangle's vectors only (about half of K), then mirror.
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t j0 = (i + 1) / kLanes * kLanes;
+      rbf(d2_.data() + i * np + j0, np - j0, h);
+    }
+    mirror_upper(1.0);
     pack_rhs(g, x, n, D, dp, 1.0, -c, 1.0, u);
     accumulate(d2_.data(), np, n, u, dp, out_.data(), false);
   } else {
     // K = (1 + r²/h)^(−1/2), W = K³, c = 1/h: out = K [g, 0] + W [−c x, 1].
     c = 1.0 / h;
+    mirror_upper(0.0);
     one_plus_div(d2_.data(), m, h);
     d2_tensor_.rsqrt_();
     cube(d2_.data(), w_.data(), m);

@@ -10,10 +10,11 @@
 // K = (1 + r²/h)^(−1/2), W = K³, c = 1/h. The pairwise r² = Σ_d (x_id − x_jd)²
 // are formed once (exactly symmetric); the median heuristic h = med²/log n
 // (Liu & Wang 2016, §5) takes the exact lower median of the n(n−1)/2 values by
-// selection (torch.median's convention). The O(n² D) loops are register-blocked
+// selection (torch.median's convention) within a band bracketing it: the
+// last step's median ± an adaptive width, else a sample's order statistics. The O(n² D) loops are register-blocked
 // and compiled for AVX-512 / AVX2 / baseline x86-64 with run-time dispatch;
 // the RBF kernel's exp is evaluated in the same vectorised loops (≤ 1 ulp),
-// IMQ's rsqrt and Adagrad's sqrt by ATen's vectorised kernels.
+// IMQ's rsqrt by ATen's vectorised kernel.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -30,8 +31,7 @@ class SteinAdagrad {
   void update(double* x, const double* phi, int64_t m, double eps, double alpha, bool first);
 
  private:
-  std::vector<double> hist_, root_;       // H and √H
-  at::Tensor hist_tensor_, root_tensor_;  // the same buffers, for ATen's vectorised sqrt
+  std::vector<double> hist_;  // H
 };
 
 /// Reusable buffers for the Stein direction of n particles in R^D; allocates
@@ -48,8 +48,15 @@ class SteinWorkspace {
 
  private:
   void resize(int64_t n, int64_t D);
-  void distances(const double* x);  // fills d2_ (all n × n, padding rows zero)
-  double median_from_distances();
+  void distances(const double* x);  // r² into d2_'s upper triangle (j > i)
+  void mirror_upper(double diagonal);  // d2_ made symmetric, padding zero
+  double median_from_distances();      // from the upper triangle
+  /// [lo, hi] from a sample of the upper triangle's r², bracketing the k-th smallest.
+  bool sample_bracket(const double* d2, int64_t np, int64_t n, int64_t k, double* lo, double* hi);
+  /// The k-th smallest r² if it lies in [lo, hi] (one pass, then selection
+  /// over the band of `count` values); false when the bracket misses.
+  bool select_in_band(const double* d2, int64_t np, int64_t n, int64_t k, double lo, double hi,
+                      double* med2, int64_t* count);
 
   int64_t n_ = -1, D_ = -1;
   int64_t np_ = 0;  // n rounded up to the row block and the lane width
@@ -60,6 +67,9 @@ class SteinWorkspace {
   std::vector<double> u_;       // the right-hand factor, [np, dp]
   std::vector<double> out_;     // the product, [np, dp]
   std::vector<double> upper_;   // r² for i < j, selected in place
+  std::vector<double> sample_;  // the bracketing sample of r²
+  double last_med2_ = 0.0;      // the last median r² (0: none yet)
+  double width_ = 0.05;         // relative half-width of the bracket around it
   std::vector<double> sq_;      // |x_i|², [np]
   at::Tensor d2_tensor_;        // d2_ as a tensor, for ATen's vectorised rsqrt
 };
