@@ -6,7 +6,7 @@
 //
 // with e = e^{−|η|} computed once: softplus(η) = max(η, 0) + log1p(e) and
 // σ(−η) = e/(1 + e) (η ≥ 0) or 1/(1 + e) (η < 0), r = (y − 1) + σ(−η). exp and
-// log1p are fdlibm's reductions with Taylor/atanh series evaluated in vector
+// log1p are fdlibm's reductions with its minimax polynomials, evaluated in vector
 // registers (≤ 2 ulp), compiled for AVX-512 / AVX2 / baseline x86-64 with
 // run-time dispatch. Meant for models::glm_log_likelihood's bernoulli_logit
 // branch, where at::softplus + sigmoid take ~6x longer on [100, 569].
