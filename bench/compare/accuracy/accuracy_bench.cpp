@@ -7,7 +7,7 @@
 //
 //   accuracy_bench --repo DIR --out runs.json [--methods a,b] [--targets x,y]
 //                  [--seeds 1,2,3] [--draws 4000] [--threads 1]
-//   accuracy_bench --repo DIR --svgd-timing ITERS --out timing.json
+//   accuracy_bench --repo DIR --svgd-timing ITERS [--targets logreg,gaussian50,logreg_autograd,gaussian50_autograd] --out timing.json
 //
 // Method specs (same settings on every target; README "Settings"):
 //   advi:<family>            ELBO (K = 8 draws per gradient), family by make_family
@@ -314,9 +314,10 @@ void run_method(const std::string& spec, const std::string& target,
   run["wall_seconds"] = seconds_since(t0);
 }
 
-void svgd_timing(const std::string& repo, int64_t iters, const std::string& out_path) {
+void svgd_timing(const std::string& repo, const std::vector<std::string>& targets, int64_t iters,
+                 const std::string& out_path) {
   json out = json::object();
-  for (const std::string target : {"logreg", "gaussian50"}) {
+  for (const std::string& target : targets) {
     auto density = std::make_shared<elbo::model::ModelDensity>(acc::make_target(target, repo));
     elbo::infer::Svgd svgd(density, elbo::infer::SvgdOptions()
                                         .num_particles(100)
@@ -370,7 +371,10 @@ int main(int argc, char** argv) {
   try {
     elbo::set_num_threads(std::stoi(a["--threads"]));
     if (std::stoll(a["--svgd-timing"]) > 0) {
-      svgd_timing(a["--repo"], std::stoll(a["--svgd-timing"]), a["--out"]);
+      const auto targets = a["--targets"].empty() ? std::vector<std::string>{"logreg", "gaussian50", "logreg_autograd",
+                                                                           "gaussian50_autograd"}
+                                                  : split(a["--targets"], ',');
+      svgd_timing(a["--repo"], targets, std::stoll(a["--svgd-timing"]), a["--out"]);
       return 0;
     }
     Settings s;

@@ -3,11 +3,13 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <utility>
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/csv_reader.hpp"
 #include "elbo/models/design_matrix.hpp"
 #include "elbo/models/eight_schools.hpp"
+#include "elbo/models/gaussian_target.hpp"
 #include "elbo/models/logistic_regression.hpp"
 
 namespace elbo::bench {
@@ -17,23 +19,33 @@ constexpr double kHalfLog2Pi = 0.91893853320467274178;
 const auto kD = torch::kDouble;
 }  // namespace
 
-Gaussian50::Gaussian50() {
+std::shared_ptr<const model::Model> make_gaussian50() {
   const int64_t D = 50;
   auto i = torch::arange(1, D + 1, kD);
-  mu_ = torch::sin(i);
   auto s = torch::exp(torch::cos(i) / 2);
   auto lag = (i.unsqueeze(1) - i.unsqueeze(0)).abs();
-  sigma_ = s.unsqueeze(1) * s.unsqueeze(0) * torch::pow(0.9, lag);
-  precision_ = torch::cholesky_inverse(torch::linalg_cholesky(sigma_));
-  precision_ = 0.5 * (precision_ + precision_.t());
+  return std::make_shared<models::GaussianTarget>(torch::sin(i),
+                                                  s.unsqueeze(1) * s.unsqueeze(0) * torch::pow(0.9, lag));
 }
 
-std::vector<model::Latent> Gaussian50::latents() const { return {{"x", {50}}}; }
+namespace {
 
-at::Tensor Gaussian50::log_joint(const model::Draws& z, const model::Subsample&) const {
-  auto d = z["x"] - mu_;
-  return -0.5 * (d.matmul(precision_) * d).sum(1);
-}
+/// A model without its closed-form gradient: log_prob_and_gradient falls back to autograd.
+class AutogradOnly : public model::Model {
+ public:
+  explicit AutogradOnly(std::shared_ptr<const model::Model> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  std::vector<model::Latent> latents() const override { return inner_->latents(); }
+  int64_t num_data() const override { return inner_->num_data(); }
+  at::Tensor log_joint(const model::Draws& z, const model::Subsample& data) const override {
+    return inner_->log_joint(z, data);
+  }
+
+ private:
+  std::shared_ptr<const model::Model> inner_;
+};
+
+}  // namespace
 
 std::vector<model::Latent> Funnel::latents() const { return {{"v", {}}, {"x", {9}}}; }
 
@@ -69,6 +81,10 @@ std::vector<std::string> target_names() {
 }
 
 std::shared_ptr<const model::Model> make_target(const std::string& name, const std::string& repo_dir) {
+  const std::string suffix = "_autograd";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return std::make_shared<AutogradOnly>(make_target(name.substr(0, name.size() - suffix.size()), repo_dir));
+  }
   if (name == "logreg") {
     auto table = io::read_csv(repo_dir + "/data/breast_cancer.csv");
     auto design = models::design_matrix(table, models::DesignMatrixOptions().target("malignant_is_0"));
@@ -82,7 +98,7 @@ std::shared_ptr<const model::Model> make_target(const std::string& name, const s
   if (name == "eight_schools_noncentered") {
     return std::make_shared<models::EightSchools>(models::EightSchoolsOptions().non_centered(true));
   }
-  if (name == "gaussian50") return std::make_shared<Gaussian50>();
+  if (name == "gaussian50") return make_gaussian50();
   if (name == "funnel") return std::make_shared<Funnel>();
   if (name == "banana") return std::make_shared<Banana>();
   if (name == "bimodal") return std::make_shared<Bimodal>();
