@@ -18,11 +18,9 @@ namespace {
 
 constexpr const char* kName = "constant_sgd";
 
-// ∇_θ log p(θ) on `data`, θ [D] → [D].
+// ∇_θ log p(θ) on `data`, θ [D] → [D] (closed form when the model has one).
 at::Tensor grad_log_p(const model::LogDensity& p, const at::Tensor& theta, const model::Subsample& data) {
-  auto x = theta.detach().requires_grad_(true);
-  auto lp = p.log_prob(x.unsqueeze(0), data).sum();
-  return torch::autograd::grad({lp}, {x})[0].detach();
+  return p.log_prob_and_gradient(theta.detach().unsqueeze(0), data).gradient.squeeze(0);
 }
 
 model::Subsample minibatch(int64_t N, int64_t S, at::Generator& gen) {
@@ -39,11 +37,11 @@ at::Tensor find_mode(const model::LogDensity& p, at::Tensor theta, int64_t max_i
                                          .tolerance_change(std::numeric_limits<double>::min())
                                          .history_size(20)
                                          .line_search_fn("strong_wolfe"));
+  const auto all = model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1);
   auto closure = [&]() {
-    lbfgs.zero_grad();
-    auto loss = -p.log_prob(theta.unsqueeze(0)).sum();
-    loss.backward();
-    return loss;
+    auto [log_p, grad] = p.log_prob_and_gradient(theta.detach().unsqueeze(0), all);
+    theta.mutable_grad() = -grad.squeeze(0);
+    return -log_p.squeeze(0);
   };
   lbfgs.step(closure);
   auto mode = theta.detach().clone();

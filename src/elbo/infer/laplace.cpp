@@ -37,12 +37,9 @@ at::Tensor log_prob_at(const model::LogDensity& p, const at::Tensor& theta) {
 
 at::Tensor log_density_gradient(const model::LogDensity& p, const at::Tensor& theta) {
   check_shape("log_density_gradient", "theta", theta, {p.dim()});
-  torch::AutoGradMode grad_mode(true);
-  auto x = theta.detach().clone().requires_grad_(true);
-  auto lp = log_prob_at(p, x);
-  return torch::autograd::grad({lp}, {x}, {}, /*retain_graph=*/false, /*create_graph=*/false,
-                               /*allow_unused=*/true)[0]
-      .detach();
+  return p.log_prob_and_gradient(theta.detach().unsqueeze(0),
+                                 model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1))
+      .gradient.squeeze(0);
 }
 
 at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta) {
@@ -89,11 +86,12 @@ LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceO
                                          .tolerance_change(std::numeric_limits<double>::min())
                                          .history_size(options.history_size())
                                          .line_search_fn("strong_wolfe"));
+  // −log p and its gradient for L-BFGS (closed form when the model has one).
+  const auto all = model::Subsample::all(p->num_data() > 0 ? p->num_data() : 1);
   auto closure = [&]() {
-    lbfgs.zero_grad();
-    auto loss = -log_prob_at(*p, theta);
-    loss.backward();
-    return loss;
+    auto [log_p, grad] = p->log_prob_and_gradient(theta.detach().unsqueeze(0), all);
+    theta.mutable_grad() = -grad.squeeze(0);
+    return -log_p.squeeze(0);
   };
   lbfgs.step(closure);
   for (const auto& entry : lbfgs.state()) {
