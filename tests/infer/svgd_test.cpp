@@ -15,6 +15,7 @@
 #include "elbo/core/random.hpp"
 #include "elbo/infer/advi.hpp"
 #include "elbo/infer/svgd.hpp"
+#include "elbo/model/autograd_only.hpp"
 #include "elbo/model/model_density.hpp"
 #include "elbo/models/gaussian_target.hpp"
 #include "elbo/models/logistic_regression.hpp"
@@ -197,21 +198,6 @@ TEST(Svgd, MinibatchRecoversNormalNormal) {
   EXPECT_NEAR(particles.mean().item<double>(), model->posterior_mean(), 0.5 * sd);
 }
 
-/// The same model with its closed-form gradient hidden: ModelDensity then uses autograd.
-class AutogradOnly : public model::Model {
- public:
-  explicit AutogradOnly(std::shared_ptr<const model::Model> inner) : inner_(std::move(inner)) {}
-  std::string name() const override { return inner_->name(); }
-  std::vector<model::Latent> latents() const override { return inner_->latents(); }
-  int64_t num_data() const override { return inner_->num_data(); }
-  at::Tensor log_joint(const model::Draws& z, const model::Subsample& data) const override {
-    return inner_->log_joint(z, data);
-  }
-
- private:
-  std::shared_ptr<const model::Model> inner_;
-};
-
 TEST(Svgd, ClosedFormGradientMovesParticlesAsAutogradDoes) {
   auto gen = make_generator(21);
   auto A = torch::randn({6, 6}, gen, kDouble);
@@ -226,7 +212,7 @@ TEST(Svgd, ClosedFormGradientMovesParticlesAsAutogradDoes) {
       if (batch > 0 && m->num_data() == 0) continue;
       const auto options = SvgdOptions().num_particles(30).step_size(0.05).batch_size(batch).seed(4);
       Svgd closed_form(std::make_shared<model::ModelDensity>(m), options);
-      Svgd autograd(std::make_shared<model::ModelDensity>(std::make_shared<AutogradOnly>(m)), options);
+      Svgd autograd(std::make_shared<model::ModelDensity>(std::make_shared<model::AutogradOnly>(m)), options);
       const auto start = closed_form.particles().clone();
       for (int t = 0; t < 60; ++t) {
         closed_form.step();

@@ -3,10 +3,10 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <utility>
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/csv_reader.hpp"
+#include "elbo/model/autograd_only.hpp"
 #include "elbo/models/design_matrix.hpp"
 #include "elbo/models/eight_schools.hpp"
 #include "elbo/models/gaussian_target.hpp"
@@ -28,24 +28,6 @@ std::shared_ptr<const model::Model> make_gaussian50() {
                                                   s.unsqueeze(1) * s.unsqueeze(0) * torch::pow(0.9, lag));
 }
 
-namespace {
-
-/// A model without its closed-form gradient: log_prob_and_gradient falls back to autograd.
-class AutogradOnly : public model::Model {
- public:
-  explicit AutogradOnly(std::shared_ptr<const model::Model> inner) : inner_(std::move(inner)) {}
-  std::string name() const override { return inner_->name(); }
-  std::vector<model::Latent> latents() const override { return inner_->latents(); }
-  int64_t num_data() const override { return inner_->num_data(); }
-  at::Tensor log_joint(const model::Draws& z, const model::Subsample& data) const override {
-    return inner_->log_joint(z, data);
-  }
-
- private:
-  std::shared_ptr<const model::Model> inner_;
-};
-
-}  // namespace
 
 std::vector<model::Latent> Funnel::latents() const { return {{"v", {}}, {"x", {9}}}; }
 
@@ -83,7 +65,7 @@ std::vector<std::string> target_names() {
 std::shared_ptr<const model::Model> make_target(const std::string& name, const std::string& repo_dir) {
   const std::string suffix = "_autograd";
   if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    return std::make_shared<AutogradOnly>(make_target(name.substr(0, name.size() - suffix.size()), repo_dir));
+    return std::make_shared<model::AutogradOnly>(make_target(name.substr(0, name.size() - suffix.size()), repo_dir));
   }
   if (name == "logreg") {
     auto table = io::read_csv(repo_dir + "/data/breast_cancer.csv");
