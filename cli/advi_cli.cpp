@@ -60,8 +60,8 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
       ->capture_default_str();
   c.add_option("--init", o.init,
                "Start of q: auto (laplace up to 500 parameters, else zero), zero, random "
-               "(mean uniform(-2, 2), Stan's default) or laplace (the Laplace approximation; "
-               "zero when it fails)")
+               "(mean uniform(-2, 2), Stan's default) or laplace (the Laplace approximation, for "
+               "meanfield, fullrank and flow families; zero when it fails)")
       ->check(CLI::IsMember({"auto", "zero", "random", "laplace"}))->capture_default_str();
   c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->capture_default_str();
   c.add_option("--resample", o.resample,

@@ -89,6 +89,7 @@ else
   fail "fit logistic --threads 1 exited non-zero"
 fi
 expect_error "negative threads" "--threads" -- fit logistic --threads -2 -o "$tmp/x"
+expect_error "laplace start for a mixture" "init 'laplace'" -- fit logistic --family mixture:2 --init laplace -o "$tmp/x"
 
 # ---- bad input: one line naming the file/field, non-zero exit -------------------------
 expect_error "unknown method" "--method" -- fit logistic --method nuts -o "$tmp/x"

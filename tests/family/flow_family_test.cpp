@@ -75,6 +75,27 @@ TEST_P(EveryStack, StartsAsTheStandardGaussianAroundTheLocation) {
   EXPECT_LT((again.log_q - draws.log_q).abs().max().item<double>(), 1e-12);
 }
 
+TEST_P(EveryStack, GaussianStartIsTheNearestMeanFieldMember) {
+  // initialize_gaussian(m, A) (a Laplace start): identity layers and
+  // q = N(m, diag(1/A_dd)), the mean-field member nearest N(m, A⁻¹) in KL(q‖N).
+  const int64_t dim = 3;
+  auto q = make_family(GetParam(), dim, 5);
+  auto mean = torch::tensor({1.0, -2.0, 30.0}, kDouble);
+  auto precision = torch::tensor({{4.0, 1.0, 0.0}, {1.0, 0.25, 0.1}, {0.0, 0.1, 100.0}}, kDouble);
+  for (auto& p : q->parameters()) {
+    torch::NoGradGuard no_grad;
+    p.add_(0.2);  // the start must not depend on earlier training
+  }
+  q->initialize_gaussian(mean, precision);
+  torch::NoGradGuard no_grad;
+  auto sd = precision.diagonal().rsqrt();
+  auto draws = q->rsample_weighted(50, make_generator(3));
+  auto z = (draws.theta - mean) / sd;
+  auto expected = -0.5 * z.square().sum(1) - 0.5 * dim * kLog2Pi - sd.log().sum();
+  EXPECT_LT((draws.log_q - expected).abs().max().item<double>(), 1e-12) << GetParam();
+  EXPECT_THROW(q->initialize_gaussian(mean, -precision), DomainError);
+}
+
 TEST_P(EveryStack, LogProbGradientsMatchFiniteDifferences) {
   // ∂ log q(θ)/∂λ and ∂/∂θ through the inverse (planar: root-find + Newton step).
   auto q = randomised(GetParam(), 2, 23, 0.3);

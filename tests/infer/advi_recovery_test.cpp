@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/low_rank_gaussian.hpp"
 #include "elbo/infer/advi.hpp"
@@ -94,6 +95,29 @@ TEST_P(RegressionRecovery, MatchesExactPosterior) {
 
 INSTANTIATE_TEST_SUITE_P(AllFamilies, RegressionRecovery,
                          ::testing::Values("meanfield", "fullrank", "lowrank:2", "pointmass"));
+
+TEST(AdviLaplaceStart, FlowsStartAtItsMeanFieldPartAndOtherFamiliesRefuse) {
+  // A flow takes the Laplace approximation's mean and its mean-field variances
+  // 1/Λ_ii (identity layers): one tiny step later q is still there.
+  auto model = std::make_shared<testing::KnownSigmaRegression>(testing::correlated_regression());
+  for (const std::string family : {"flow:realnvp*2", "flow:iaf*1", "flow:planar*2"}) {
+    AdviOptions o = accurate_options(family);
+    o.init = "laplace";
+    o.laplace_eta = 1e-6;
+    o.svi.max_iterations = 1;
+    o.svi.average_iterates = false;
+    auto fit = advi(model, o);
+    EXPECT_EQ(fit.init_message, "started at the Laplace approximation") << family;
+    auto sd = model->posterior_covariance().diagonal().sqrt();
+    EXPECT_LT(((fit.q->mean() - model->posterior_mean()) / sd).abs().max().item<double>(), 0.05)
+        << family;
+    auto ratio = (fit.q->covariance().diagonal() * model->posterior_precision().diagonal()).sqrt();
+    EXPECT_LT((ratio - 1).abs().max().item<double>(), 0.05) << family;
+  }
+  AdviOptions o = accurate_options("mixture:2");
+  o.init = "laplace";
+  EXPECT_THROW(advi(model, o), ConfigError);
+}
 
 }  // namespace
 }  // namespace elbo::infer

@@ -65,6 +65,9 @@ class Family : public torch::nn::Module {
   /// Start from a Gaussian approximation N(mean, precision⁻¹), e.g. Laplace's:
   /// the member of the family closest to it in KL(q‖N). Default: initialize(mean).
   virtual void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision);
+  /// Whether initialize_gaussian takes the Gaussian's spread too (not only its
+  /// mean), so that a Laplace start puts q near the posterior.
+  virtual bool takes_gaussian_start() const { return false; }
 
   /// λ in a canonical form, in the order of parameters(), so that averaging
   /// iterates averages distributions. Needed where λ ↦ q is not one-to-one:

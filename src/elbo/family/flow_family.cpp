@@ -222,6 +222,18 @@ void FlowFamily::initialize(const at::Tensor& location) {
   reset_affine();
 }
 
+void FlowFamily::initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) {
+  check_shape("FlowFamily::initialize_gaussian", "precision", precision, {dim(), dim()});
+  check_positive_finite("FlowFamily::initialize_gaussian", "precision diagonal",
+                        precision.diagonal());
+  initialize(mean);  // identity layers (IAF's c compensated in σ)
+  // The mean-field member closest to N(mean, A⁻¹) in KL(q‖N): σ_d² = 1/A_dd, as
+  // MeanFieldGaussian takes it; the layers then learn what is left.
+  torch::NoGradGuard no_grad;
+  log_scale.add_(-0.5 * precision.diagonal().log().to(log_scale.scalar_type()) -
+                 std::log(options_.init_scale()));
+}
+
 std::shared_ptr<Family> FlowFamily::clone_family() const {
   auto copy = std::make_shared<FlowFamily>(dim(), options_, seed_);
   copy_module_state(*this, *copy);

@@ -79,6 +79,10 @@ class FlowFamily : public Family {
   /// μ = location, σ = init_scale (compensated for IAF layers), and every
   /// layer reset to its initial (identity) parameters.
   void initialize(const at::Tensor& location) override;
+  /// μ = mean, σ_d = A_dd^(−1/2) with A the precision (the mean-field member
+  /// nearest N(mean, A⁻¹), e.g. a Laplace start), identity layers.
+  void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
+  bool takes_gaussian_start() const override { return true; }
   std::shared_ptr<Family> clone_family() const override;
 
   const FlowFamilyOptions& options() const { return options_; }

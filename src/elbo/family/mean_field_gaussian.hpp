@@ -21,6 +21,7 @@ class MeanFieldGaussian : public Family {
   void initialize(const at::Tensor& location) override;
   /// μ = mean, σ_i² = 1 / precision_ii: the KL(q‖N)-closest mean-field Gaussian.
   void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
+  bool takes_gaussian_start() const override { return true; }
   std::shared_ptr<Family> clone_family() const override;
 
   // One factor per coordinate: q_d = N(μ_d, σ_d²) with λ_d = (μ_d, ω_d).

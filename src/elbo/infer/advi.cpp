@@ -110,12 +110,17 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
     auto gen = make_generator(options.svi.seed ^ 0x5eed1u);
     fit.q->initialize(torch::rand({fit.density->dim()}, gen, torch::kDouble) * 4 - 2);
   }
+  if (options.init == "laplace" && !fit.q->takes_gaussian_start()) {
+    throw ConfigError("advi: init 'laplace' needs a family that takes a Gaussian start "
+                      "(meanfield, fullrank or a flow); '" + fit.q->family_name() +
+                      "' does not");
+  }
   auto optimizer = options.optimizer;
-  // Only the Gaussian families take the Laplace approximation as it is (others
-  // would only be re-centred, and then move slowly with the smaller step).
-  const bool gaussian = fit.q->family_name() == "fullrank" || fit.q->family_name() == "meanfield";
+  // Only families that take the Laplace approximation's spread too start there
+  // (the Gaussians, and flows as its mean-field part with identity layers);
+  // others would only be re-centred, and then move slowly with the smaller step.
   const bool try_laplace =
-      gaussian && (options.init == "laplace" ||
+      fit.q->takes_gaussian_start() && (options.init == "laplace" ||
                    (options.init == "auto" && fit.density->dim() <= options.laplace_max_dim));
   // Also on resume: the Laplace fit is deterministic and decides the step size
   // of the original run (λ itself then comes from the checkpoint).
