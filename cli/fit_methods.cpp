@@ -125,7 +125,7 @@ MethodFit fit_svgd(std::shared_ptr<const elbo::model::Model> model, const FitCli
   }
   out.particles = svgd.particles().detach();
   out.iterations = total;
-  out.message = "ran " + std::to_string(total) + " SVGD steps";
+  out.message = "SVGD moved " + std::to_string(o.particles) + " particles";
   out.eta = eta;
   out.start = "particles ~ N(0, I)";
   out.details = {{"particles", o.particles}, {"kernel", o.kernel},
