@@ -70,6 +70,7 @@ MethodFit fit_boosting(std::shared_ptr<const elbo::model::Model> model, const Fi
                        const MethodProgress& progress) {
   elbo::check_option_positive("fit", "--components", static_cast<double>(o.components));
   auto advi = to_advi_options(o);
+  if (std::isnan(advi.optimizer.eta)) advi.optimizer.eta = elbo::family::kDefaultStepSize;
   if (o.family != "fullrank" && o.family != "meanfield") {
     throw elbo::ConfigError("--method boosting grows a mixture of Gaussians; --family must be "
                             "fullrank or meanfield (it is '" + o.family + "')");

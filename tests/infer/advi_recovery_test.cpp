@@ -6,6 +6,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/low_rank_gaussian.hpp"
@@ -117,6 +122,19 @@ TEST(AdviLaplaceStart, FlowsStartAtItsMeanFieldPartAndOtherFamiliesRefuse) {
   AdviOptions o = accurate_options("mixture:2");
   o.init = "laplace";
   EXPECT_THROW(advi(model, o), ConfigError);
+}
+
+TEST(AdviDefaultStep, IsTheFamilysOwnWhenNoneIsGiven) {
+  // η NaN: the family's default_step_size (RealNVP's coupling networks take 0.01).
+  auto model = normal_normal();
+  for (const auto& [family, expected] :
+       std::vector<std::pair<std::string, double>>{{"meanfield", 0.03}, {"flow:iaf*1", 0.03},
+                                                   {"flow:realnvp*2", 0.01}}) {
+    AdviOptions o = accurate_options(family);
+    o.optimizer.eta = std::nan("");
+    o.svi.max_iterations = 1;
+    EXPECT_EQ(advi(model, o).eta, expected) << family;
+  }
 }
 
 }  // namespace

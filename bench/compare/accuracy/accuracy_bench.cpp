@@ -299,6 +299,7 @@ void run_method(const std::string& spec, const std::string& target,
     ao.grad_draws = 8;
     ao.stick_the_landing = is_gaussian_family(family);
     ao.optimizer = opt;
+    ao.optimizer.eta = std::nan("");  // elbo fit's default: the family's step
     ao.init = "auto";
     ao.laplace_eta = 0.005;
     ao.svi = so;

@@ -22,6 +22,10 @@ struct WeightedDraws {
   at::Tensor weight;  // [K'], sums to one (differentiable in λ for mixtures)
 };
 
+/// The default base step of Adam on a family's parameters (Gaussians and most
+/// flows; Family::default_step_size may ask for less).
+constexpr double kDefaultStepSize = 0.03;
+
 class Family : public torch::nn::Module {
  public:
   explicit Family(int64_t dim) : dim_(dim) {}
@@ -65,6 +69,9 @@ class Family : public torch::nn::Module {
   /// Start from a Gaussian approximation N(mean, precision⁻¹), e.g. Laplace's:
   /// the member of the family closest to it in KL(q‖N). Default: initialize(mean).
   virtual void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision);
+  /// Adam's base step that suits this family's parameters from a default start
+  /// (advi's step when none is given): kDefaultStepSize unless overridden.
+  virtual double default_step_size() const { return kDefaultStepSize; }
   /// Whether initialize_gaussian takes the Gaussian's spread too (not only its
   /// mean), so that a Laplace start puts q near the posterior.
   virtual bool takes_gaussian_start() const { return false; }

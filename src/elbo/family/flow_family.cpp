@@ -234,6 +234,13 @@ void FlowFamily::initialize_gaussian(const at::Tensor& mean, const at::Tensor& p
                  std::log(options_.init_scale()));
 }
 
+double FlowFamily::default_step_size() const {
+  for (const auto& spec : options_.layers()) {
+    if (spec.kind == "realnvp") return 0.01;
+  }
+  return kDefaultStepSize;
+}
+
 std::shared_ptr<Family> FlowFamily::clone_family() const {
   auto copy = std::make_shared<FlowFamily>(dim(), options_, seed_);
   copy_module_state(*this, *copy);

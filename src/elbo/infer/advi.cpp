@@ -116,6 +116,7 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
                       "' does not");
   }
   auto optimizer = options.optimizer;
+  if (std::isnan(optimizer.eta)) optimizer.eta = fit.q->default_step_size();
   // Only families that take the Laplace approximation's spread too start there
   // (the Gaussians, and flows as its mean-field part with identity layers);
   // others would only be re-centred, and then move slowly with the smaller step.

@@ -30,6 +30,7 @@ struct AdviOptions {
   int64_t grad_draws = 1;           // K, Monte-Carlo draws per gradient
   /// Path-derivative gradient (Roeder et al. 2017), lower variance near the optimum.
   bool stick_the_landing = false;
+  /// optimizer.eta NaN: the family's default_step_size().
   optim::OptimizerOptions optimizer;
   /// Run Stan's η search first (only with optimizer.method == "stan").
   bool adapt_eta = false;
