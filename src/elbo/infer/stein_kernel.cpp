@@ -257,6 +257,19 @@ void SteinWorkspace::mirror_upper(double diagonal) {
   std::fill(d2 + n * np, d2 + np * np, 0.0);
 }
 
+void stein_band_pass(const double* d2, int64_t np, int64_t n, double lo, double hi, double* band,
+                     int64_t* below, int64_t* count, bool vectorised) {
+#ifdef ELBO_STEIN_AVX512_BAND
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (vectorised && avx512) {
+    band_pass_avx512(d2, np, n, lo, hi, band, below, count);
+    return;
+  }
+#endif
+  (void)vectorised;
+  band_pass(d2, np, n, lo, hi, band, below, count);
+}
+
 double SteinWorkspace::median_from_distances() {
   // The k-th smallest of the m values, found exactly by bracketing it in
   // [lo, hi], counting the values below lo and selecting within the gathered
@@ -333,16 +346,7 @@ bool SteinWorkspace::select_in_band(const double* d2, int64_t np, int64_t n, int
                                     double hi, double* med2, int64_t* count) {
   double* band = upper_.data();
   int64_t below = 0;
-#ifdef ELBO_STEIN_AVX512_BAND
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (avx512) {
-    band_pass_avx512(d2, np, n, lo, hi, band, &below, count);
-  } else {
-    band_pass(d2, np, n, lo, hi, band, &below, count);
-  }
-#else
-  band_pass(d2, np, n, lo, hi, band, &below, count);
-#endif
+  stein_band_pass(d2, np, n, lo, hi, band, &below, count);
   // Exact only when the k-th value is inside the bracket (the counts say so).
   if (k < below || k >= below + *count) return false;
   std::nth_element(band, band + (k - below), band + *count);

@@ -34,6 +34,14 @@ class SteinAdagrad {
   std::vector<double> hist_;  // H
 };
 
+/// One pass over the upper triangle (i < j < n) of r² [n, np] (row stride np):
+/// counts the values below lo into `below` and gathers those in [lo, hi] into
+/// `band` (which needs 8 spare slots past the count) into `count`. `vectorised`
+/// uses AVX-512 compress where the CPU has it (exposed for the test that both
+/// agree).
+void stein_band_pass(const double* d2, int64_t np, int64_t n, double lo, double hi, double* band,
+                     int64_t* below, int64_t* count, bool vectorised = true);
+
 /// Reusable buffers for the Stein direction of n particles in R^D; allocates
 /// only when n or D change.
 class SteinWorkspace {
