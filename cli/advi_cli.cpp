@@ -36,7 +36,7 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
   c.add_option("--optimizer", o.optimizer, "adam, adagrad, rmsprop, sgd, or stan (Stan's adaptive sequence)")
       ->capture_default_str();
   c.add_option("--eta", o.eta,
-               "Base step size (default: 0.03, 0.01 for realnvp flows, or 0.005 after a "
+               "Base step size (default: 0.03, 0.01 for realnvp flows and hierarchical, or 0.005 after a "
                "Laplace start, which is already near the optimum; 1 for --optimizer stan)");
   c.add_option("--schedule", o.schedule, "Step-size schedule for torch optimizers: constant, robbins_monro")
       ->capture_default_str();
@@ -97,7 +97,7 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   a.optimizer.method = o.optimizer;
   const bool auto_eta = std::isnan(o.eta);
   if (!auto_eta) elbo::check_option_positive("fit", "--eta", o.eta);
-  // NaN: advi takes the family's default step (0.03; 0.01 with RealNVP layers).
+  // NaN: advi takes the family's default step (Family::default_step_size).
   a.optimizer.eta = auto_eta ? (o.optimizer == "stan" ? 1.0 : std::nan("")) : o.eta;
   a.laplace_eta = auto_eta && o.optimizer != "stan" ? 0.005 : a.optimizer.eta;
   a.optimizer.schedule = o.schedule;

@@ -6,7 +6,7 @@
 // the metrics; no metric is computed here.
 //
 //   accuracy_bench --repo DIR --out runs.json [--methods a,b] [--targets x,y]
-//                  [--seeds 1,2,3] [--draws 4000] [--threads 1]
+//                  [--seeds 1,2,3] [--draws 4000] [--threads 1] [--eta η (ADVI methods; default: the family's)]
 //   accuracy_bench --repo DIR --svgd-timing ITERS [--targets logreg,gaussian50,logreg_autograd,gaussian50_autograd] --out timing.json
 //
 // Method specs (same settings on every target; README "Settings"):
@@ -171,6 +171,7 @@ json summarise(const at::Tensor& values, const std::vector<std::string>& names,
 
 struct Settings {
   int64_t draws = 4000;
+  double eta = std::nan("");  // Adam's base step for ADVI methods; NaN: the family's default
 };
 
 bool is_gaussian_family(const std::string& f) {
@@ -299,7 +300,7 @@ void run_method(const std::string& spec, const std::string& target,
     ao.grad_draws = 8;
     ao.stick_the_landing = is_gaussian_family(family);
     ao.optimizer = opt;
-    ao.optimizer.eta = std::nan("");  // elbo fit's default: the family's step
+    ao.optimizer.eta = s.eta;  // NaN (elbo fit's default): the family's step
     ao.init = "auto";
     ao.laplace_eta = 0.005;
     ao.svi = so;
@@ -360,7 +361,8 @@ int main(int argc, char** argv) {
                                        {"--threads", "1"},
                                        {"--repo", "."},
                                        {"--out", "elbo_runs.json"},
-                                       {"--svgd-timing", "0"}};
+                                       {"--svgd-timing", "0"},
+                                       {"--eta", "nan"}};
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
     if (!a.count(k) || i + 1 >= argc) {
@@ -380,6 +382,7 @@ int main(int argc, char** argv) {
     }
     Settings s;
     s.draws = std::stoll(a["--draws"]);
+    s.eta = std::stod(a["--eta"]);
     auto targets = a["--targets"].empty() ? acc::target_names() : split(a["--targets"], ',');
     json runs = json::array();
     for (const auto& target : targets) {
