@@ -125,11 +125,11 @@ TEST(AdviLaplaceStart, FlowsStartAtItsMeanFieldPartAndOtherFamiliesRefuse) {
 }
 
 TEST(AdviDefaultStep, IsTheFamilysOwnWhenNoneIsGiven) {
-  // η NaN: the family's default_step_size (RealNVP's coupling networks take 0.01).
+  // η NaN: the family's default_step_size (RealNVP flows and the hierarchical family take 0.01).
   auto model = normal_normal();
   for (const auto& [family, expected] :
        std::vector<std::pair<std::string, double>>{{"meanfield", 0.03}, {"flow:iaf*1", 0.03},
-                                                   {"flow:realnvp*2", 0.01}}) {
+                                                   {"flow:realnvp*2", 0.01}, {"hierarchical", 0.01}}) {
     AdviOptions o = accurate_options(family);
     o.optimizer.eta = std::nan("");
     o.svi.max_iterations = 1;
