@@ -11,6 +11,7 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
+#include "elbo/infer/laplace.hpp"
 
 namespace elbo::infer {
 
@@ -25,32 +26,6 @@ at::Tensor grad_log_p(const model::LogDensity& p, const at::Tensor& theta, const
 
 model::Subsample minibatch(int64_t N, int64_t S, at::Generator& gen) {
   return model::Subsample::of(torch::randint(N, {S}, gen, torch::kLong), N);
-}
-
-// The MAP by L-BFGS with a strong-Wolfe line search on all data.
-at::Tensor find_mode(const model::LogDensity& p, at::Tensor theta, int64_t max_iterations) {
-  theta = theta.detach().clone().requires_grad_(true);
-  torch::optim::LBFGS lbfgs({theta}, torch::optim::LBFGSOptions(1.0)
-                                         .max_iter(max_iterations)
-                                         .max_eval(max_iterations * 5 / 4 + 1)
-                                         .tolerance_grad(1e-9)
-                                         .tolerance_change(std::numeric_limits<double>::min())
-                                         .history_size(20)
-                                         .line_search_fn("strong_wolfe"));
-  const auto all = model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1);
-  auto closure = [&]() {
-    auto [log_p, grad] = p.log_prob_and_gradient(theta.detach().unsqueeze(0), all);
-    theta.mutable_grad() = -grad.squeeze(0);
-    return -log_p.squeeze(0);
-  };
-  lbfgs.step(closure);
-  auto mode = theta.detach().clone();
-  torch::NoGradGuard no_grad;
-  const double lp = p.log_prob(mode.unsqueeze(0)).item<double>();
-  if (!std::isfinite(lp)) {
-    throw NumericalError(fmt::format("{}: log p is {} at the point L-BFGS returned", kName, lp));
-  }
-  return mode;
 }
 
 }  // namespace
@@ -116,7 +91,9 @@ ConstantSgdResult constant_sgd(std::shared_ptr<const model::LogDensity> p, const
       throw NumericalError(fmt::format("{}: log p is {} at the initial point; choose another init", kName, lp0));
     }
   }
-  if (o.find_map()) theta = find_mode(*p, theta, o.map_iterations());
+  if (o.find_map()) {
+    theta = find_mode(*p, theta, o.map_iterations(), /*tolerance=*/1e-9, /*history_size=*/20, kName).mode;
+  }
 
   ConstantSgdResult result;
   result.start = theta.clone();

@@ -37,9 +37,40 @@ at::Tensor log_prob_at(const model::LogDensity& p, const at::Tensor& theta) {
 
 at::Tensor log_density_gradient(const model::LogDensity& p, const at::Tensor& theta) {
   check_shape("log_density_gradient", "theta", theta, {p.dim()});
-  return p.log_prob_and_gradient(theta.detach().unsqueeze(0),
-                                 model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1))
-      .gradient.squeeze(0);
+  return p.log_prob_and_gradient(theta.detach().unsqueeze(0), p.all_data()).gradient.squeeze(0);
+}
+
+LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
+                         int64_t max_iterations, double tolerance, int64_t history_size,
+                         const char* caller) {
+  auto theta = init.detach().clone().requires_grad_(true);
+  torch::optim::LBFGS lbfgs({theta}, torch::optim::LBFGSOptions(1.0)
+                                         .max_iter(max_iterations)
+                                         .max_eval(max_iterations * 5 / 4 + 1)
+                                         .tolerance_grad(tolerance)
+                                         .tolerance_change(std::numeric_limits<double>::min())
+                                         .history_size(history_size)
+                                         .line_search_fn("strong_wolfe"));
+  // −log p and its gradient, set by hand: no graph when the model has a closed form.
+  const auto all = p.all_data();
+  auto closure = [&]() {
+    auto [log_p, grad] = p.log_prob_and_gradient(theta.detach().unsqueeze(0), all);
+    theta.mutable_grad() = -grad.squeeze(0);
+    return -log_p.squeeze(0);
+  };
+  lbfgs.step(closure);
+  LogDensityMode out;
+  for (const auto& entry : lbfgs.state()) {
+    out.iterations = static_cast<const torch::optim::LBFGSParamState&>(*entry.second).n_iter();
+  }
+  out.mode = theta.detach().clone();
+  torch::NoGradGuard no_grad;
+  out.log_density = log_prob_at(p, out.mode).item<double>();
+  if (!std::isfinite(out.log_density)) {
+    throw NumericalError(
+        fmt::format("{}: log p is {} at the point L-BFGS returned", caller, out.log_density));
+  }
+  return out;
 }
 
 at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta) {
@@ -70,7 +101,6 @@ LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceO
   // ---- the mode: minimise −log p by L-BFGS with a strong-Wolfe line search ----
   auto theta = options.init().defined() ? options.init().detach().to(torch::kDouble).clone()
                                         : torch::zeros({D}, dtype);
-  theta.requires_grad_(true);
   {
     torch::NoGradGuard no_grad;
     const double lp0 = log_prob_at(*p, theta).item<double>();
@@ -79,35 +109,11 @@ LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceO
           "laplace: log p is {} at the initial point; choose another init", lp0));
     }
   }
-  torch::optim::LBFGS lbfgs({theta}, torch::optim::LBFGSOptions(1.0)
-                                         .max_iter(options.max_iterations())
-                                         .max_eval(options.max_iterations() * 5 / 4 + 1)
-                                         .tolerance_grad(options.tolerance())
-                                         .tolerance_change(std::numeric_limits<double>::min())
-                                         .history_size(options.history_size())
-                                         .line_search_fn("strong_wolfe"));
-  // −log p and its gradient for L-BFGS (closed form when the model has one).
-  const auto all = model::Subsample::all(p->num_data() > 0 ? p->num_data() : 1);
-  auto closure = [&]() {
-    auto [log_p, grad] = p->log_prob_and_gradient(theta.detach().unsqueeze(0), all);
-    theta.mutable_grad() = -grad.squeeze(0);
-    return -log_p.squeeze(0);
-  };
-  lbfgs.step(closure);
-  for (const auto& entry : lbfgs.state()) {
-    result.iterations =
-        static_cast<const torch::optim::LBFGSParamState&>(*entry.second).n_iter();
-  }
-
-  result.mode = theta.detach().clone();
-  {
-    torch::NoGradGuard no_grad;
-    result.log_density_at_mode = log_prob_at(*p, result.mode).item<double>();
-  }
-  if (!std::isfinite(result.log_density_at_mode)) {
-    throw NumericalError(fmt::format("laplace: log p is {} at the point L-BFGS returned",
-                                     result.log_density_at_mode));
-  }
+  auto found = find_mode(*p, theta, options.max_iterations(), options.tolerance(),
+                         options.history_size(), "laplace");
+  result.mode = found.mode;
+  result.log_density_at_mode = found.log_density;
+  result.iterations = found.iterations;
   result.gradient_norm = log_density_gradient(*p, result.mode).abs().max().item<double>();
   result.converged = result.gradient_norm <= options.tolerance();
   std::string message;

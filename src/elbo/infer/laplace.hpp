@@ -62,8 +62,23 @@ struct LaplaceResult {
 /// ∇²log p(θ) [D, D] at θ [D] by autograd (row i = ∇ ∂log p/∂θ_i), symmetrised.
 at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta);
 
-/// ∇log p(θ) [D] at θ [D] by autograd.
+/// ∇log p(θ) [D] at θ [D] on all data (closed form when the model has one, else autograd).
 at::Tensor log_density_gradient(const model::LogDensity& p, const at::Tensor& theta);
+
+/// The mode of log p on all data, found by L-BFGS with a strong-Wolfe line search.
+struct LogDensityMode {
+  at::Tensor mode;           // θ̂ [D]
+  double log_density = 0.0;  // log p(θ̂)
+  int64_t iterations = 0;    // L-BFGS iterations
+};
+
+/// L-BFGS from `init` [D] until max |∇log p| ≤ tolerance or max_iterations, with
+/// LogDensity::log_prob_and_gradient (closed form when the model has one).
+/// Throws NumericalError, prefixed by `caller`, when log p is not finite at the
+/// point returned.
+LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
+                         int64_t max_iterations, double tolerance, int64_t history_size,
+                         const char* caller);
 
 /// Fits the Laplace approximation on all data. Throws NumericalError when log p
 /// is not finite at the start or the mode, or (policy `fail`, or jitter

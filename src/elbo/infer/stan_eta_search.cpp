@@ -22,7 +22,7 @@ EtaSearchResult stan_eta_search(std::shared_ptr<const model::LogDensity> p,
   EtaSearchResult best;
   best.initial_elbo = objective::elbo_value(*p, *initial, eval_draws, gen);
   best.elbo = -std::numeric_limits<double>::infinity();
-  const auto full = model::Subsample::all(p->num_data() > 0 ? p->num_data() : 1);
+  const auto full = p->all_data();
 
   for (double eta : kEtas) {
     auto trial = q.clone_family();

@@ -42,10 +42,10 @@ class LogDensity {
   /// The θ coordinates term t depends on (T lists, matching log_prob_terms).
   /// Empty (the default): undeclared, i.e. one term depending on all of θ.
   virtual std::vector<std::vector<int64_t>> term_coordinates() const { return {}; }
+  /// The subsample that is all the data (one "point" when nothing subsamples).
+  Subsample all_data() const { return Subsample::all(num_data() > 0 ? num_data() : 1); }
   /// log p on all data.
-  at::Tensor log_prob(const at::Tensor& theta) const {
-    return log_prob(theta, Subsample::all(num_data() > 0 ? num_data() : 1));
-  }
+  at::Tensor log_prob(const at::Tensor& theta) const { return log_prob(theta, all_data()); }
 };
 
 }  // namespace elbo::model

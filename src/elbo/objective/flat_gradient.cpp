@@ -9,7 +9,7 @@ namespace elbo::objective {
 at::Tensor flat_gradient(Objective& objective, const model::LogDensity& p, family::Family& q,
                          at::Generator gen, double* value) {
   for (auto& param : q.parameters()) param.mutable_grad() = at::Tensor();
-  auto e = objective.estimate(p, q, model::Subsample::all(p.num_data() > 0 ? p.num_data() : 1), gen);
+  auto e = objective.estimate(p, q, p.all_data(), gen);
   if (value) *value = e.value;
   e.surrogate.backward();
   std::vector<at::Tensor> parts;
