@@ -24,10 +24,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-MethodFit fit_advi(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& o,
-                   const MethodProgress& progress) {
+MethodFit fit_advi(std::shared_ptr<const elbo::model::ConstrainedDensity> density, const FitCliOptions& o,
+                   const MethodProgress& progress, const at::Tensor& init) {
+  auto advi_options = to_advi_options(o);
+  advi_options.init_point = init;
   auto fit = elbo::infer::advi(
-      std::move(model), to_advi_options(o),
+      std::move(density), advi_options,
       [&](const elbo::infer::SviProgress& p) {
         if (progress) progress(p.iteration, p.max_iterations, p.last_elbo);
       },
@@ -48,16 +50,17 @@ MethodFit fit_advi(std::shared_ptr<const elbo::model::Model> model, const FitCli
   return out;
 }
 
-MethodFit fit_laplace(std::shared_ptr<const elbo::model::Model> model) {
+MethodFit fit_laplace(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+                      const at::Tensor& init) {
   MethodFit out;
-  out.density = std::make_shared<elbo::model::ModelDensity>(std::move(model));
-  auto fit = elbo::infer::laplace(out.density);
+  out.density = std::move(density);
+  auto fit = elbo::infer::laplace(out.density, elbo::infer::LaplaceOptions().init(init));
   out.q = fit.q;
   out.iterations = fit.iterations;
   out.converged = fit.converged;
   out.message = fit.converged ? "mode found (L-BFGS)" : "L-BFGS stopped before the gradient tolerance";
   if (!fit.message.empty()) out.message += "; " + fit.message;
-  out.start = "zero";
+  out.start = init.defined() ? "--init" : "zero";
   out.details = {{"log_density_at_mode", fit.log_density_at_mode},
                  {"gradient_norm", fit.gradient_norm},
                  {"jittered", fit.jittered},
@@ -66,7 +69,7 @@ MethodFit fit_laplace(std::shared_ptr<const elbo::model::Model> model) {
   return out;
 }
 
-MethodFit fit_boosting(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& o,
+MethodFit fit_boosting(std::shared_ptr<const elbo::model::ConstrainedDensity> density, const FitCliOptions& o,
                        const MethodProgress& progress) {
   elbo::check_option_positive("fit", "--components", static_cast<double>(o.components));
   auto advi = to_advi_options(o);
@@ -76,7 +79,7 @@ MethodFit fit_boosting(std::shared_ptr<const elbo::model::Model> model, const Fi
                             "fullrank or meanfield (it is '" + o.family + "')");
   }
   MethodFit out;
-  out.density = std::make_shared<elbo::model::ModelDensity>(std::move(model));
+  out.density = std::move(density);
   auto options = elbo::infer::BoostingOptions()
                      .num_components(o.components)
                      .full_rank(o.family == "fullrank")
@@ -104,10 +107,10 @@ MethodFit fit_boosting(std::shared_ptr<const elbo::model::Model> model, const Fi
   return out;
 }
 
-MethodFit fit_svgd(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& o,
+MethodFit fit_svgd(std::shared_ptr<const elbo::model::ConstrainedDensity> density, const FitCliOptions& o,
                    const MethodProgress& progress) {
   MethodFit out;
-  out.density = std::make_shared<elbo::model::ModelDensity>(std::move(model));
+  out.density = std::move(density);
   const double eta = std::isnan(o.eta) ? 0.1 : o.eta;
   auto options = elbo::infer::SvgdOptions()
                      .num_particles(o.particles)
@@ -134,10 +137,10 @@ MethodFit fit_svgd(std::shared_ptr<const elbo::model::Model> model, const FitCli
   return out;
 }
 
-MethodFit fit_constant_sgd(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& o,
+MethodFit fit_constant_sgd(std::shared_ptr<const elbo::model::ConstrainedDensity> density, const FitCliOptions& o,
                            const MethodProgress& progress) {
   MethodFit out;
-  out.density = std::make_shared<elbo::model::ModelDensity>(std::move(model));
+  out.density = std::move(density);
   if (out.density->num_data() == 0) {
     throw elbo::ConfigError("--method constant_sgd needs a model with exchangeable data points "
                             "to subsample (this model has none)");
@@ -169,19 +172,19 @@ int64_t expected_iterations(const FitCliOptions& o) {
   return o.method == "svgd" ? 2000 : 10000;
 }
 
-MethodFit fit_method(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& o,
-                     const MethodProgress& progress) {
+MethodFit fit_method(std::shared_ptr<const elbo::model::ConstrainedDensity> density, const FitCliOptions& o,
+                     const MethodProgress& progress, const at::Tensor& init) {
   if (o.method != "advi" && o.objective != "elbo") {
     throw elbo::ConfigError("--objective applies to --method advi (it is '" + o.method + "')");
   }
   if (o.resume && o.method != "advi") {
     throw elbo::ConfigError("--resume applies to --method advi (it is '" + o.method + "')");
   }
-  if (o.method == "advi") return fit_advi(std::move(model), o, progress);
-  if (o.method == "laplace") return fit_laplace(std::move(model));
-  if (o.method == "boosting") return fit_boosting(std::move(model), o, progress);
-  if (o.method == "svgd") return fit_svgd(std::move(model), o, progress);
-  if (o.method == "constant_sgd") return fit_constant_sgd(std::move(model), o, progress);
+  if (o.method == "advi") return fit_advi(std::move(density), o, progress, init);
+  if (o.method == "laplace") return fit_laplace(std::move(density), init);
+  if (o.method == "boosting") return fit_boosting(std::move(density), o, progress);
+  if (o.method == "svgd") return fit_svgd(std::move(density), o, progress);
+  if (o.method == "constant_sgd") return fit_constant_sgd(std::move(density), o, progress);
   throw elbo::ConfigError("--method is '" + o.method +
                           "', but must be advi, laplace, boosting, svgd or constant_sgd");
 }

@@ -18,12 +18,12 @@
 #include "elbo/family/family.hpp"
 #include "elbo/infer/svi.hpp"
 #include "elbo/model/model.hpp"
-#include "elbo/model/model_density.hpp"
+#include "elbo/model/constrained_density.hpp"
 
 namespace elbo_cli {
 
 struct MethodFit {
-  std::shared_ptr<elbo::model::ModelDensity> density;
+  std::shared_ptr<const elbo::model::ConstrainedDensity> density;
   elbo::family::FamilyPtr q;   // null for draw-based methods
   at::Tensor particles;        // [S, D] unconstrained draws when q is null
   int64_t iterations = 0;
@@ -43,8 +43,10 @@ using MethodProgress = std::function<void(int64_t, int64_t, double)>;
 /// Iterations the progress bar should expect for this method and options.
 int64_t expected_iterations(const FitCliOptions& options);
 
-/// Runs options.method on the model (throws elbo's typed errors).
-MethodFit fit_method(std::shared_ptr<const elbo::model::Model> model,
-                     const FitCliOptions& options, const MethodProgress& progress);
+/// Runs options.method on the density (throws elbo's typed errors); `init`
+/// [D], when defined, is the start on the unconstrained scale.
+MethodFit fit_method(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+                     const FitCliOptions& options, const MethodProgress& progress,
+                     const at::Tensor& init = {});
 
 }  // namespace elbo_cli

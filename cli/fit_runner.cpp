@@ -17,6 +17,7 @@
 #include "elbo/io/json_writer.hpp"
 #include "elbo/io/progress_bar.hpp"
 #include "elbo/io/summary_table.hpp"
+#include "elbo/model/model_density.hpp"
 
 namespace elbo_cli {
 
@@ -44,6 +45,11 @@ nlohmann::json finite_or_null(double x) {
 
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context) {
+  run_fit(std::make_shared<elbo::model::ModelDensity>(std::move(model)), options, context);
+}
+
+void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+             const FitCliOptions& options, const FitContext& context, const at::Tensor& init) {
   const auto start = std::chrono::steady_clock::now();
   if (options.threads > 0) elbo::set_num_threads(options.threads);
   elbo::io::ensure_directory(options.output);
@@ -52,10 +58,10 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
       options.method == "advi" ? "advi " + options.family : options.method;
   elbo::io::ProgressBar bar(expected_iterations(options), label,
                             !options.quiet && elbo::io::stderr_is_terminal());
-  auto fit = fit_method(model, options, [&](int64_t iteration, int64_t total, double value) {
+  auto fit = fit_method(density, options, [&](int64_t iteration, int64_t total, double value) {
     (void)total;
     bar.update(iteration, std::isnan(value) ? std::string("") : fmt::format("{:.6g}", value));
-  });
+  }, init);
   bar.finish();
   const auto fitted = std::chrono::steady_clock::now();
 
@@ -70,7 +76,7 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
 
   // draws.csv in CmdStan's variational layout: mean row, then the draws.
   elbo::io::VariationalCsvMeta meta;
-  meta.model = model->name();
+  meta.model = density->model_name();
   meta.algorithm = options.method == "advi" ? options.family : options.method;
   meta.iter = expected_iterations(options);
   meta.grad_samples = options.grad_draws;
@@ -152,6 +158,7 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
                    {"total_seconds", total_seconds}}},
       {"summary", params},
   };
+  for (const auto& [key, value] : context.extra.items()) out[key] = value;
   if (context.extra_summary) context.extra_summary(draws, out);
   elbo::io::write_json_file((std::filesystem::path(options.output) / "summary.json").string(), out);
 

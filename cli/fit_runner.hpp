@@ -11,6 +11,7 @@
 
 #include "advi_cli.hpp"
 #include "elbo/infer/posterior_draws.hpp"
+#include "elbo/model/constrained_density.hpp"
 #include "elbo/model/model.hpp"
 
 namespace elbo_cli {
@@ -22,9 +23,16 @@ struct FitContext {
   /// Optional: extra summary sections from the final draws (e.g. coefficients
   /// on the original feature scale), added to summary.json.
   std::function<void(const elbo::infer::PosteriorDraws&, nlohmann::json&)> extra_summary;
+  /// Optional: sections added to summary.json as they are (e.g. compilation).
+  nlohmann::json extra = nlohmann::json::object();
 };
 
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context);
+
+/// The same for any density that reports its draws (a compiled Stan program);
+/// `init` [D], when defined, is the start on the unconstrained scale.
+void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+             const FitCliOptions& options, const FitContext& context, const at::Tensor& init = {});
 
 }  // namespace elbo_cli

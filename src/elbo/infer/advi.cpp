@@ -26,11 +26,12 @@ namespace {
 // large but the mass is elsewhere. Where no mode or no positive-definite
 // Hessian is found, q keeps its default start; init_message says what happened.
 // Returns true when q starts at the Laplace approximation.
-bool initialize_at_laplace(AdviFit& fit, uint64_t seed) {
+bool initialize_at_laplace(AdviFit& fit, uint64_t seed, const at::Tensor& init_point) {
   const int64_t kCompareDraws = 100;
   try {
     auto mode = laplace(fit.density, LaplaceOptions().max_iterations(200).tolerance(1e-4)
-                                         .non_positive_definite(NonPositiveDefinite::fail));
+                                         .non_positive_definite(NonPositiveDefinite::fail)
+                                         .init(init_point));
     if (!mode.converged) {
       fit.init_message = "Laplace start: L-BFGS found no mode (gradient " +
                          std::to_string(mode.gradient_norm) + "); default start";
@@ -94,6 +95,12 @@ std::shared_ptr<objective::Objective> make_advi_objective(const AdviOptions& opt
 
 AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& options,
              const ProgressCallback& progress, bool resume) {
+  return advi(std::make_shared<model::ModelDensity>(std::move(model)), options, progress, resume);
+}
+
+AdviFit advi(std::shared_ptr<const model::ConstrainedDensity> density, const AdviOptions& options,
+             const ProgressCallback& progress, bool resume) {
+  if (!density) throw ConfigError("advi: the density is null");
   check_option_positive("advi", "grad_draws", static_cast<double>(options.grad_draws));
   if (options.init != "zero" && options.init != "random" && options.init != "laplace" &&
       options.init != "auto") {
@@ -104,8 +111,13 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
     throw ConfigError("advi: the step-size search (adapt) needs the stan optimizer");
   }
   AdviFit fit;
-  fit.density = std::make_shared<model::ModelDensity>(std::move(model));
+  fit.density = std::move(density);
   fit.q = family::make_family(options.family, fit.density->dim(), options.svi.seed);
+  if (options.init_point.defined()) {
+    check_shape("advi", "init_point", options.init_point, {fit.density->dim()});
+    check_finite("advi", "init_point", options.init_point);
+    fit.q->initialize(options.init_point.to(torch::kDouble));
+  }
   if (options.init == "random") {
     auto gen = make_generator(options.svi.seed ^ 0x5eed1u);
     fit.q->initialize(torch::rand({fit.density->dim()}, gen, torch::kDouble) * 4 - 2);
@@ -125,7 +137,7 @@ AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& optio
                    (options.init == "auto" && fit.density->dim() <= options.laplace_max_dim));
   // Also on resume: the Laplace fit is deterministic and decides the step size
   // of the original run (λ itself then comes from the checkpoint).
-  if (try_laplace && initialize_at_laplace(fit, options.svi.seed) && !std::isnan(options.laplace_eta)) {
+  if (try_laplace && initialize_at_laplace(fit, options.svi.seed, options.init_point) && !std::isnan(options.laplace_eta)) {
     optimizer.eta = options.laplace_eta;
   }
   auto objective = make_advi_objective(options);

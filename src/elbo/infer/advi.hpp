@@ -48,11 +48,13 @@ struct AdviOptions {
   /// coordinate whatever the gradient) would throw it away with a large η.
   /// NaN: use optimizer.eta.
   double laplace_eta = std::numeric_limits<double>::quiet_NaN();
+  /// Where q is centred and L-BFGS starts [D] (unconstrained); undefined: θ = 0.
+  at::Tensor init_point;
   SviOptions svi;
 };
 
 struct AdviFit {
-  std::shared_ptr<model::ModelDensity> density;
+  std::shared_ptr<const model::ConstrainedDensity> density;
   family::FamilyPtr q;
   SviResult svi;
   double eta = 0.0;  // step size used (after the search, if any)
@@ -61,6 +63,10 @@ struct AdviFit {
 
 /// Fits q; resumes from options.svi.checkpoint_path when `resume` is true.
 AdviFit advi(std::shared_ptr<const model::Model> model, const AdviOptions& options,
+             const ProgressCallback& progress = nullptr, bool resume = false);
+
+/// The same on any density that reports its draws (a compiled Stan program).
+AdviFit advi(std::shared_ptr<const model::ConstrainedDensity> density, const AdviOptions& options,
              const ProgressCallback& progress = nullptr, bool resume = false);
 
 }  // namespace elbo::infer

@@ -75,20 +75,7 @@ LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
 
 at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta) {
   check_shape("log_density_hessian", "theta", theta, {p.dim()});
-  torch::AutoGradMode grad_mode(true);
-  const int64_t D = p.dim();
-  auto x = theta.detach().clone().requires_grad_(true);
-  auto lp = log_prob_at(p, x);
-  auto g = torch::autograd::grad({lp}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true,
-                                 /*allow_unused=*/true)[0];
-  auto H = torch::zeros({D, D}, theta.options());
-  if (!g.defined() || !g.requires_grad()) return H;  // log p affine in θ: ∇² = 0
-  for (int64_t i = 0; i < D; ++i) {
-    auto row = torch::autograd::grad({g[i]}, {x}, {}, /*retain_graph=*/true,
-                                     /*create_graph=*/false, /*allow_unused=*/true)[0];
-    if (row.defined()) H[i].copy_(row.detach());
-  }
-  return 0.5 * (H + H.t());
+  return p.hessian(theta);
 }
 
 LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceOptions& options) {

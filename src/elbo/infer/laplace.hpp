@@ -59,7 +59,7 @@ struct LaplaceResult {
   std::string message;          // warnings (not converged, jitter added); empty if none
 };
 
-/// ∇²log p(θ) [D, D] at θ [D] by autograd (row i = ∇ ∂log p/∂θ_i), symmetrised.
+/// ∇²log p(θ) [D, D] at θ [D]: LogDensity::hessian (autograd unless the density overrides it).
 at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta);
 
 /// ∇log p(θ) [D] at θ [D] on all data (closed form when the model has one, else autograd).

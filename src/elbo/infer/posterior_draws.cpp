@@ -11,29 +11,7 @@
 
 namespace elbo::infer {
 
-namespace {
-
-// Constrained values plus derived quantities for θ [K, D].
-at::Tensor constrained_with_derived(const model::ModelDensity& density, const at::Tensor& theta,
-                                    std::vector<std::string>* names) {
-  std::vector<std::string> derived_names;
-  std::vector<at::Tensor> columns{density.constrained_flat(theta)};
-  for (const auto& [name, value] : density.model().derived(density.constrain(theta))) {
-    columns.push_back(model::flatten_column_major(value));
-    auto names_of = model::cmdstan_names(name, std::vector<int64_t>(value.sizes().begin() + 1,
-                                                                    value.sizes().end()));
-    derived_names.insert(derived_names.end(), names_of.begin(), names_of.end());
-  }
-  if (names) {
-    *names = density.constrained_names();
-    names->insert(names->end(), derived_names.begin(), derived_names.end());
-  }
-  return torch::cat(columns, 1);
-}
-
-}  // namespace
-
-PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family& q,
+PosteriorDraws draw_posterior(const model::ConstrainedDensity& density, family::Family& q,
                               const PosteriorDrawsOptions& options) {
   check_option_positive("draw_posterior", "num_draws", static_cast<double>(options.num_draws));
   if (options.resample != "auto" && options.resample != "always" && options.resample != "never") {
@@ -51,12 +29,13 @@ PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family
     auto theta = q.sample(options.num_draws, gen);
     log_p.push_back(density.log_prob(theta));
     log_q.push_back(q.log_prob(theta));
-    values.push_back(constrained_with_derived(density, theta, c == 0 ? &out.names : nullptr));
+    values.push_back(density.output_values(theta, options.seed + 104729 * c));
   }
   out.log_p = torch::cat(log_p);
   out.log_q = torch::cat(log_q);
   out.values = torch::cat(values);
-  out.mean_row = constrained_with_derived(density, q.mean().unsqueeze(0), nullptr).squeeze(0);
+  out.names = density.output_names();
+  out.mean_row = density.output_values(q.mean().unsqueeze(0), options.seed).squeeze(0);
 
   // Non-finite log p (a draw outside where the model is defined) gets zero weight.
   auto log_ratio = (out.log_p - out.log_q).contiguous();
@@ -85,7 +64,7 @@ PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family
   return out;
 }
 
-PosteriorDraws draws_from_particles(const model::ModelDensity& density, const at::Tensor& theta) {
+PosteriorDraws draws_from_particles(const model::ConstrainedDensity& density, const at::Tensor& theta) {
   check_dim("draws_from_particles", "theta", theta, 2);
   if (theta.size(1) != density.dim() || theta.size(0) == 0) {
     throw DomainError("draws_from_particles: theta is [" + std::to_string(theta.size(0)) + ", " +
@@ -98,7 +77,8 @@ PosteriorDraws draws_from_particles(const model::ModelDensity& density, const at
   out.log_p = density.log_prob(draws);
   out.log_q = torch::full({draws.size(0)}, std::numeric_limits<double>::quiet_NaN(),
                           draws.options());
-  out.values = constrained_with_derived(density, draws, &out.names);
+  out.values = density.output_values(draws, 1);
+  out.names = density.output_names();
   out.mean_row = out.values.mean(0);
   out.psis.k_hat = std::numeric_limits<double>::quiet_NaN();
   out.psis.sigma_hat = std::numeric_limits<double>::quiet_NaN();

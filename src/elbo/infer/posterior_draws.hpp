@@ -11,7 +11,7 @@
 
 #include "elbo/diagnostics/psis.hpp"
 #include "elbo/family/family.hpp"
-#include "elbo/model/model_density.hpp"
+#include "elbo/model/constrained_density.hpp"
 
 namespace elbo::infer {
 
@@ -38,12 +38,12 @@ struct PosteriorDraws {
   bool resampled = false;
 };
 
-PosteriorDraws draw_posterior(const model::ModelDensity& density, family::Family& q,
+PosteriorDraws draw_posterior(const model::ConstrainedDensity& density, family::Family& q,
                               const PosteriorDrawsOptions& options);
 
 /// Draws given directly on the unconstrained scale [S, D] (SVGD particles,
 /// constant-SGD iterates): constrained values, log p and, as mean_row, their
 /// average. There is no density q, so log_q is NaN and k̂ is NaN (no PSIS).
-PosteriorDraws draws_from_particles(const model::ModelDensity& density, const at::Tensor& theta);
+PosteriorDraws draws_from_particles(const model::ConstrainedDensity& density, const at::Tensor& theta);
 
 }  // namespace elbo::infer

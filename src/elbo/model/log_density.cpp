@@ -19,4 +19,21 @@ LogProbAndGradient LogDensity::log_prob_and_gradient(const at::Tensor& theta,
   return {log_p.detach(), grad};
 }
 
+at::Tensor LogDensity::hessian(const at::Tensor& theta) const {
+  torch::AutoGradMode grad_mode(true);
+  const int64_t D = dim();
+  auto x = theta.detach().clone().requires_grad_(true);
+  auto lp = log_prob(x.unsqueeze(0)).squeeze(0);
+  auto g = torch::autograd::grad({lp}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true,
+                                 /*allow_unused=*/true)[0];
+  auto H = torch::zeros({D, D}, theta.options());
+  if (!g.defined() || !g.requires_grad()) return H;  // log p affine in θ: ∇² = 0
+  for (int64_t i = 0; i < D; ++i) {
+    auto row = torch::autograd::grad({g[i]}, {x}, {}, /*retain_graph=*/true,
+                                     /*create_graph=*/false, /*allow_unused=*/true)[0];
+    if (row.defined()) H[i].copy_(row.detach());
+  }
+  return 0.5 * (H + H.t());
+}
+
 }  // namespace elbo::model

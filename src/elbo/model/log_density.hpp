@@ -32,6 +32,11 @@ class LogDensity {
   /// skip the graph (ModelDensity does when its model has one).
   virtual LogProbAndGradient log_prob_and_gradient(const at::Tensor& theta,
                                                    const Subsample& data) const;
+  /// ∇²log p(x, θ) [D, D] at one point θ [D] on all data (the Laplace
+  /// approximation's precision). The default differentiates log_prob twice by
+  /// autograd (one double-backward pass per row); densities whose log_prob is
+  /// not twice differentiable by autograd (a compiled Stan program) override it.
+  virtual at::Tensor hessian(const at::Tensor& theta) const;
   /// Optional factorisation log p(x, θ) = Σ_t log p_t(x, θ) for
   /// Rao–Blackwellised score-function estimators: [K, D] → [K, T], each row
   /// summing to log_prob(θ, data); needs no gradient. Default: log_prob as

@@ -287,4 +287,25 @@ std::vector<std::string> ModelDensity::constrained_names() const {
   return names;
 }
 
+std::vector<std::string> ModelDensity::output_names() const {
+  auto names = constrained_names();
+  // Derived quantities' shapes come from one evaluation at θ = 0.
+  torch::NoGradGuard no_grad;
+  auto zero = torch::zeros({1, dim_}, torch::kDouble);
+  for (const auto& [name, value] : model_->derived(constrain(zero))) {
+    auto of = cmdstan_names(name, std::vector<int64_t>(value.sizes().begin() + 1, value.sizes().end()));
+    names.insert(names.end(), of.begin(), of.end());
+  }
+  return names;
+}
+
+at::Tensor ModelDensity::output_values(const at::Tensor& theta, uint64_t seed) const {
+  (void)seed;  // the model API's derived quantities are deterministic
+  std::vector<at::Tensor> columns{constrained_flat(theta)};
+  for (const auto& [name, value] : model_->derived(constrain(theta))) {
+    columns.push_back(flatten_column_major(value));
+  }
+  return torch::cat(columns, 1);
+}
+
 }  // namespace elbo::model

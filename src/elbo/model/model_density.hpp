@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "elbo/bijector/bijector.hpp"
-#include "elbo/model/log_density.hpp"
+#include "elbo/model/constrained_density.hpp"
 #include "elbo/model/model.hpp"
 
 namespace elbo::model {
@@ -27,7 +27,7 @@ std::vector<std::string> cmdstan_names(const std::string& base, const std::vecto
 /// [K, *shape] → [K, numel(shape)] in CmdStan's column-major order.
 at::Tensor flatten_column_major(const at::Tensor& value);
 
-class ModelDensity : public LogDensity {
+class ModelDensity : public ConstrainedDensity {
  public:
   explicit ModelDensity(std::shared_ptr<const Model> model);
 
@@ -57,6 +57,11 @@ class ModelDensity : public LogDensity {
   at::Tensor constrained_flat(const at::Tensor& theta) const;
   /// CmdStan-style names: "alpha", "beta.1", ..., "L.2.1" (1-based indices).
   std::vector<std::string> constrained_names() const;
+
+  /// ConstrainedDensity: the constrained latents, then the model's derived quantities.
+  std::string model_name() const override { return model_->name(); }
+  std::vector<std::string> output_names() const override;
+  at::Tensor output_values(const at::Tensor& theta, uint64_t seed) const override;
 
   const std::vector<LatentSlot>& slots() const { return slots_; }
   const Model& model() const { return *model_; }
