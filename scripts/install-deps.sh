@@ -9,6 +9,9 @@ packages=(
   libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libboost-math-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
   python3  # the CLI end-to-end scripts check JSON outputs with it
+  # Stan programs (`elbo fit stan`): stanc2 inside rstan, Stan Math and stan/model
+  # headers, the Eigen 3.3 Stan 2.21 wants, Boost and TBB headers.
+  r-base-core r-cran-rstan r-cran-stanheaders r-cran-rcppeigen libboost-dev libtbb-dev
 )
 
 missing=()

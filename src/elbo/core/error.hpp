@@ -40,4 +40,11 @@ class NumericalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Something the machine lacks for the request: a compiler, a Debian
+/// package, a writable cache. The message says what to install or fix.
+class EnvironmentError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace elbo
