@@ -10,6 +10,9 @@ namespace elbo_cli {
 void add_fit_glm_commands(CLI::App& fit);
 /// `elbo fit eight_schools` (cli/fit_eight_schools.cpp).
 void add_fit_eight_schools_command(CLI::App& fit);
+/// `elbo fit stan` and `elbo compile` (cli/fit_stan.cpp).
+void add_fit_stan_command(CLI::App& fit);
+void add_compile_command(CLI::App& app);
 /// `elbo fit lda` and `elbo fit gmm` (cli/fit_lda.cpp, cli/fit_gmm.cpp).
 void add_fit_lda_command(CLI::App& fit);
 void add_fit_gmm_command(CLI::App& fit);
