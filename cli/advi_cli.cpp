@@ -7,7 +7,7 @@
 
 namespace elbo_cli {
 
-void add_fit_options(CLI::App& c, FitCliOptions& o) {
+void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
   c.add_option("--method", o.method,
                "Inference method: advi (SVI on --family with --objective), laplace, boosting "
                "(mixture grown by --components), svgd (--particles), constant_sgd")
@@ -58,11 +58,18 @@ void add_fit_options(CLI::App& c, FitCliOptions& o) {
   c.add_option("--batch-size", o.batch_size, "Minibatch size (0: all data)")->capture_default_str();
   c.add_flag("--average,!--no-average", o.average, "Average the iterates over a tail window")
       ->capture_default_str();
-  c.add_option("--init", o.init,
-               "Start of q: auto (laplace up to 500 parameters, else zero), zero, random "
+  auto* init = c.add_option("--init", o.init,
+               std::string("Start of q: auto (laplace up to 500 parameters, else zero), zero, random "
                "(mean uniform(-2, 2), Stan's default) or laplace (the Laplace approximation, for "
-               "meanfield, fullrank and flow families; zero when it fails)")
-      ->check(CLI::IsMember({"auto", "zero", "random", "laplace"}))->capture_default_str();
+               "meanfield, fullrank and flow families; zero when it fails)") +
+               (init_may_be_file ? "; or a JSON file of constrained parameter values (where L-BFGS "
+                                   "and q start)" : ""));
+  init->capture_default_str();
+  if (init_may_be_file) {
+    init->check(CLI::IsMember({"auto", "zero", "random", "laplace"}) | CLI::ExistingFile);
+  } else {
+    init->check(CLI::IsMember({"auto", "zero", "random", "laplace"}));
+  }
   c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->capture_default_str();
   c.add_option("--resample", o.resample,
                "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never")

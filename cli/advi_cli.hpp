@@ -53,8 +53,9 @@ struct FitCliOptions {
   int sig_figs = 6;
 };
 
-/// Registers the shared options on a `fit <model>` subcommand.
-void add_fit_options(CLI::App& command, FitCliOptions& options);
+/// Registers the shared options on a `fit <model>` subcommand; with
+/// `init_may_be_file`, --init also takes a JSON file of parameter values.
+void add_fit_options(CLI::App& command, FitCliOptions& options, bool init_may_be_file = false);
 
 /// Validates and converts to the library's options (throws elbo::ConfigError).
 elbo::infer::AdviOptions to_advi_options(const FitCliOptions& options);

@@ -132,7 +132,7 @@ void add_fit_stan_command(CLI::App& fit) {
                   "Where compiled programs are kept (default: $XDG_CACHE_HOME/elbo/stan or ~/.cache/elbo/stan)");
   cmd->add_flag("--recompile", options->force, "Compile even when the program is in the cache");
   cmd->add_option("--data-seed", options->data_seed, "Seed of transformed data's RNG")->capture_default_str();
-  add_fit_options(*cmd, options->fit);
+  add_fit_options(*cmd, options->fit, /*init_may_be_file=*/true);
   cmd->callback([options]() { run_fit_stan(*options); });
 }
 

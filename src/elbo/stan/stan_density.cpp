@@ -32,16 +32,25 @@ std::vector<std::string> split_names(const char* joined) {
   return out;
 }
 
-// Stan's data-reading message as one line, naming the variable as a field.
-[[noreturn]] void throw_data_error(const std::string& source, std::string message) {
+std::string one_line(std::string message) {
   for (auto& c : message) {
     if (c == '\n') c = ' ';
   }
-  std::smatch m;
-  std::string field;
+  return message;
+}
+
+// The variable a Stan var_context message is about ("variable name=y"), or "".
+std::string variable_named_in(const std::string& message) {
   static const std::regex name_re(R"(variable name=([A-Za-z0-9_]+))");
-  static const std::regex leading_re(R"(^[A-Za-z0-9_:]*: ([A-Za-z0-9_]+)\b)");
-  if (std::regex_search(message, m, name_re)) field = m[1];
+  std::smatch m;
+  return std::regex_search(message, m, name_re) ? std::string(m[1]) : std::string();
+}
+
+// Stan's data-reading message as one line, naming the variable as a field.
+[[noreturn]] void throw_data_error(const std::string& source, std::string message) {
+  message = one_line(std::move(message));
+  const std::string field = variable_named_in(message);
+  std::smatch m;
   // Stan's own prefixes say where in the generated code; the user needs the why.
   if (message.find("variable does not exist") != std::string::npos) {
     throw InputError(source.empty() ? "<no data file>" : source, 0, field,
@@ -99,6 +108,7 @@ StanDensity::StanDensity(std::shared_ptr<const StanLibrary> library, const StanD
     throw_data_error(data.source(), library_->take_error(error));
   }
   name_ = library_->model_name(model_);
+  if (name_.rfind("model_", 0) == 0) name_ = name_.substr(6);  // rstan's stanc prefixes the class name
   dim_ = library_->num_unconstrained(model_);
   parameter_names_ = split_names(library_->constrained_names(model_, 0, 0));
   output_names_ = split_names(library_->constrained_names(model_, 1, 1));
@@ -203,13 +213,8 @@ at::Tensor StanDensity::unconstrain(const StanData& values) const {
   auto theta = torch::empty({dim_}, torch::kDouble);
   char* error = nullptr;
   if (library_->unconstrain(model_, values.c_data(), theta.data_ptr<double>(), &error) != 0) {
-    std::string message = library_->take_error(error);
-    for (auto& c : message) {
-      if (c == '\n') c = ' ';
-    }
-    std::smatch m;
-    static const std::regex name_re(R"(variable name=([A-Za-z0-9_]+))");
-    std::string field = std::regex_search(message, m, name_re) ? std::string(m[1]) : "";
+    const std::string message = one_line(library_->take_error(error));
+    const std::string field = variable_named_in(message);
     if (message.find("variable does not exist") != std::string::npos) {
       throw InputError(values.source(), 0, field, "missing: every parameter needs an initial value");
     }
