@@ -64,6 +64,12 @@ else fail "checkpoint/resume of a Stan fit"; fi
 # ---- bad input: one line, non-zero exit -------------------------------------------
 printf 'parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(0, 1)\n}\n' >"$tmp/syntax.stan"
 expect_error "syntax error" "syntax.stan:6:.*stanc" -- fit stan --model "$tmp/syntax.stan" --cache-dir "$cache" -o "$tmp/x"
+printf 'data { int J; }\nparameters { real mu; ' >"$tmp/truncated.stan"
+expect_error "truncated program" "truncated.stan:[0-9]+:.*PARSER EXPECTED.*variable declaration.*>" -- \
+  fit stan --model "$tmp/truncated.stan" --cache-dir "$cache" -o "$tmp/x"
+printf '{"J": 8, "y": [1, 2, 3' >"$tmp/truncated.json"
+expect_error "truncated data" "truncated.json:1: malformed JSON" -- \
+  fit stan --model "$es" --data "$tmp/truncated.json" --cache-dir "$cache" -o "$tmp/x"
 printf '{"J": 8, "y": [1, 2, 3, 4, 5, 6, 7, 8]}' >"$tmp/no_sigma.json"
 expect_error "missing data variable" "no_sigma.json.*'sigma'.*missing" -- \
   fit stan --model "$es" --data "$tmp/no_sigma.json" --cache-dir "$cache" -o "$tmp/x"

@@ -119,7 +119,15 @@ std::string model_name_for(const std::string& stan_file) {
       in_messages = false;
       continue;
     }
-    if (line.rfind("PARSER EXPECTED:", 0) == 0) expected = line;
+    if (line.rfind("PARSER EXPECTED:", 0) == 0) {
+      expected = line;
+      // A list of alternatives spans lines until its closing '>'.
+      while (expected.find('>') == std::string::npos && std::getline(lines, line)) {
+        expected += " " + line.substr(line.find_first_not_of(' ') == std::string::npos
+                                          ? 0 : line.find_first_not_of(' '));
+      }
+      continue;
+    }
     if (in_messages && !line.empty()) message += (message.empty() ? "" : " ") + line;
     if (!line.empty() && line.find("codetools") == std::string::npos &&
         line.find("failed to parse Stan model") == std::string::npos) {
