@@ -56,7 +56,8 @@ Svi::Svi(std::shared_ptr<const model::LogDensity> p, family::FamilyPtr q,
       objective_(std::move(objective)),
       options_(std::move(options)),
       gen_(make_generator(options_.seed)),
-      last_elbo_(std::numeric_limits<double>::quiet_NaN()) {
+      last_elbo_(std::numeric_limits<double>::quiet_NaN()),
+      best_elbo_(std::numeric_limits<double>::quiet_NaN()) {
   if (!p_ || !q_ || !objective_) throw ConfigError("Svi: model, family and objective are required");
   if (p_->dim() != q_->dim()) {
     throw ConfigError("Svi: the family has dimension " + std::to_string(q_->dim()) +
@@ -71,7 +72,16 @@ Svi::Svi(std::shared_ptr<const model::LogDensity> p, family::FamilyPtr q,
     throw ConfigError(check_message("svi", "batch_size", -1,
                                     static_cast<double>(options_.batch_size), "nonnegative"));
   }
-  optimizer_ = optim::make_optimizer(optimizer, q_->parameters());
+  if (options_.max_restarts < 0) {
+    throw ConfigError(check_message("svi", "max_restarts", -1,
+                                    static_cast<double>(options_.max_restarts), "nonnegative"));
+  }
+  if (!(options_.restart_step_factor > 0 && options_.restart_step_factor < 1)) {
+    throw ConfigError(check_message("svi", "restart_step_factor", -1, options_.restart_step_factor,
+                                    "in (0, 1)"));
+  }
+  optimizer_options_ = optimizer;
+  optimizer_ = optim::make_optimizer(optimizer_options_, q_->parameters());
 }
 
 int64_t Svi::window_size() const {
@@ -113,9 +123,15 @@ void Svi::step_once() {
     finite = false;
   }
   if (!finite) {
-    // Policy: skip the step; fail after max_nonfinite_steps in a row.
+    // Policy: skip the step; restart (or fail) after max_nonfinite_steps in a row.
     ++skipped_steps_;
     if (++consecutive_nonfinite_ > options_.max_nonfinite_steps) {
+      if (static_cast<int64_t>(restarts_.size()) < options_.max_restarts) {
+        restart(step_, std::numeric_limits<double>::quiet_NaN(),
+                "the objective or its gradient was not finite for " +
+                    std::to_string(consecutive_nonfinite_) + " consecutive steps");
+        return;
+      }
       throw NumericalError("svi: the objective or its gradient was not finite for " +
                            std::to_string(consecutive_nonfinite_) +
                            " consecutive steps (at iteration " + std::to_string(step_) +
@@ -128,7 +144,7 @@ void Svi::step_once() {
   optimizer_->step(step_);
 }
 
-bool Svi::evaluate(int64_t iteration) {
+double Svi::elbo_estimate() {
   double elbo = std::numeric_limits<double>::quiet_NaN();
   try {
     if (options_.common_eval_draws) {
@@ -142,6 +158,34 @@ bool Svi::evaluate(int64_t iteration) {
     }
   } catch (const NumericalError&) {
   }
+  return elbo;
+}
+
+bool Svi::evaluate(int64_t iteration) {
+  const double elbo = elbo_estimate();
+  // Divergence: restart from the best iterate with a smaller step (or stop).
+  const bool have_best = std::isfinite(best_elbo_);
+  const double margin = have_best ? std::max(10.0, 0.1 * std::abs(best_elbo_)) : 0.0;
+  const bool below_best = have_best && std::isfinite(elbo) && elbo < best_elbo_ - margin;
+  falls_in_a_row_ = below_best ? falls_in_a_row_ + 1 : 0;
+  if (!std::isfinite(elbo) || falls_in_a_row_ >= 2) {
+    trace_.push_back({iteration, elbo, std::numeric_limits<double>::quiet_NaN()});
+    const std::string reason =
+        !std::isfinite(elbo)
+            ? "the ELBO estimate was not finite"
+            : "the ELBO fell to " + std::to_string(elbo) + ", below its best " +
+                  std::to_string(best_elbo_) + " by more than " + std::to_string(margin);
+    if (static_cast<int64_t>(restarts_.size()) < options_.max_restarts) {
+      restart(iteration, elbo, reason);
+    } else {
+      restore_best();
+      stopped_ = true;
+      message_ = "diverged (" + reason + ") after " + std::to_string(restarts_.size()) +
+                 " restarts; stopped at the best iterate";
+    }
+    return false;
+  }
+  if (std::isfinite(elbo) && (!have_best || elbo > best_elbo_)) remember_best(elbo);
   double rel = std::numeric_limits<double>::quiet_NaN();
   if (!trace_.empty()) {
     rel = std::isfinite(elbo) ? std::abs((elbo - last_elbo_) / elbo)
@@ -154,6 +198,8 @@ bool Svi::evaluate(int64_t iteration) {
   trace_.push_back({iteration, elbo, rel});
   last_elbo_ = elbo;
   if (rel_window_.empty()) return false;
+  // Never converged while the ELBO is far below its best.
+  if (below_best) return false;
   if (mean(rel_window_) < options_.tol_rel_obj) {
     message_ = "mean ELBO converged";
     return true;
@@ -163,6 +209,43 @@ bool Svi::evaluate(int64_t iteration) {
     return true;
   }
   return false;
+}
+
+void Svi::remember_best(double elbo) {
+  best_elbo_ = elbo;
+  torch::NoGradGuard no_grad;
+  auto params = q_->parameters();
+  if (best_params_.size() != params.size()) {
+    best_params_.clear();
+    for (const auto& p : params) best_params_.push_back(p.detach().clone());
+  } else {
+    for (size_t i = 0; i < params.size(); ++i) best_params_[i].copy_(params[i]);
+  }
+}
+
+void Svi::restore_best() {
+  torch::NoGradGuard no_grad;
+  auto params = q_->parameters();
+  for (size_t i = 0; i < params.size() && i < best_params_.size(); ++i) {
+    params[i].copy_(best_params_[i]);
+  }
+  // Iterates averaged so far include the diverging ones.
+  converged_ = false;
+  average_start_ = -1;
+  average_end_ = -1;
+  average_count_ = 0;
+  average_sums_.clear();
+}
+
+void Svi::restart(int64_t iteration, double elbo, const std::string& reason) {
+  restore_best();
+  optimizer_options_.eta *= options_.restart_step_factor;
+  optimizer_ = optim::make_optimizer(optimizer_options_, q_->parameters());
+  restarts_.push_back({iteration, elbo, best_elbo_, optimizer_options_.eta, reason});
+  rel_window_.clear();
+  last_elbo_ = best_elbo_;
+  falls_in_a_row_ = 0;
+  consecutive_nonfinite_ = 0;
 }
 
 void Svi::start_averaging(int64_t iteration) {
@@ -192,7 +275,14 @@ void Svi::finish_averaging() {
 SviResult Svi::run(const ProgressCallback& progress) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t average_by = static_cast<int64_t>(0.8 * static_cast<double>(options_.max_iterations));
-  while (step_ < options_.max_iterations) {
+  if (best_params_.empty()) {
+    // The start is the first candidate for the best iterate.
+    const double elbo = elbo_estimate();
+    remember_best(elbo);
+    if (!std::isfinite(elbo)) best_elbo_ = std::numeric_limits<double>::quiet_NaN();
+  }
+  bool out_of_time = false;
+  while (step_ < options_.max_iterations && !stopped_) {
     if (average_end_ >= 0 && step_ >= average_end_) break;
     if (converged_ && !options_.average_iterates) break;
     step_once();
@@ -213,11 +303,21 @@ SviResult Svi::run(const ProgressCallback& progress) {
       save_state(options_.checkpoint_path);
     }
     if (progress) progress({step_, options_.max_iterations, last_elbo_});
+    if (options_.max_seconds > 0 && step_ % 10 == 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+            options_.max_seconds) {
+      out_of_time = true;
+      break;
+    }
   }
   SviResult result;
   result.averaged_iterations = average_count_;
   finish_averaging();
-  if (!converged_) message_ = "maximum iterations reached before the ELBO converged";
+  if (out_of_time && !converged_) {
+    message_ = "time budget of " + std::to_string(options_.max_seconds) + " s reached before the ELBO converged";
+  } else if (!converged_ && !stopped_) {
+    message_ = "maximum iterations reached before the ELBO converged";
+  }
   result.iterations = step_;
   result.converged = converged_;
   result.message = message_;
@@ -225,6 +325,8 @@ SviResult Svi::run(const ProgressCallback& progress) {
   result.skipped_steps = skipped_steps_;
   result.dropped_draws = dropped_draws_;
   result.resumed = resumed_;
+  result.restarts = restarts_;
+  result.best_elbo = best_elbo_;
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -232,7 +334,7 @@ SviResult Svi::run(const ProgressCallback& progress) {
 
 void Svi::save_state(const std::string& path) const {
   torch::serialize::OutputArchive archive;
-  archive.write("format", string_tensor("elbo-svi-state-1"));
+  archive.write("format", string_tensor("elbo-svi-state-2"));
   archive.write("signature", string_tensor(q_->family_name() + "/" + objective_->name() + "/" +
                                            std::to_string(p_->dim())));
   torch::serialize::OutputArchive family_archive;
@@ -262,6 +364,25 @@ void Svi::save_state(const std::string& path) const {
   for (size_t i = 0; i < average_sums_.size(); ++i) {
     archive.write("average_sum_" + std::to_string(i), average_sums_[i]);
   }
+  archive.write("divergence", torch::tensor({best_elbo_, optimizer_options_.eta,
+                                             static_cast<double>(falls_in_a_row_),
+                                             static_cast<double>(stopped_),
+                                             static_cast<double>(best_params_.size())},
+                                            torch::kDouble));
+  for (size_t i = 0; i < best_params_.size(); ++i) {
+    archive.write("best_param_" + std::to_string(i), best_params_[i]);
+  }
+  auto restarts = torch::empty({static_cast<int64_t>(restarts_.size()), 4}, torch::kDouble);
+  std::string reasons;
+  for (size_t i = 0; i < restarts_.size(); ++i) {
+    restarts[i][0] = static_cast<double>(restarts_[i].iteration);
+    restarts[i][1] = restarts_[i].elbo;
+    restarts[i][2] = restarts_[i].best_elbo;
+    restarts[i][3] = restarts_[i].eta;
+    reasons += restarts_[i].reason + '\n';
+  }
+  archive.write("restarts", restarts);
+  archive.write("restart_reasons", string_tensor(reasons));
   // Write then rename: a run killed while saving keeps its previous checkpoint.
   const std::string tmp = path + ".tmp";
   try {
@@ -281,7 +402,7 @@ void Svi::load_state(const std::string& path) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
-    if (tensor_string(read_tensor(archive, "format")) != "elbo-svi-state-1") {
+    if (tensor_string(read_tensor(archive, "format")) != "elbo-svi-state-2") {
       throw InputError(path, 0, "format", "not an elbo SVI checkpoint");
     }
     const std::string expected = q_->family_name() + "/" + objective_->name() + "/" +
@@ -295,6 +416,32 @@ void Svi::load_state(const std::string& path) {
     torch::serialize::InputArchive family_archive;
     archive.read("family", family_archive);
     q_->load(family_archive);
+    // The step size after restarts decides the optimizer the state belongs to.
+    auto divergence = read_tensor(archive, "divergence");
+    if (divergence.numel() != 5) throw InputError(path, 0, "divergence", "malformed checkpoint");
+    auto dv = divergence.accessor<double, 1>();
+    best_elbo_ = dv[0];
+    optimizer_options_.eta = dv[1];
+    falls_in_a_row_ = static_cast<int64_t>(dv[2]);
+    stopped_ = dv[3] != 0;
+    const auto num_best = static_cast<size_t>(dv[4]);
+    optimizer_ = optim::make_optimizer(optimizer_options_, q_->parameters());
+    best_params_.clear();
+    for (size_t i = 0; i < num_best; ++i) {
+      best_params_.push_back(read_tensor(archive, "best_param_" + std::to_string(i)));
+    }
+    auto restarts = read_tensor(archive, "restarts");
+    const std::string reasons = tensor_string(read_tensor(archive, "restart_reasons"));
+    restarts_.clear();
+    size_t from = 0;
+    for (int64_t i = 0; i < restarts.size(0); ++i) {
+      const size_t to = reasons.find('\n', from);
+      restarts_.push_back({static_cast<int64_t>(restarts[i][0].item<double>()),
+                           restarts[i][1].item<double>(), restarts[i][2].item<double>(),
+                           restarts[i][3].item<double>(),
+                           reasons.substr(from, to == std::string::npos ? std::string::npos : to - from)});
+      from = to == std::string::npos ? reasons.size() : to + 1;
+    }
     torch::serialize::InputArchive optimizer_archive;
     archive.read("optimizer", optimizer_archive);
     optimizer_->load(optimizer_archive);

@@ -45,8 +45,20 @@ struct SviOptions {
   /// max_iterations) of length max(eval_every, t_start/4), in the family's
   /// canonical parameterisation (Family::canonical_parameters).
   bool average_iterates = false;
-  /// Consecutive non-finite steps tolerated (each is skipped) before failing.
+  /// Consecutive non-finite steps tolerated (each is skipped) before a restart
+  /// (or, when no restart is left, failing).
   int64_t max_nonfinite_steps = 20;
+  /// Divergence: the evaluated ELBO is non-finite, or below its best by more
+  /// than max(10, 0.1·|best|) at two evaluations in a row, or the gradient is
+  /// non-finite max_nonfinite_steps times in a row. The run then restarts
+  /// from its best iterate with the step size times restart_step_factor and a
+  /// fresh optimizer state, at most max_restarts times; after that it stops
+  /// at its best iterate, unconverged.
+  int64_t max_restarts = 3;
+  /// Wall-clock budget for this run (seconds; 0: none). When it runs out the
+  /// run stops unconverged ("time budget reached"), averaging what it has.
+  double max_seconds = 0.0;
+  double restart_step_factor = 0.2;
   uint64_t seed = 1;
   std::string checkpoint_path;      // empty: no checkpoints
   int64_t checkpoint_every = 1000;
@@ -56,6 +68,15 @@ struct TracePoint {
   int64_t iteration;
   double elbo;
   double rel_change;
+};
+
+/// One restart after a divergence.
+struct SviRestart {
+  int64_t iteration;
+  double elbo;        // the evaluation that triggered it (NaN if none)
+  double best_elbo;   // the best evaluation, whose iterate the run restarted from
+  double eta;         // the step size after the restart
+  std::string reason;
 };
 
 struct SviResult {
@@ -68,6 +89,8 @@ struct SviResult {
   int64_t averaged_iterations = 0;
   double seconds = 0.0;
   bool resumed = false;
+  std::vector<SviRestart> restarts;
+  double best_elbo = 0.0;          // the best evaluated ELBO (NaN if none)
 };
 
 struct SviProgress {
@@ -100,6 +123,10 @@ class Svi {
  private:
   void step_once();
   bool evaluate(int64_t iteration);  // true when converged
+  double elbo_estimate();            // on the evaluation draws; NaN when it fails
+  void restart(int64_t iteration, double elbo, const std::string& reason);
+  void restore_best();
+  void remember_best(double elbo);
   void start_averaging(int64_t iteration);
   void accumulate_average();
   void finish_averaging();
@@ -108,6 +135,7 @@ class Svi {
   std::shared_ptr<const model::LogDensity> p_;
   family::FamilyPtr q_;
   std::shared_ptr<objective::Objective> objective_;
+  optim::OptimizerOptions optimizer_options_;
   optim::OptimizerPtr optimizer_;
   SviOptions options_;
   mutable at::Generator gen_;  // mutable: its lock is taken while saving
@@ -127,6 +155,12 @@ class Svi {
   int64_t consecutive_nonfinite_ = 0;
   int64_t dropped_draws_ = 0;
   bool resumed_ = false;
+  // Divergence handling (also checkpointed).
+  double best_elbo_;
+  std::vector<at::Tensor> best_params_;  // λ at the best evaluation (or the start)
+  int64_t falls_in_a_row_ = 0;
+  std::vector<SviRestart> restarts_;
+  bool stopped_ = false;                 // diverged with no restart left
 };
 
 }  // namespace elbo::infer
