@@ -75,6 +75,13 @@ class Family : public torch::nn::Module {
   /// Whether initialize_gaussian takes the Gaussian's spread too (not only its
   /// mean), so that a Laplace start puts q near the posterior.
   virtual bool takes_gaussian_start() const { return false; }
+  /// Whether ADVI may fit this family in coordinates whitened by a full
+  /// (correlated) factor L, θ = m + L u: true when the family's distributions
+  /// are closed under affine maps (full-rank Gaussians and their mixtures) or
+  /// flexible enough not to depend on the coordinates (flows). Families with
+  /// structure — mean-field, low-rank, diagonal mixtures, the copula, the
+  /// hierarchical family — are whitened by a diagonal L only, which keeps it.
+  virtual bool full_whitening() const { return false; }
 
   /// λ in a canonical form, in the order of parameters(), so that averaging
   /// iterates averages distributions. Needed where λ ↦ q is not one-to-one:

@@ -83,6 +83,7 @@ class FlowFamily : public Family {
   /// nearest N(mean, A⁻¹), e.g. a Laplace start), identity layers.
   void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
   bool takes_gaussian_start() const override { return true; }
+  bool full_whitening() const override { return true; }
   /// 0.01 with RealNVP layers, whose unbounded coupling networks diverge at
   /// 0.03 from a default start (eight schools, 3 of 3 seeds); else the default.
   double default_step_size() const override;

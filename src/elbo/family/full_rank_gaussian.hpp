@@ -33,6 +33,7 @@ class FullRankGaussian : public Family {
   /// μ = mean, L L ᵀ = precision⁻¹ (the Gaussian itself).
   void initialize_gaussian(const at::Tensor& mean, const at::Tensor& precision) override;
   bool takes_gaussian_start() const override { return true; }
+  bool full_whitening() const override { return true; }
   std::shared_ptr<Family> clone_family() const override;
 
   /// The Cholesky factor L (differentiable in λ).

@@ -48,6 +48,7 @@ class GaussianMixture : public Family {
   /// weights π_c / K (differentiable).
   WeightedDraws rsample_weighted(int64_t num_draws, at::Generator gen) override;
   bool prefers_weighted_draws() const override { return true; }
+  bool full_whitening() const override { return full_rank(); }
 
   at::Tensor log_prob(const at::Tensor& theta) override;
   at::Tensor log_prob_stop_gradient(const at::Tensor& theta) override;
