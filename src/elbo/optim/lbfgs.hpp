@@ -12,8 +12,18 @@
 // A trial point whose log p is −inf / NaN, whose gradient is not finite, or
 // whose evaluation throws is treated as "too far": the step is shrunk towards
 // the last good one. The first iteration steps init_alpha along ∇log p; later
-// ones try the quasi-Newton step (α = 1) first. H⁻¹ starts as γI with
-// γ = sᵀy / yᵀy of the newest pair; pairs with sᵀy ≤ ε·yᵀy are skipped.
+// ones try the quasi-Newton step (α = 1) first. Pairs with sᵀy ≤ ε·yᵀy are
+// skipped. The two-loop recursion starts from H0 = diag(α), the diagonal
+// estimate that Gilbert & Lemaréchal's update (1989; M1QN3, and Pathfinder's
+// eq. 4) refines with every kept pair, instead of Stan's γI (γ = sᵀy / yᵀy of
+// the newest pair): with sds from 1e-3 to 1e4 (curvatures 14 orders apart) γI
+// carries only the newest pair's scale, H⁻¹ underestimates the variance of
+// directions the last J pairs did not explore by up to 1e14, and Stan's
+// relative-gradient test gᵀH⁻¹g then fires 13 nats below the mode. For the
+// same reason a test that passes is confirmed by one more iteration, whose
+// line search starts along ∇log p at init_alpha and expands until the
+// curvature condition holds; convergence is the second pass (or a probe that
+// finds no step at all).
 //
 // No mode: `unbounded` is reported when log p grows without bound — the line
 // search finds log p still rising at a step of 1e10 · max(1, ‖x‖) (an improper
