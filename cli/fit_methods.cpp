@@ -58,11 +58,14 @@ MethodFit fit_laplace(std::shared_ptr<const elbo::model::ConstrainedDensity> den
   out.q = fit.q;
   out.iterations = fit.iterations;
   out.converged = fit.converged;
-  out.message = fit.converged ? "mode found (L-BFGS)" : "L-BFGS stopped before the gradient tolerance";
+  out.message = fit.converged
+                    ? "mode found (L-BFGS, " + elbo::optim::to_string(fit.status) + " test)"
+                    : "L-BFGS did not converge (" + elbo::optim::to_string(fit.status) + ")";
   if (!fit.message.empty()) out.message += "; " + fit.message;
   out.start = init.defined() ? "--init" : "zero";
   out.details = {{"log_density_at_mode", fit.log_density_at_mode},
                  {"gradient_norm", fit.gradient_norm},
+                 {"lbfgs_status", elbo::optim::to_string(fit.status)},
                  {"jittered", fit.jittered},
                  {"jitter", fit.jitter},
                  {"min_eigenvalue", fit.min_eigenvalue}};

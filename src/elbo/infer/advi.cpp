@@ -29,7 +29,7 @@ namespace {
 bool initialize_at_laplace(AdviFit& fit, uint64_t seed, const at::Tensor& init_point) {
   const int64_t kCompareDraws = 100;
   try {
-    auto mode = laplace(fit.density, LaplaceOptions().max_iterations(200).tolerance(1e-4)
+    auto mode = laplace(fit.density, LaplaceOptions()
                                          .non_positive_definite(NonPositiveDefinite::fail)
                                          .init(init_point));
     if (!mode.converged) {

@@ -16,9 +16,7 @@ namespace elbo::infer {
 namespace {
 
 void check_options(const LaplaceOptions& o, int64_t dim) {
-  check_option_positive("laplace", "max_iterations", static_cast<double>(o.max_iterations()));
-  check_option_positive("laplace", "tolerance", o.tolerance());
-  check_option_positive("laplace", "history_size", static_cast<double>(o.history_size()));
+  optim::check_lbfgs_options("laplace", o.lbfgs());
   check_option_positive("laplace", "initial_jitter", o.initial_jitter());
   check_option_positive("laplace", "max_jitter_attempts",
                         static_cast<double>(o.max_jitter_attempts()));
@@ -41,36 +39,35 @@ at::Tensor log_density_gradient(const model::LogDensity& p, const at::Tensor& th
 }
 
 LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
-                         int64_t max_iterations, double tolerance, int64_t history_size,
-                         const char* caller) {
-  auto theta = init.detach().clone().requires_grad_(true);
-  torch::optim::LBFGS lbfgs({theta}, torch::optim::LBFGSOptions(1.0)
-                                         .max_iter(max_iterations)
-                                         .max_eval(max_iterations * 5 / 4 + 1)
-                                         .tolerance_grad(tolerance)
-                                         .tolerance_change(std::numeric_limits<double>::min())
-                                         .history_size(history_size)
-                                         .line_search_fn("strong_wolfe"));
-  // −log p and its gradient, set by hand: no graph when the model has a closed form.
+                         const optim::LbfgsOptions& options, const char* caller) {
   const auto all = p.all_data();
-  auto closure = [&]() {
+  auto f = [&](const at::Tensor& theta) {
     auto [log_p, grad] = p.log_prob_and_gradient(theta.detach().unsqueeze(0), all);
-    theta.mutable_grad() = -grad.squeeze(0);
-    return -log_p.squeeze(0);
+    return std::make_pair(log_p.squeeze(0).item<double>(), grad.squeeze(0));
   };
-  lbfgs.step(closure);
+  optim::LbfgsResult r;
+  try {
+    r = optim::lbfgs_maximize(f, init.detach().to(torch::kDouble), options);
+  } catch (const NumericalError& e) {
+    throw NumericalError(fmt::format("{}: {}", caller, e.what()));
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", caller, e.what()));
+  }
   LogDensityMode out;
-  for (const auto& entry : lbfgs.state()) {
-    out.iterations = static_cast<const torch::optim::LBFGSParamState&>(*entry.second).n_iter();
-  }
-  out.mode = theta.detach().clone();
-  torch::NoGradGuard no_grad;
-  out.log_density = log_prob_at(p, out.mode).item<double>();
-  if (!std::isfinite(out.log_density)) {
-    throw NumericalError(
-        fmt::format("{}: log p is {} at the point L-BFGS returned", caller, out.log_density));
-  }
+  out.mode = r.x;
+  out.gradient = r.gradient;
+  out.log_density = r.value;
+  out.iterations = r.iterations;
+  out.status = r.status;
+  out.converged = r.converged();
+  out.message = r.message;
+  out.inverse_hessian_diagonal = r.inverse_hessian_diagonal;
   return out;
+}
+
+LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
+                         const LaplaceOptions& options, const char* caller) {
+  return find_mode(p, init, options.lbfgs(), caller);
 }
 
 at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& theta) {
@@ -85,7 +82,7 @@ LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceO
   const auto dtype = torch::TensorOptions().dtype(torch::kDouble);
   LaplaceResult result;
 
-  // ---- the mode: minimise −log p by L-BFGS with a strong-Wolfe line search ----
+  // ---- the mode: L-BFGS with Stan's convergence tests ----
   auto theta = options.init().defined() ? options.init().detach().to(torch::kDouble).clone()
                                         : torch::zeros({D}, dtype);
   {
@@ -96,19 +93,20 @@ LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceO
           "laplace: log p is {} at the initial point; choose another init", lp0));
     }
   }
-  auto found = find_mode(*p, theta, options.max_iterations(), options.tolerance(),
-                         options.history_size(), "laplace");
+  auto found = find_mode(*p, theta, options.lbfgs(), "laplace");
+  if (found.status == optim::LbfgsStatus::unbounded) {
+    throw NumericalError("laplace: no mode to approximate; " + found.message);
+  }
   result.mode = found.mode;
   result.log_density_at_mode = found.log_density;
   result.iterations = found.iterations;
-  result.gradient_norm = log_density_gradient(*p, result.mode).abs().max().item<double>();
-  result.converged = result.gradient_norm <= options.tolerance();
+  result.status = found.status;
+  result.converged = found.converged;
+  result.inverse_hessian_diagonal = found.inverse_hessian_diagonal;
+  result.gradient_norm = found.gradient.abs().max().item<double>();
   std::string message;
   if (!result.converged) {
-    message = fmt::format(
-        "laplace: L-BFGS stopped after {} iterations with max |∇log p| = {:.3g} > tolerance {:.3g}; "
-        "the mode may be inaccurate",
-        result.iterations, result.gradient_norm, options.tolerance());
+    message = fmt::format("laplace: {}; the mode may be inaccurate", found.message);
   }
 
   // ---- the precision A = −∇²log p(θ̂) and its Cholesky factor ----

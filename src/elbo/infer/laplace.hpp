@@ -6,9 +6,12 @@
 //
 //   θ̂ = argmax_θ log p(x, θ),   A = −∇²log p(x, θ̂),   q(θ) = N(θ | θ̂, A⁻¹).
 //
-// The mode is found by L-BFGS with a strong-Wolfe line search (torch::optim::LBFGS;
-// Nocedal & Wright 2006, Alg. 7.5 and 3.5), the Hessian by autograd (one
-// double-backward pass per row). It is exact when log p is quadratic (a
+// The mode is found by optim::lbfgs_maximize (strong-Wolfe line search that
+// steps back from non-finite values; Stan's relative convergence tests, so no
+// absolute gradient scale decides convergence), the Hessian by autograd (one
+// double-backward pass per row). A density without a mode (L-BFGS status
+// `unbounded`: an improper direction, a funnel whose log p → +∞) is a
+// NumericalError that says so. It is exact when log p is quadratic (a
 // Gaussian posterior). When A is not positive definite (a saddle point, a flat
 // or improper direction) the policy decides: fail with a NumericalError naming
 // the smallest eigenvalue, or add jitter · I with jitter increased tenfold until
@@ -22,6 +25,7 @@
 
 #include "elbo/family/full_rank_gaussian.hpp"
 #include "elbo/model/log_density.hpp"
+#include "elbo/optim/lbfgs.hpp"
 
 namespace elbo::infer {
 
@@ -29,12 +33,9 @@ namespace elbo::infer {
 enum class NonPositiveDefinite { jitter, fail };
 
 struct LaplaceOptions {
-  /// L-BFGS iterations at most.
-  TORCH_ARG(int64_t, max_iterations) = 1000;
-  /// Converged when max_i |∂ log p / ∂θ_i| ≤ tolerance at the mode.
-  TORCH_ARG(double, tolerance) = 1e-6;
-  /// L-BFGS history size m.
-  TORCH_ARG(int64_t, history_size) = 20;
+  /// The mode search: Stan's `optimize` defaults (2000 iterations, history 5,
+  /// tol_obj 1e-12, tol_rel_obj 1e4, tol_grad 1e-8, tol_rel_grad 1e7, tol_param 1e-8).
+  TORCH_ARG(optim::LbfgsOptions, lbfgs) = {};
   TORCH_ARG(NonPositiveDefinite, non_positive_definite) = NonPositiveDefinite::jitter;
   /// First jitter, relative to max(1, max_i |A_ii|); multiplied by 10 per attempt.
   TORCH_ARG(double, initial_jitter) = 1e-8;
@@ -50,9 +51,11 @@ struct LaplaceResult {
   at::Tensor scale_tril;     // Cholesky factor of the covariance [D, D]
   std::shared_ptr<family::FullRankGaussian> q;  // N(θ̂, A⁻¹) as a family
   double log_density_at_mode = 0.0;
-  double gradient_norm = 0.0;   // max_i |∂ log p/∂θ_i| at θ̂
+  double gradient_norm = 0.0;   // max_i |∂ log p/∂θ_i| at θ̂ (information; not a test)
   int64_t iterations = 0;       // L-BFGS iterations
-  bool converged = false;       // gradient_norm ≤ tolerance
+  optim::LbfgsStatus status = optim::LbfgsStatus::max_iterations;
+  bool converged = false;       // one of Stan's convergence tests passed (status)
+  at::Tensor inverse_hessian_diagonal;  // diag of L-BFGS's final H⁻¹ estimate [D]
   bool jittered = false;
   double jitter = 0.0;          // added to A's diagonal
   double min_eigenvalue = 0.0;  // smallest eigenvalue of −∇²log p(θ̂) (before jitter)
@@ -65,24 +68,31 @@ at::Tensor log_density_hessian(const model::LogDensity& p, const at::Tensor& the
 /// ∇log p(θ) [D] at θ [D] on all data (closed form when the model has one, else autograd).
 at::Tensor log_density_gradient(const model::LogDensity& p, const at::Tensor& theta);
 
-/// The mode of log p on all data, found by L-BFGS with a strong-Wolfe line search.
+/// The mode of log p on all data, found by optim::lbfgs_maximize.
 struct LogDensityMode {
   at::Tensor mode;           // θ̂ [D]
+  at::Tensor gradient;       // ∇log p(θ̂) [D]
   double log_density = 0.0;  // log p(θ̂)
   int64_t iterations = 0;    // L-BFGS iterations
+  optim::LbfgsStatus status = optim::LbfgsStatus::max_iterations;
+  bool converged = false;    // one of Stan's tests passed
+  std::string message;       // L-BFGS's account of how it ended
+  at::Tensor inverse_hessian_diagonal;  // [D]
 };
 
-/// L-BFGS from `init` [D] until max |∇log p| ≤ tolerance or max_iterations, with
+/// L-BFGS from `init` [D] with Stan's convergence tests, on
 /// LogDensity::log_prob_and_gradient (closed form when the model has one).
-/// Throws NumericalError, prefixed by `caller`, when log p is not finite at the
-/// point returned.
+/// Throws NumericalError, prefixed by `caller`, when log p is not finite at
+/// `init`. An unbounded density is returned with status `unbounded`.
 LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
-                         int64_t max_iterations, double tolerance, int64_t history_size,
-                         const char* caller);
+                         const optim::LbfgsOptions& options, const char* caller);
+/// The same with options.lbfgs() (options.init() is not used: `init` is).
+LogDensityMode find_mode(const model::LogDensity& p, const at::Tensor& init,
+                         const LaplaceOptions& options, const char* caller);
 
 /// Fits the Laplace approximation on all data. Throws NumericalError when log p
-/// is not finite at the start or the mode, or (policy `fail`, or jitter
-/// exhausted) when −∇²log p(θ̂) is not positive definite.
+/// is not finite at the start, when it has no mode (L-BFGS: unbounded), or
+/// (policy `fail`, or jitter exhausted) when −∇²log p(θ̂) is not positive definite.
 LaplaceResult laplace(std::shared_ptr<const model::LogDensity> p, const LaplaceOptions& options = {});
 
 }  // namespace elbo::infer
