@@ -72,8 +72,10 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
   }
   c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->capture_default_str();
   c.add_option("--resample", o.resample,
-               "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
+               "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never, "
+               "or force; auto and always keep q's draws (and mark the fit unreliable) when the importance "
+               "ESS is below max(10, 1% of the draws), force resamples anyway")
+      ->check(CLI::IsMember({"auto", "always", "never", "force"}))->capture_default_str();
   c.add_option("--resample-pool", o.resample_pool,
                "When resampling, draw this many times --draws from q and resample --draws of them")
       ->check(CLI::PositiveNumber)->capture_default_str();
@@ -85,6 +87,9 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
   c.add_option("--checkpoint-every", o.checkpoint_every, "Iterations between checkpoints")->capture_default_str();
   c.add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
   c.add_flag("--quiet,-q", o.quiet, "No progress bar or summary table");
+  c.add_flag("--strict", o.strict,
+             "Exit with code 3 when the fit is not reliable (summary.json's \"reliable\": false; "
+             "draws.csv and summary.json are still written)");
   c.add_option("--sig-figs", o.sig_figs, "Significant figures in draws.csv (1-18)")
       ->check(CLI::Range(1, 18))->capture_default_str();
 }

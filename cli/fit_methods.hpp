@@ -35,6 +35,12 @@ struct MethodFit {
   std::string start;           // how the method was started
   bool resumed = false;
   nlohmann::json details = nlohmann::json::object();  // method-specific results
+  // Read by the fit runner's reliability verdict (fit_reliability.hpp); 0 when
+  // the method has none. Without them it falls back to details["dropped_draws"],
+  // details["restarts"] and, for advi, iterations × --grad-draws.
+  int64_t dropped_draws = 0;   // gradient draws dropped for a non-finite log p
+  int64_t gradient_draws = 0;  // gradient draws taken in all (0: unknown)
+  int64_t restarts = 0;        // restarts after a divergence
 };
 
 /// Progress: (iteration, max iterations, last bound value or NaN).

@@ -7,12 +7,15 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <fmt/format.h>
 
 #include "elbo/core/threads.hpp"
 #include "elbo/diagnostics/pareto_k.hpp"
 #include "elbo/diagnostics/summary.hpp"
+#include "elbo/infer/fit_reliability.hpp"
 #include "fit_methods.hpp"
+#include "unreliable_fit.hpp"
 #include "elbo/io/draws_writer.hpp"
 #include "elbo/io/json_writer.hpp"
 #include "elbo/io/progress_bar.hpp"
@@ -39,6 +42,82 @@ std::vector<double> to_vector(const at::Tensor& t) {
 
 nlohmann::json finite_or_null(double x) {
   return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
+// JSON has no inf: an infinite k̂ is the string "inf" (or "-inf"); NaN (no density
+// q, so no k̂) is null.
+nlohmann::json k_hat_json(double k) {
+  if (std::isnan(k)) return nullptr;
+  if (std::isinf(k)) return k > 0 ? "inf" : "-inf";
+  return k;
+}
+
+nlohmann::json summary_json(const elbo::diagnostics::Summary& summary) {
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& p : summary.parameters) {
+    params[p.name] = {{"mean", finite_or_null(p.mean)}, {"sd", finite_or_null(p.sd)},
+                      {"q5", finite_or_null(p.quantiles[0])}, {"q50", finite_or_null(p.quantiles[1])},
+                      {"q95", finite_or_null(p.quantiles[2])}};
+  }
+  return params;
+}
+
+// The PSIS-weighted summary of the written draws; draws of zero weight (e.g. a
+// non-finite log p, whose values may be NaN) are left out.
+elbo::diagnostics::Summary weighted_summary(const Eigen::MatrixXd& values,
+                                            const elbo::infer::PosteriorDraws& draws) {
+  const auto w = to_vector(draws.log_weights.exp());
+  std::vector<Eigen::Index> keep;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (w[i] > 0) keep.push_back(static_cast<Eigen::Index>(i));
+  }
+  Eigen::MatrixXd kept(static_cast<Eigen::Index>(keep.size()), values.cols());
+  Eigen::VectorXd weights(static_cast<Eigen::Index>(keep.size()));
+  for (size_t i = 0; i < keep.size(); ++i) {
+    kept.row(static_cast<Eigen::Index>(i)) = values.row(keep[i]);
+    weights[static_cast<Eigen::Index>(i)] = w[static_cast<size_t>(keep[i])];
+  }
+  return elbo::diagnostics::summarize(kept, draws.names, weights);
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
+}
+
+// What the verdict reads from the method's result and the draws; fields the
+// method does not fill fall back to its details.
+elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
+                                            const FitCliOptions& options) {
+  elbo::infer::FitDiagnostics d;
+  d.converged = fit.converged;
+  d.convergence_message = fit.message;
+  d.has_density = fit.q != nullptr;
+  d.k_hat = draws.psis.k_hat;
+  d.k_hat_reason = draws.k_hat_reason;
+  d.k_threshold = draws.psis.k_threshold;
+  d.dropped_draws = fit.dropped_draws;
+  if (d.dropped_draws == 0 && fit.details.is_object() && fit.details.contains("dropped_draws") &&
+      fit.details["dropped_draws"].is_number_integer()) {
+    d.dropped_draws = fit.details["dropped_draws"].get<int64_t>();
+  }
+  d.gradient_draws_total = fit.gradient_draws;
+  if (d.gradient_draws_total == 0 && options.method == "advi") {
+    d.gradient_draws_total = fit.iterations * options.grad_draws;
+  }
+  d.restarts = fit.restarts;
+  if (d.restarts == 0 && fit.details.is_object() && fit.details.contains("restarts")) {
+    const auto& r = fit.details["restarts"];
+    if (r.is_array()) d.restarts = static_cast<int64_t>(r.size());
+    if (r.is_number_integer()) d.restarts = r.get<int64_t>();
+  }
+  d.nonfinite_output_draws = draws.nonfinite_log_p;
+  d.num_draws = draws.pool_draws;
+  d.importance_ess = draws.psis.ess;
+  d.resampled = draws.resampled;
+  d.resample_refused = draws.resample_refused;
+  return d;
 }
 
 }  // namespace
@@ -99,19 +178,24 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                                   to_vector(draws.log_q),
                                   elbo::io::DrawsWriterOptions().sig_figs(options.sig_figs));
 
-  // Posterior summary of the written draws.
-  auto summary = elbo::diagnostics::summarize(to_eigen(draws.values), draws.names);
-  nlohmann::json params = nlohmann::json::object();
+  // Posterior summary of the written draws: PSIS-weighted when q has a density,
+  // k̂ is below its threshold and the draws are q's own (not resampled); q's own
+  // summary is then beside it in summary_q.
+  const auto values = to_eigen(draws.values);
+  const auto q_summary = elbo::diagnostics::summarize(values, draws.names);
+  const bool psis_weighted = fit.q && elbo::infer::psis_weights_usable(draws);
+  const std::string weighting = draws.resampled ? "resampled" : psis_weighted ? "psis" : "none";
+  const auto summary = psis_weighted ? weighted_summary(values, draws) : q_summary;
+  const nlohmann::json params = summary_json(summary);
   std::vector<double> mean, sd, q5, q50, q95;
   for (const auto& p : summary.parameters) {
-    params[p.name] = {{"mean", p.mean}, {"sd", p.sd}, {"q5", p.quantiles[0]},
-                      {"q50", p.quantiles[1]}, {"q95", p.quantiles[2]}};
     mean.push_back(p.mean);
     sd.push_back(p.sd);
     q5.push_back(p.quantiles[0]);
     q50.push_back(p.quantiles[1]);
     q95.push_back(p.quantiles[2]);
   }
+  const auto reliability = elbo::infer::assess_reliability(fit_diagnostics(fit, draws, options));
 
   nlohmann::json trace = nlohmann::json::array();
   for (const auto& t : fit.trace) {
@@ -119,9 +203,12 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                      {"rel_change", finite_or_null(t.rel_change)}});
   }
   const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
+  const bool k_infinite = draws.psis.k_hat == std::numeric_limits<double>::infinity();
   const std::string k_message =
-      fit.q ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, options.draws)
-            : "k-hat: none (" + options.method + " gives draws, not a density q)";
+      !fit.q ? "k-hat: none (" + options.method + " gives draws, not a density q)"
+      : k_infinite ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws) + ": " +
+                         draws.k_hat_reason
+                   : elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws);
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json out = {
@@ -148,21 +235,33 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
       {"bound", fit.bound},
       {"elbo", trace.empty() ? nlohmann::json(nullptr) : trace.back()["elbo"]},
       {"elbo_trace", trace},
-      {"pareto_k", finite_or_null(draws.psis.k_hat)},
+      {"reliable", reliability.reliable},
+      {"reliability", {{"reasons", reliability.reasons}, {"notes", reliability.notes}}},
+      {"pareto_k", k_hat_json(draws.psis.k_hat)},
+      {"pareto_k_reason", draws.k_hat_reason},
+      {"pareto_k_threshold", draws.psis.k_threshold},
       {"pareto_k_diagnostic", k_message},
       {"importance_resampled", draws.resampled},
-      {"importance_ess", draws.psis.ess},
+      {"importance_resample_refused", draws.resample_refused},
+      {"importance_ess", finite_or_null(draws.psis.ess)},
+      {"nonfinite_draws", {{"count", draws.nonfinite_log_p}, {"of", draws.pool_draws}}},
       {"time_seconds", total_seconds},
       {"timings", {{"fit_seconds", fit_seconds},
                    {"draws_seconds", std::chrono::duration<double>(drawn - fitted).count()},
                    {"total_seconds", total_seconds}}},
+      {"summary_weighting", weighting},
       {"summary", params},
   };
+  if (psis_weighted) out["summary_q"] = summary_json(q_summary);
   for (const auto& [key, value] : context.extra.items()) out[key] = value;
   if (context.extra_summary) context.extra_summary(draws, out);
   elbo::io::write_json_file((std::filesystem::path(options.output) / "summary.json").string(), out);
 
   if (!options.quiet) {
+    std::printf("%s\n", weighting == "psis"
+                            ? "posterior summary: PSIS-weighted draws of q (q's own: summary_q in summary.json)"
+                        : weighting == "resampled" ? "posterior summary: importance-resampled draws"
+                                                   : "posterior summary: draws of q (not importance-weighted)");
     std::printf("%s", elbo::io::format_summary_table(draws.names, mean, sd, q5, q50, q95).c_str());
     std::printf("\n%s after %lld iterations (%.2f s)", fit.message.c_str(),
                 static_cast<long long>(fit.iterations), fit_seconds);
@@ -172,6 +271,18 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                 draws.resampled ? "; draws importance-resampled" : "");
     std::printf("wrote %s and %s\n", draws_path.c_str(),
                 (std::filesystem::path(options.output) / "summary.json").string().c_str());
+  }
+  // Warnings go to stderr even with --quiet.
+  std::fflush(stdout);
+  if (draws.resample_refused) {
+    std::fprintf(stderr, "warning: --resample %s: %s (--resample force resamples anyway)\n",
+                 options.resample.c_str(), draws.resample_message.c_str());
+  }
+  if (!reliability.reliable) {
+    std::fprintf(stderr, "warning: the fit is not reliable: %s\n", join(reliability.reasons, "; ").c_str());
+    if (options.strict) {
+      throw UnreliableFit("--strict: the fit is not reliable (outputs written to " + options.output + ")");
+    }
   }
 }
 

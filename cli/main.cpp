@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "unreliable_fit.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/threads.hpp"
 
@@ -16,6 +17,11 @@ int main(int argc, char** argv) {
 
   auto* fit = app.add_subcommand("fit", "Fit a model's approximate posterior");
   fit->require_subcommand(1);
+  fit->footer(
+      "Every fit writes draws.csv and summary.json, whose \"reliable\" verdict (with its reasons) "
+      "says whether the draws can be used as the posterior's. Exit codes: 0 written (a warning on "
+      "stderr when not reliable), 1 bad data or numerical failure, 2 invalid options, 3 written "
+      "but not reliable under --strict.");
   elbo_cli::add_fit_glm_commands(*fit);
   elbo_cli::add_fit_eight_schools_command(*fit);
   elbo_cli::add_fit_lda_command(*fit);
@@ -30,7 +36,8 @@ int main(int argc, char** argv) {
   elbo::set_num_threads(elbo::default_num_threads());
 
   // The only place where errors become a message and an exit code:
-  // 1 for bad data or numerical failure, 2 for invalid options.
+  // 1 for bad data or numerical failure, 2 for invalid options, 3 for an
+  // unreliable fit under --strict (its outputs are written).
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -45,6 +52,9 @@ int main(int argc, char** argv) {
   } catch (const elbo::ConfigError& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
     return 2;
+  } catch (const elbo_cli::UnreliableFit& e) {
+    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    return elbo_cli::kUnreliableFitExitCode;
   } catch (const elbo::InputError& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
     return 1;
