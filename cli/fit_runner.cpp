@@ -203,12 +203,9 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                      {"rel_change", finite_or_null(t.rel_change)}});
   }
   const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
-  const bool k_infinite = draws.psis.k_hat == std::numeric_limits<double>::infinity();
   const std::string k_message =
-      !fit.q ? "k-hat: none (" + options.method + " gives draws, not a density q)"
-      : k_infinite ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws) + ": " +
-                         draws.k_hat_reason
-                   : elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws);
+      fit.q ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws, draws.k_hat_reason)
+            : "k-hat: none (" + options.method + " gives draws, not a density q)";
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json out = {

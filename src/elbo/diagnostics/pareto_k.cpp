@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace elbo::diagnostics {
 
@@ -30,7 +31,12 @@ std::string to_string(ParetoKCategory category) {
   return "unknown";
 }
 
-std::string pareto_k_message(double k_hat, int64_t num_draws) {
+std::string pareto_k_message(double k_hat, int64_t num_draws, const std::string& reason) {
+  if (k_hat == std::numeric_limits<double>::infinity()) {
+    return "Pareto k = inf (not estimable: " +
+           (reason.empty() ? std::string("the importance weights could not be fitted") : reason) +
+           "; importance sampling can neither check nor correct q)";
+  }
   const double threshold = pareto_k_threshold(num_draws);
   char k_text[64], t_text[64];
   std::snprintf(k_text, sizeof k_text, "%.2f", k_hat);

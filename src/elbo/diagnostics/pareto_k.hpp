@@ -22,6 +22,8 @@ ParetoKCategory pareto_k_category(double k_hat, int64_t num_draws = 0);
 /// "good", "ok", "unreliable", "very bad", "not estimated".
 std::string to_string(ParetoKCategory category);
 /// A one-line reading, e.g. "Pareto k = 0.82 (unreliable: k >= 0.7; ...)".
-std::string pareto_k_message(double k_hat, int64_t num_draws = 0);
+/// k̂ = +inf stands for "could not be estimated" (infer::draw_posterior reports
+/// it so, never NaN): "Pareto k = inf (not estimable: <reason>; ...)".
+std::string pareto_k_message(double k_hat, int64_t num_draws = 0, const std::string& reason = "");
 
 }  // namespace elbo::diagnostics

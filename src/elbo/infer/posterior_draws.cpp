@@ -50,7 +50,7 @@ diagnostics::PsisResult psis_or_inf(const std::vector<double>& ratios, int64_t f
     r.k_hat = inf;
   } else if (std::isnan(r.k_hat)) {
     reason = r.tail_length < 5 ? count_text(s) + " draws are too few to fit the Pareto tail (a tail of >= 5 "
-                                                 "needs about 25 draws)"
+                                                 "needs at least 21 draws)"
                                : "the generalized Pareto fit of the tail failed";
     r.k_hat = inf;
   }
