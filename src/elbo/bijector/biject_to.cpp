@@ -8,6 +8,7 @@
 #include "elbo/bijector/identity.hpp"
 #include "elbo/bijector/lower_bound.hpp"
 #include "elbo/bijector/lower_cholesky.hpp"
+#include "elbo/bijector/ordered.hpp"
 #include "elbo/bijector/sigmoid.hpp"
 #include "elbo/bijector/stick_breaking.hpp"
 #include "elbo/bijector/upper_bound.hpp"
@@ -26,6 +27,8 @@ BijectorPtr biject_to(const Constraint& constraint) {
     case Kind::simplex: return std::make_shared<StickBreaking>();
     case Kind::cholesky_factor: return std::make_shared<LowerCholesky>();
     case Kind::corr_cholesky: return std::make_shared<CorrCholesky>();
+    case Kind::ordered: return std::make_shared<Ordered>(false);
+    case Kind::positive_ordered: return std::make_shared<Ordered>(true);
     case Kind::binary: return std::make_shared<DiscreteIdentity>(DiscreteIdentity::Support::binary);
     case Kind::one_hot: return std::make_shared<DiscreteIdentity>(DiscreteIdentity::Support::one_hot);
   }

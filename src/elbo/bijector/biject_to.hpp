@@ -4,7 +4,7 @@
 //   real → Identity, positive → Exp, greater_than(a) → LowerBound(a),
 //   less_than(b) → UpperBound(b), interval(a, b) → Sigmoid(a, b),
 //   simplex → StickBreaking, cholesky_factor → LowerCholesky,
-//   corr_cholesky → CorrCholesky, binary / one_hot → DiscreteIdentity.
+//   corr_cholesky → CorrCholesky, ordered / positive_ordered → Ordered, binary / one_hot → DiscreteIdentity.
 #include "elbo/bijector/bijector.hpp"
 #include "elbo/bijector/constraint.hpp"
 

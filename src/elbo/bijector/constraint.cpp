@@ -29,6 +29,8 @@ std::string Constraint::to_string() const {
     case Kind::simplex: return "simplex";
     case Kind::cholesky_factor: return "cholesky_factor";
     case Kind::corr_cholesky: return "corr_cholesky";
+    case Kind::ordered: return "ordered";
+    case Kind::positive_ordered: return "positive_ordered";
     case Kind::binary: return "binary";
     case Kind::one_hot: return "one_hot";
   }

@@ -15,6 +15,8 @@ struct Constraint {
     simplex,          // last dim: nonnegative, sums to one (K values from K-1 free)
     cholesky_factor,  // last two dims: lower triangular, positive diagonal
     corr_cholesky,    // last two dims: Cholesky factor of a correlation matrix
+    ordered,          // last dim: strictly increasing
+    positive_ordered, // last dim: strictly increasing and positive
     binary,           // {0, 1} (a discrete latent; identity map, log|J| = 0)
     one_hot,          // last dim: a one-hot vector (a categorical latent; identity, log|J| = 0)
   };
@@ -32,6 +34,9 @@ struct Constraint {
   static Constraint simplex() { return {Kind::simplex, 0, 0}; }
   static Constraint cholesky_factor() { return {Kind::cholesky_factor, 0, 0}; }
   static Constraint corr_cholesky() { return {Kind::corr_cholesky, 0, 0}; }
+  /// Stan's ordered / positive_ordered vectors (cut points, ordered mixture locations).
+  static Constraint ordered() { return {Kind::ordered, 0, 0}; }
+  static Constraint positive_ordered() { return {Kind::positive_ordered, 0, 0}; }
   /// Discrete latents, passed through to the model unchanged: θ holds the
   /// values themselves (0/1, or one-hot rows of the last dimension), and
   /// only score-function or relaxed (Gumbel-softmax) estimators apply.
