@@ -14,6 +14,7 @@
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/low_rank_gaussian.hpp"
+#include "elbo/family/whitened_family.hpp"
 #include "elbo/infer/advi.hpp"
 #include "infer/gaussian_targets.hpp"
 
@@ -78,11 +79,14 @@ TEST_P(RegressionRecovery, MatchesExactPosterior) {
     // Rank r < D cannot represent Σ exactly; check the stationarity conditions of
     // KL(q‖p) against a Gaussian target with precision Λ instead (∂/∂W and ∂/∂ψ):
     //   (Σ⁻¹ − Λ) W = 0   and   diag(Σ⁻¹ − Λ) = 0.
-    auto lowrank = std::dynamic_pointer_cast<family::LowRankGaussian>(fit.q);
+    // q was fitted in coordinates whitened by a diagonal L: W = L W_u on θ's scale.
+    auto whitened = std::dynamic_pointer_cast<family::WhitenedFamily>(fit.q);
+    ASSERT_TRUE(whitened);
+    auto lowrank = std::dynamic_pointer_cast<family::LowRankGaussian>(whitened->inner_ptr());
     ASSERT_TRUE(lowrank);
     auto precision = model->posterior_precision();
     auto residual = torch::inverse(cov) - precision;
-    auto W = lowrank->factor.detach();
+    auto W = whitened->scale_tril().matmul(lowrank->factor.detach());
     auto scale = precision.diagonal().sqrt();
     auto relative = residual / (scale.unsqueeze(0) * scale.unsqueeze(1));
     EXPECT_LT(relative.diagonal().abs().max().item<double>(), 0.05);
@@ -101,9 +105,10 @@ TEST_P(RegressionRecovery, MatchesExactPosterior) {
 INSTANTIATE_TEST_SUITE_P(AllFamilies, RegressionRecovery,
                          ::testing::Values("meanfield", "fullrank", "lowrank:2", "pointmass"));
 
-TEST(AdviLaplaceStart, FlowsStartAtItsMeanFieldPartAndOtherFamiliesRefuse) {
-  // A flow takes the Laplace approximation's mean and its mean-field variances
-  // 1/Λ_ii (identity layers): one tiny step later q is still there.
+TEST(AdviLaplaceStart, FlowsStartAtTheLaplaceApproximationAndMixturesAtItsMode) {
+  // A flow is fitted in coordinates whitened by the Laplace approximation and
+  // starts at it (identity layers on N(0, I) in u): one tiny step later q is
+  // still there, correlation included.
   auto model = std::make_shared<testing::KnownSigmaRegression>(testing::correlated_regression());
   for (const std::string family : {"flow:realnvp*2", "flow:iaf*1", "flow:planar*2"}) {
     AdviOptions o = accurate_options(family);
@@ -112,16 +117,23 @@ TEST(AdviLaplaceStart, FlowsStartAtItsMeanFieldPartAndOtherFamiliesRefuse) {
     o.svi.max_iterations = 1;
     o.svi.average_iterates = false;
     auto fit = advi(model, o);
-    EXPECT_EQ(fit.init_message, "started at the Laplace approximation") << family;
+    EXPECT_EQ(fit.init_message.rfind("started at the Laplace approximation, in coordinates whitened", 0), 0u)
+        << family << ": " << fit.init_message;
+    EXPECT_TRUE(fit.whitened);
     auto sd = model->posterior_covariance().diagonal().sqrt();
     EXPECT_LT(((fit.q->mean() - model->posterior_mean()) / sd).abs().max().item<double>(), 0.05)
         << family;
-    auto ratio = (fit.q->covariance().diagonal() * model->posterior_precision().diagonal()).sqrt();
+    auto ratio = (fit.q->covariance().diagonal() / model->posterior_covariance().diagonal()).sqrt();
     EXPECT_LT((ratio - 1).abs().max().item<double>(), 0.05) << family;
   }
+  // Other families take the start too: centred at the mode, in whitened coordinates.
   AdviOptions o = accurate_options("mixture:2");
   o.init = "laplace";
-  EXPECT_THROW(advi(model, o), ConfigError);
+  o.svi.max_iterations = 1;
+  auto fit = advi(model, o);
+  EXPECT_TRUE(fit.whitened) << fit.init_message;
+  auto sd = model->posterior_covariance().diagonal().sqrt();
+  EXPECT_LT(((fit.q->mean() - model->posterior_mean()) / sd).abs().max().item<double>(), 1.5);
 }
 
 TEST(AdviDefaultStep, IsTheFamilysOwnWhenNoneIsGiven) {
@@ -132,6 +144,7 @@ TEST(AdviDefaultStep, IsTheFamilysOwnWhenNoneIsGiven) {
                                                    {"flow:realnvp*2", 0.01}, {"hierarchical", 0.01}}) {
     AdviOptions o = accurate_options(family);
     o.optimizer.eta = std::nan("");
+    o.init = "zero";  // (after a Laplace start it is laplace_eta)
     o.svi.max_iterations = 1;
     EXPECT_EQ(advi(model, o).eta, expected) << family;
   }
