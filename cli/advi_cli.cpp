@@ -9,10 +9,18 @@ namespace elbo_cli {
 
 void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
   c.add_option("--method", o.method,
-               "Inference method: advi (SVI on --family with --objective), laplace, boosting "
-               "(mixture grown by --components), svgd (--particles), constant_sgd")
-      ->check(CLI::IsMember({"advi", "laplace", "boosting", "svgd", "constant_sgd"}))
+               "Inference method: advi (SVI on --family with --objective), auto (advi, then a "
+               "ladder of methods until one is reliable; see --budget), laplace, pathfinder "
+               "(--num-paths), boosting (mixture grown by --components), svgd (--particles), "
+               "constant_sgd")
+      ->check(CLI::IsMember({"auto", "advi", "laplace", "pathfinder", "boosting", "svgd", "constant_sgd"}))
       ->capture_default_str();
+  c.add_option("--num-paths", o.num_paths, "Pathfinder: L-BFGS paths (each its own random start)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  c.add_option("--budget", o.budget,
+               "Wall-clock seconds (0: no limit): for --method auto the whole ladder, for advi the "
+               "SVI run (it then stops unconverged)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   c.add_option("--family", o.family,
                "Variational family: meanfield, fullrank, lowrank[:R], pointmass (MAP), "
                "flow:<layer>[*N][+...] (planar, radial, realnvp, iaf; e.g. flow:iaf*4), "
@@ -111,13 +119,14 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   if (!auto_eta) elbo::check_option_positive("fit", "--eta", o.eta);
   // NaN: advi takes the family's default step (Family::default_step_size).
   a.optimizer.eta = auto_eta ? (o.optimizer == "stan" ? 1.0 : std::nan("")) : o.eta;
-  a.laplace_eta = auto_eta && o.optimizer != "stan" ? 0.005 : a.optimizer.eta;
+  if (!(auto_eta && o.optimizer != "stan")) a.laplace_eta = a.optimizer.eta;
   a.optimizer.schedule = o.schedule;
   a.optimizer.tau = o.tau;
   a.optimizer.kappa = o.kappa;
   a.adapt_eta = o.adapt;
   a.init = o.init;
-  a.svi.max_iterations = o.max_iterations > 0 ? o.max_iterations : 10000;
+  if (o.max_iterations > 0) a.svi.max_iterations = o.max_iterations;
+  a.svi.max_seconds = o.budget;
   a.svi.eval_every = o.eval_every;
   a.svi.eval_draws = o.eval_draws;
   a.svi.tol_rel_obj = o.tol_rel_obj;

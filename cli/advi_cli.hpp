@@ -15,35 +15,41 @@
 
 namespace elbo_cli {
 
+// The ADVI defaults are the library's (AdviOptions{}), so `elbo fit` with no
+// options and the README's C++ snippet give the same fit.
+inline const elbo::infer::AdviOptions kAdviDefaults{};
+
 struct FitCliOptions {
   std::string method = "advi";       // advi | laplace | boosting | svgd | constant_sgd
-  std::string family = "fullrank";
-  std::string objective = "elbo";    // advi's bound or gradient estimator
+  std::string family = kAdviDefaults.family;
+  std::string objective = kAdviDefaults.objective;  // advi's bound or gradient estimator
   int64_t components = 3;            // boosting
   int64_t particles = 100;           // svgd
+  int64_t num_paths = 4;             // pathfinder
+  double budget = 0;                 // auto: seconds for the whole ladder (0: none)
   std::string kernel = "rbf";        // svgd: rbf | imq
   bool precondition = false;         // constant_sgd
-  int64_t grad_draws = 8;
-  bool stick_the_landing = true;
-  std::string optimizer = "adam";
+  int64_t grad_draws = kAdviDefaults.grad_draws;
+  bool stick_the_landing = kAdviDefaults.stick_the_landing;
+  std::string optimizer = kAdviDefaults.optimizer.method;
   double eta = std::numeric_limits<double>::quiet_NaN();  // auto: 0.03, 0.005 after a Laplace start
-  std::string schedule = "robbins_monro";
-  double tau = 1000;
-  double kappa = 0.75;
+  std::string schedule = kAdviDefaults.optimizer.schedule;
+  double tau = kAdviDefaults.optimizer.tau;
+  double kappa = kAdviDefaults.optimizer.kappa;
   bool adapt = false;
   int64_t max_iterations = 0;  // 0: the method's default (10000; svgd 2000)
-  int64_t eval_every = 100;
-  int64_t eval_draws = 100;
-  double tol_rel_obj = 0.002;
-  bool common_eval_draws = true;
-  int64_t window = 0;
-  int64_t batch_size = 0;
-  bool average = true;
-  std::string init = "auto";
+  int64_t eval_every = kAdviDefaults.svi.eval_every;
+  int64_t eval_draws = kAdviDefaults.svi.eval_draws;
+  double tol_rel_obj = kAdviDefaults.svi.tol_rel_obj;
+  bool common_eval_draws = kAdviDefaults.svi.common_eval_draws;
+  int64_t window = kAdviDefaults.svi.window;
+  int64_t batch_size = kAdviDefaults.svi.batch_size;
+  bool average = kAdviDefaults.svi.average_iterates;
+  std::string init = kAdviDefaults.init;
   int64_t draws = 1000;
   std::string resample = "never";  // auto | always | never
   int64_t resample_pool = 10;      // draws of q per output draw when resampling
-  uint64_t seed = 1;
+  uint64_t seed = kAdviDefaults.svi.seed;
   int threads = 0;  // 0: LibTorch's default
   std::string output = "elbo_output";
   std::string checkpoint;

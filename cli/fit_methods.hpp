@@ -41,6 +41,9 @@ struct MethodFit {
   int64_t dropped_draws = 0;   // gradient draws dropped for a non-finite log p
   int64_t gradient_draws = 0;  // gradient draws taken in all (0: unknown)
   int64_t restarts = 0;        // restarts after a divergence
+  /// How the runner draws from q when the method decides it (--method auto's
+  /// Pathfinder and mixture rungs resample); empty: --resample as given.
+  std::string resample;
 };
 
 /// Progress: (iteration, max iterations, last bound value or NaN).

@@ -86,6 +86,10 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
   return out;
 }
 
+// A point mass (MAP) has no density: its "draws" are one point, so k̂ (−inf,
+// every ratio equal) checks nothing.
+bool has_density(const MethodFit& fit) { return fit.q && fit.q->family_name() != "pointmass"; }
+
 // What the verdict reads from the method's result and the draws; fields the
 // method does not fill fall back to its details.
 elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
@@ -93,7 +97,7 @@ elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::in
   elbo::infer::FitDiagnostics d;
   d.converged = fit.converged;
   d.convergence_message = fit.message;
-  d.has_density = fit.q != nullptr;
+  d.has_density = has_density(fit);
   d.k_hat = draws.psis.k_hat;
   d.k_hat_reason = draws.k_hat_reason;
   d.k_threshold = draws.psis.k_threshold;
@@ -122,6 +126,11 @@ elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::in
 
 }  // namespace
 
+elbo::infer::FitDiagnostics verdict_inputs(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
+                                           const FitCliOptions& options) {
+  return fit_diagnostics(fit, draws, options);
+}
+
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context) {
   run_fit(std::make_shared<elbo::model::ModelDensity>(std::move(model)), options, context);
@@ -146,7 +155,7 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
 
   elbo::infer::PosteriorDrawsOptions draw_options;
   draw_options.num_draws = options.draws;
-  draw_options.resample = options.resample;
+  draw_options.resample = fit.resample.empty() ? options.resample : fit.resample;
   draw_options.resample_pool = options.resample_pool;
   draw_options.seed = options.seed + 7919;
   auto draws = fit.q ? elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options)
@@ -183,7 +192,7 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
   // summary is then beside it in summary_q.
   const auto values = to_eigen(draws.values);
   const auto q_summary = elbo::diagnostics::summarize(values, draws.names);
-  const bool psis_weighted = fit.q && elbo::infer::psis_weights_usable(draws);
+  const bool psis_weighted = has_density(fit) && elbo::infer::psis_weights_usable(draws);
   const std::string weighting = draws.resampled ? "resampled" : psis_weighted ? "psis" : "none";
   const auto summary = psis_weighted ? weighted_summary(values, draws) : q_summary;
   const nlohmann::json params = summary_json(summary);
@@ -204,8 +213,10 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
   }
   const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
   const std::string k_message =
-      fit.q ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws, draws.k_hat_reason)
-            : "k-hat: none (" + options.method + " gives draws, not a density q)";
+      has_density(fit)
+          ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws, draws.k_hat_reason)
+      : fit.q ? "k-hat: none (q is a point mass, the MAP estimate: no density)"
+              : "k-hat: none (" + options.method + " gives draws, not a density q)";
   const double total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json out = {
@@ -234,8 +245,10 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
       {"elbo_trace", trace},
       {"reliable", reliability.reliable},
       {"reliability", {{"reasons", reliability.reasons}, {"notes", reliability.notes}}},
-      {"pareto_k", k_hat_json(draws.psis.k_hat)},
-      {"pareto_k_reason", draws.k_hat_reason},
+      {"pareto_k", has_density(fit) || !fit.q ? k_hat_json(draws.psis.k_hat) : nlohmann::json(nullptr)},
+      {"pareto_k_reason", has_density(fit) || !fit.q
+                              ? draws.k_hat_reason
+                              : "q is a point mass (the MAP estimate): no density, so no k-hat"},
       {"pareto_k_threshold", draws.psis.k_threshold},
       {"pareto_k_diagnostic", k_message},
       {"importance_resampled", draws.resampled},

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "advi_cli.hpp"
+#include "elbo/infer/fit_reliability.hpp"
 #include "elbo/infer/posterior_draws.hpp"
 #include "elbo/model/constrained_density.hpp"
 #include "elbo/model/model.hpp"
@@ -26,6 +27,13 @@ struct FitContext {
   /// Optional: sections added to summary.json as they are (e.g. compilation).
   nlohmann::json extra = nlohmann::json::object();
 };
+
+struct MethodFit;
+
+/// What the reliability verdict (infer/fit_reliability) reads from a method's
+/// result and its draws (also --method auto's, to judge each rung).
+elbo::infer::FitDiagnostics verdict_inputs(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
+                                           const FitCliOptions& options);
 
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context);

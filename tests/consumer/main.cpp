@@ -1,6 +1,8 @@
 // Fits the eight-schools model through the installed library (whose Stan headers
-// must compile too) and checks the
-// posterior mean of mu lands where it must (between the data's extremes).
+// must compile too) and checks the posterior mean of mu lands where it must
+// (between the data's extremes); then runs README.md's C++ snippet as written
+// and prints mu's mean, which run.sh compares with `elbo fit eight_schools`
+// (one set of defaults for the library and the CLI).
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -22,5 +24,15 @@ int main() {
   std::printf("Stan programs are cached in %s\n", elbo::stan::default_stan_cache_dir().c_str());
   std::printf("mu posterior mean %.3f after %lld iterations\n", mu,
               static_cast<long long>(fit.svi.iterations));
-  return (mu > -3 && mu < 28) ? 0 : 1;
+  if (!(mu > -3 && mu < 28)) return 1;
+
+  {  // README.md's snippet
+    auto model = std::make_shared<elbo::models::EightSchools>();
+    elbo::infer::AdviOptions options;           // family, optimizer, stopping rule, ...
+    options.family = "fullrank";
+    auto fit = elbo::infer::advi(model, options);
+    auto mean = fit.q->mean();                   // on the unconstrained scale
+    std::printf("readme mu %.9g\n", mean[0].item<double>());
+  }
+  return 0;
 }
