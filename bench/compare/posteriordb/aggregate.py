@@ -144,6 +144,21 @@ def stan_runs():
     return runs
 
 
+def carried_stan_runs(path):
+    """Stan's runs as an earlier results.json recorded them (metrics included): used
+    when runs/stan/ is empty (`--stan-from FILE`), since the Stan side does not change
+    with elbo's code. Each keeps the date of the run it comes from."""
+    d = load_json(path)
+    out = []
+    for r in d.get("runs", []):
+        if r.get("system") == "stan" and ("metrics" in r or "error" in r):
+            r = dict(r)
+            r["pareto_k"] = khat(r.get("pareto_k"))
+            r["carried_from"] = d.get("generated")
+            out.append(r)
+    return out
+
+
 def run_metrics(run, ref):
     summ = run["summary"]
     missing = [p["name"] for p in ref if p["name"] not in summ]
@@ -231,8 +246,17 @@ def fmt(x, d=2):
 
 def main():
     refs = references()
-    runs = elbo_runs() + stan_runs()
+    stan = stan_runs()
+    stan_from = None
+    if "--stan-from" in sys.argv:
+        path = sys.argv[sys.argv.index("--stan-from") + 1]
+        if not stan:
+            stan = carried_stan_runs(path)
+            stan_from = load_json(path).get("generated")
+    runs = elbo_runs() + stan
     for r in runs:
+        if "carried_from" in r:
+            continue  # metrics as recorded then
         if r["posterior"] not in refs:
             r["error"] = r.get("error") or f"unknown posterior {r['posterior']}"
             continue
@@ -275,7 +299,7 @@ def main():
         }
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = {"generated": now, "definitions": __doc__, "posteriordb": PDB,
+    out = {"generated": now, "definitions": __doc__, "posteriordb": PDB, "stan_runs_from": stan_from,
            "pass_criterion": f"median over seeds of max |mean - ref mean| / ref sd <= {PASS_ERR}",
            "flag_criterion": f"k-hat >= {K_FLAG}, k-hat missing, or not converged",
            "methods": methods, "totals": totals,
@@ -286,6 +310,11 @@ def main():
         json.dump(clean(out), fh, indent=1, default=lambda x: None, allow_nan=False)
 
     L = ["# posteriordb benchmark: elbo vs Stan's ADVI\n"]
+    if stan_from:
+        L.append(f"Stan's runs are those of the run of {stan_from} (carried from an earlier "
+                 f"results.json with `--stan-from`: the same programs, data, rstan and settings; "
+                 f"only elbo's side was rerun).")
+        L.append("")
     L.append(f"Generated {now} by `aggregate.py` from `runs/` (definitions in README.md). "
              f"Each cell: median over seeds of err = max over parameters of |mean − ref mean| / "
              f"ref sd, sdr = the sd ratio farthest from 1 (in log), k̂ = PSIS k̂, t = seconds "

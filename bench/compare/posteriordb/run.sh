@@ -50,6 +50,8 @@ export PDB_DIR="$pdb"
 # The elbo settings: the same options on every posterior.
 ELBO_SETTING_default=""
 ELBO_SETTING_best="--family mixture:20 --objective renyi:0.5 --resample always"
+ELBO_SETTING_auto="--method auto"
+ELBO_SETTING_pathfinder="--method pathfinder"
 threads="${PDB_ELBO_THREADS:-1}"
 
 if [[ -z "$posteriors" ]]; then
@@ -79,6 +81,14 @@ bin="$here/runs/elbo.bin"
 if ((!skip_elbo)) || { ((!skip_stan)) && [[ -z "$translated" ]]; }; then
   [[ -x "$elbo" ]] || { echo "run.sh: no elbo binary at $elbo (build it, or pass --elbo)" >&2; exit 1; }
   cp "$elbo" "$bin.tmp" && mv "$bin.tmp" "$bin"
+  # ... and of libelbo.so beside it (the binary's RUNPATH points at the build tree;
+  # LD_LIBRARY_PATH is searched before RUNPATH).
+  lib=$(ldd "$elbo" | awk '/libelbo\.so/ {print $3}')
+  if [[ -n "$lib" && -f "$lib" ]]; then
+    mkdir -p "$here/runs/lib"
+    cp "$lib" "$here/runs/lib/$(basename "$lib").tmp" && mv "$here/runs/lib/$(basename "$lib").tmp" "$here/runs/lib/$(basename "$lib")"
+    export LD_LIBRARY_PATH="$here/runs/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
 fi
 
 # run.json beside elbo's own output: exit status, process wall time, the command.
@@ -166,4 +176,4 @@ if ((!skip_stan)); then
 fi
 
 # (d) metrics, results.json, results.md.
-/usr/bin/python3 "$here/aggregate.py"
+/usr/bin/python3 "$here/aggregate.py" ${PDB_STAN_FROM:+--stan-from "$PDB_STAN_FROM"}
