@@ -107,6 +107,14 @@ assert "no density" in s["pareto_k_reason"]
 '
 grep -q 'no density q: k-hat cannot check it' "$err" && ok || fail "svgd warning: $(cat "$err")"
 
+# A point mass (MAP) has no density either: k-hat (-inf, every ratio equal) checks nothing.
+"$elbo" fit linear --data "$tmp/linear.json" -o "$tmp/map" -q --family pointmass 2>/dev/null && ok ||
+  fail "pointmass exited non-zero"
+check "$tmp/map" "pointmass" '
+assert s["reliable"] is False and s["pareto_k"] is None and s["summary_weighting"] == "none"
+assert "no density q: k-hat cannot check it" in s["reliability"]["reasons"], s["reliability"]
+'
+
 # ---- k-hat that cannot be estimated is "inf" (a string), with the reason ----------------
 "$elbo" fit linear --data "$tmp/linear.json" -o "$tmp/few" -q --draws 10 2>"$err" && ok || fail "--draws 10 exited non-zero"
 check "$tmp/few" "few draws" '
