@@ -126,6 +126,11 @@ elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::in
 
 }  // namespace
 
+elbo::infer::FitDiagnostics verdict_inputs(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
+                                           const FitCliOptions& options) {
+  return fit_diagnostics(fit, draws, options);
+}
+
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context) {
   run_fit(std::make_shared<elbo::model::ModelDensity>(std::move(model)), options, context);
@@ -150,7 +155,7 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
 
   elbo::infer::PosteriorDrawsOptions draw_options;
   draw_options.num_draws = options.draws;
-  draw_options.resample = options.resample;
+  draw_options.resample = fit.resample.empty() ? options.resample : fit.resample;
   draw_options.resample_pool = options.resample_pool;
   draw_options.seed = options.seed + 7919;
   auto draws = fit.q ? elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options)
