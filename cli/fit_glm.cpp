@@ -135,7 +135,14 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
         both.data_ptr<double>(), both.size(0), both.size(1));
     std::vector<std::string> names{"alpha"};
     for (int64_t j = 0; j < D; ++j) names.push_back("beta." + std::to_string(j + 1));
-    auto s = elbo::diagnostics::summarize(m, names);
+    // Weighted as "summary" is: by the PSIS weights when they are usable.
+    const bool weighted = elbo::infer::psis_weights_usable(draws);
+    Eigen::VectorXd w;
+    if (weighted) {
+      auto lw = draws.log_weights.exp().contiguous();
+      w = Eigen::Map<Eigen::VectorXd>(lw.data_ptr<double>(), lw.numel());
+    }
+    auto s = weighted ? elbo::diagnostics::summarize(m, names, w) : elbo::diagnostics::summarize(m, names);
     nlohmann::json params = nlohmann::json::object();
     for (const auto& p : s.parameters) {
       params[p.name] = {{"mean", p.mean}, {"sd", p.sd}, {"q5", p.quantiles[0]},

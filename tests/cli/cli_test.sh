@@ -89,7 +89,13 @@ else
   fail "fit logistic --threads 1 exited non-zero"
 fi
 expect_error "negative threads" "--threads" -- fit logistic --threads -2 -o "$tmp/x"
-expect_error "laplace start for a mixture" "init 'laplace'" -- fit logistic --family mixture:2 --init laplace -o "$tmp/x"
+# Every family takes the start now, in coordinates whitened by it.
+if "$elbo" fit logistic --family mixture:2 --init laplace --max-iter 200 -q -o "$tmp/mix" 2>/dev/null &&
+   python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if "whitened" in s["start"] and s["method_details"]["whitened"] else 1)' "$tmp/mix/summary.json"; then
+  ok
+else
+  fail "fit logistic --family mixture:2 --init laplace: not started in whitened coordinates"
+fi
 
 # ---- bad input: one line naming the file/field, non-zero exit -------------------------
 expect_error "unknown method" "--method" -- fit logistic --method nuts -o "$tmp/x"
