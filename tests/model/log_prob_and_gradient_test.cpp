@@ -121,23 +121,23 @@ TEST(LogProbAndGradient, ConstrainedLatentsFallBackToAutogradWithTheJacobian) {
   EXPECT_LT((grad - finite_difference_gradient(density, theta)).abs().max().item<double>(), 1e-7);
 }
 
-TEST(LogProbAndGradient, MalformedClosedFormsAreDomainErrors) {
+TEST(LogProbAndGradient, MalformedClosedFormsAreConfigErrors) {
   auto theta = torch::randn({3, 4}, kDouble);
   auto model = std::make_shared<Quadratic>();
   model->bad_shape = true;
   try {
     ModelDensity(model).log_prob_and_gradient(theta, Subsample::all(1));
     FAIL() << "no error";
-  } catch (const DomainError& e) {
-    EXPECT_NE(std::string(e.what()).find("quadratic: log_joint_and_gradient returned a gradient "
-                                         "for 'b' of shape [3, 1], but must be [3]"),
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("model 'quadratic': log_joint_and_gradient returned a "
+                                         "gradient for 'b' of shape [3, 1]; expected [3]"),
               std::string::npos)
         << e.what();
   }
   try {
     ModelDensity(std::make_shared<MissingGradient>()).log_prob_and_gradient(theta, Subsample::all(1));
     FAIL() << "no error";
-  } catch (const DomainError& e) {
+  } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("returned no gradient for 'b'"), std::string::npos)
         << e.what();
   }

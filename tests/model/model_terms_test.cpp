@@ -98,7 +98,7 @@ TEST(ModelTerms, BadScopesAreConfigErrors) {
   auto wrong = std::make_shared<Terms>();
   wrong->scopes = {{{"a", {}}}};  // 1 declared, 4 returned
   ModelDensity p(wrong);
-  EXPECT_THROW(p.log_prob_terms(some_theta(), Subsample::all(1)), DomainError);
+  EXPECT_THROW(p.log_prob_terms(some_theta(), Subsample::all(1)), ConfigError);
 }
 
 }  // namespace

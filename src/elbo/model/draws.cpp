@@ -1,3 +1,4 @@
+#include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/model/model.hpp"
 
@@ -24,6 +25,16 @@ const at::Tensor& Draws::operator[](const std::string& name) const {
                       "', which it did not declare");
   }
   return it->second;
+}
+
+at::Tensor Draws::column(const std::string& name) const {
+  const auto& value = (*this)[name];
+  if (value.dim() != 1) {
+    throw DomainError("Draws::column: latent '" + name + "' has draws of shape " +
+                      shape_string(value.sizes()) +
+                      ", not [K]; column() turns a scalar latent's [K] into [K, 1]");
+  }
+  return value.unsqueeze(1);
 }
 
 }  // namespace elbo::model

@@ -3,8 +3,15 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <sstream>
 
 #include "elbo/bijector/biject_to.hpp"
+#include "elbo/bijector/identity.hpp"
+#include "elbo/bijector/tensor_bounds.hpp"
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 
@@ -45,6 +52,7 @@ at::Tensor flatten_column_major(const at::Tensor& value) {
 namespace {
 
 bool has_jacobian(const LatentSlot& slot) {
+  if (slot.latent.has_bounds()) return true;
   return slot.latent.constraint.kind != bijector::Constraint::Kind::real &&
          !slot.latent.constraint.is_discrete();
 }
@@ -119,9 +127,16 @@ ModelDensity::ModelDensity(std::shared_ptr<const Model> model) : model_(std::mov
         throw ConfigError(model_->name() + ": latent '" + latent.name + "' declared twice");
       }
     }
+    if (latent.has_bounds() && latent.constraint.kind != bijector::Constraint::Kind::real) {
+      throw ConfigError(model_->name() + ": latent '" + latent.name + "' has lower/upper bounds and "
+                        "the constraint " + latent.constraint.to_string() +
+                        "; give both bounds through lower/upper (Latent::bounded) and leave the "
+                        "constraint real");
+    }
     LatentSlot slot;
     slot.latent = latent;
-    slot.bijector = bijector::biject_to(latent.constraint);
+    slot.bijector = latent.has_bounds() ? std::make_shared<bijector::Identity>()
+                                        : bijector::biject_to(latent.constraint);
     slot.size = slot.bijector->unconstrained_size(latent.shape);
     slot.offset = dim_;
     dim_ += slot.size;
@@ -131,7 +146,8 @@ ModelDensity::ModelDensity(std::shared_ptr<const Model> model) : model_(std::mov
   term_coordinates_ = declared_term_coordinates(*model_, slots_);
   declared_terms_ = static_cast<int64_t>(model_->log_joint_term_scopes().size());
   all_real_ = std::all_of(slots_.begin(), slots_.end(), [](const LatentSlot& slot) {
-    return slot.latent.constraint.kind == bijector::Constraint::Kind::real;
+    return slot.latent.constraint.kind == bijector::Constraint::Kind::real &&
+           !slot.latent.has_bounds();
   });
 }
 
@@ -148,6 +164,183 @@ at::Tensor slice_of(const at::Tensor& theta, const LatentSlot& slot) {
 }
 }  // namespace
 
+namespace {
+
+// A bound as a tensor broadcasting against the latent's [K, *shape] draws:
+// undefined when unset, a 0-dim tensor for a constant, the function's value
+// (0-dim, [K] or [K, *shape]; [K] padded with trailing 1s) otherwise.
+at::Tensor bound_tensor(const Model& model, const LatentSlot& slot, const Bound& bound,
+                        const char* side, const Draws& earlier, const at::Tensor& y) {
+  if (!bound.is_set()) return {};
+  if (bound.is_constant()) return at::full({}, bound.constant(), y.options());
+  auto value = bound.function()(earlier);
+  const int64_t K = y.size(0);
+  const auto rank = static_cast<int64_t>(slot.latent.shape.size()) + 1;
+  if (!value.defined() || (value.dim() > 0 && (value.size(0) != K || value.dim() > rank))) {
+    throw ConfigError("model '" + model.name() + "': the " + side + " bound of latent '" +
+                      slot.latent.name + "' returned a tensor of shape " +
+                      (value.defined() ? shape_string(value.sizes()) : std::string("(undefined)")) +
+                      "; expected [K] = [" + std::to_string(K) + "], [K, *shape] = " +
+                      shape_string(y.sizes()) + " or a 0-dim tensor");
+  }
+  if (value.dim() > 0 && value.dim() < rank) {
+    auto shape = value.sizes().vec();
+    shape.resize(rank, 1);
+    value = value.reshape(shape);
+  }
+  return value;
+}
+
+bool droppable(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const c10::Error&) {
+    return true;
+  } catch (const DomainError&) {
+    return true;
+  } catch (const NumericalError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string message_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const c10::Error& e) {
+    return e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+// Runs `batch`; if it throws a droppable error, runs `row(k)` for each draw k
+// and fills the rows that throw with −inf (shape and dtype of the others).
+// Every draw throwing rethrows the batch's error; no draw throwing means the
+// batch failed only as a batch, i.e. the draws interact (a ConfigError).
+template <class Batch, class Row>
+at::Tensor drop_throwing_draws(const Model& model, int64_t K, Batch batch, Row row,
+                               bool* by_draw = nullptr) {
+  std::exception_ptr failure;
+  try {
+    return batch();
+  } catch (const c10::Error&) {
+    failure = std::current_exception();
+  } catch (const DomainError&) {
+    failure = std::current_exception();
+  } catch (const NumericalError&) {
+    failure = std::current_exception();
+  }
+  if (K == 1) std::rethrow_exception(failure);
+  if (by_draw) *by_draw = true;
+  std::vector<at::Tensor> rows(static_cast<size_t>(K));
+  at::Tensor good;
+  int64_t failed = 0;
+  for (int64_t k = 0; k < K; ++k) {
+    try {
+      rows[k] = row(k);
+      good = rows[k];
+    } catch (...) {
+      auto error = std::current_exception();
+      if (!droppable(error)) throw;
+      ++failed;
+    }
+  }
+  if (failed == K) std::rethrow_exception(failure);
+  if (failed == 0) {
+    throw ConfigError("model '" + model.name() + "': log_joint threw on a batch of " +
+                      std::to_string(K) +
+                      " draws but on none of them alone, so the failure is the batch's, not a "
+                      "draw's — do the draws interact (a scalar latent of shape [K] broadcast "
+                      "against [N] data? use z.column(name), i.e. z[name].unsqueeze(1))? " +
+                      message_of(failure));
+  }
+  for (auto& r : rows) {
+    if (!r.defined()) {
+      r = at::full(good.sizes(), -std::numeric_limits<double>::infinity(),
+                   good.options().requires_grad(false));
+    }
+  }
+  return at::cat(rows, 0);
+}
+
+}  // namespace
+
+Draws ModelDensity::unpack(const at::Tensor& theta, std::vector<at::Tensor>* jacobians) const {
+  const int64_t K = theta.size(0);
+  Draws draws;
+  for (const auto& slot : slots_) {
+    auto y = slice_of(theta, slot);
+    if (slot.latent.has_bounds()) {
+      auto lower = bound_tensor(*model_, slot, slot.latent.lower, "lower", draws, y);
+      auto upper = bound_tensor(*model_, slot, slot.latent.upper, "upper", draws, y);
+      draws.set(slot.latent.name, bijector::bounded_forward(y, lower, upper));
+      if (jacobians) {
+        jacobians->push_back(
+            bijector::bounded_log_abs_det_jacobian(y, lower, upper).reshape({K, -1}));
+      }
+      continue;
+    }
+    draws.set(slot.latent.name, slot.bijector->forward(y));
+    if (jacobians && has_jacobian(slot)) {
+      jacobians->push_back(slot.bijector->log_abs_det_jacobian(y).reshape({K, -1}));
+    }
+  }
+  return draws;
+}
+
+at::Tensor ModelDensity::evaluate(const at::Tensor& theta, const Subsample& data) const {
+  const int64_t K = theta.size(0);
+  std::vector<at::Tensor> jacobians;
+  auto draws = unpack(theta, &jacobians);
+  auto log_joint = model_->log_joint(draws, data);
+  if (!log_joint.defined() || !log_joint.sizes().equals({K})) {
+    throw ConfigError("model '" + model_->name() + "': log_joint returned " +
+                      (log_joint.defined() ? "a tensor of shape " + shape_string(log_joint.sizes())
+                                           : std::string("an undefined tensor")) +
+                      "; expected [K] = [" + std::to_string(K) +
+                      "] (one log density per draw; a scalar latent is [K], so a likelihood "
+                      "over N data points needs z.column(name) = z[name].unsqueeze(1) and a "
+                      "sum over the data dimension)");
+  }
+  for (const auto& ldj : jacobians) log_joint = log_joint + ldj.sum(1);
+  return log_joint;
+}
+
+void ModelDensity::check_batching(const at::Tensor& theta, const Subsample& data,
+                                  const at::Tensor& batch) const {
+  if (theta.size(0) < 2 || batching_checked_->exchange(true)) return;
+  at::NoGradGuard no_grad;
+  const double batched = batch.detach()[0].item<double>();
+  double alone = 0.0;
+  try {
+    alone = evaluate(theta.detach().narrow(0, 0, 1), data)[0].item<double>();
+  } catch (const std::exception&) {
+    throw ConfigError("model '" + model_->name() + "': log_joint succeeds on a batch of " +
+                      std::to_string(theta.size(0)) +
+                      " draws but throws on its first draw alone, so the draws interact (a "
+                      "scalar latent of shape [K] broadcast against [N] data? use "
+                      "z.column(name), i.e. z[name].unsqueeze(1)): " +
+                      message_of(std::current_exception()));
+  }
+  const bool both_nonfinite = !std::isfinite(batched) && !std::isfinite(alone) &&
+                              (batched == alone || (std::isnan(batched) && std::isnan(alone)));
+  const double tolerance = (batch.scalar_type() == at::kDouble ? 1e-8 : 1e-4) *
+                           (1.0 + std::max(std::abs(batched), std::abs(alone)));
+  if (both_nonfinite || std::abs(batched - alone) <= tolerance) return;
+  std::ostringstream out;
+  out.precision(10);
+  out << "model '" << model_->name() << "': log_joint of draw 0 is " << alone
+      << " evaluated alone (K = 1) but " << batched << " in a batch of K = " << theta.size(0)
+      << " draws, so the draws interact: a scalar latent of shape [K] is being broadcast "
+         "against [N] data — use z.column(name), i.e. z[name].unsqueeze(1) (or the model's own "
+         "batching is wrong)";
+  throw ConfigError(out.str());
+}
+
 at::Tensor ModelDensity::log_prob(const at::Tensor& theta, const Subsample& data) const {
   check_dim("ModelDensity::log_prob", "theta", theta, 2);
   if (theta.size(1) != dim_) {
@@ -156,20 +349,12 @@ at::Tensor ModelDensity::log_prob(const at::Tensor& theta, const Subsample& data
                       " unconstrained dimensions");
   }
   const int64_t K = theta.size(0);
-  Draws draws;
-  at::Tensor log_jacobian;  // undefined while every |J| so far is 1
-  for (const auto& slot : slots_) {
-    auto y = slice_of(theta, slot);
-    draws.set(slot.latent.name, slot.bijector->forward(y));
-    if (slot.latent.constraint.kind == bijector::Constraint::Kind::real ||
-        slot.latent.constraint.is_discrete()) {
-      continue;  // |J| = 1
-    }
-    auto ldj = slot.bijector->log_abs_det_jacobian(y).reshape({K, -1}).sum(1);
-    log_jacobian = log_jacobian.defined() ? log_jacobian + ldj : ldj;
-  }
-  auto log_joint = model_->log_joint(draws, data);
-  return log_jacobian.defined() ? log_joint + log_jacobian : log_joint;
+  bool by_draw = false;
+  auto log_p = drop_throwing_draws(
+      *model_, K, [&] { return evaluate(theta, data); },
+      [&](int64_t k) { return evaluate(theta.narrow(0, k, 1), data); }, &by_draw);
+  if (!by_draw && !batching_checked_->load()) check_batching(theta, data, log_p);
+  return log_p;
 }
 
 LogProbAndGradient ModelDensity::log_prob_and_gradient(const at::Tensor& theta,
@@ -195,30 +380,46 @@ LogProbAndGradient ModelDensity::log_prob_and_gradient(const at::Tensor& theta,
       for (const auto& slot : slots_) draws.set(slot.latent.name, slice_of(x, slot));
     }
   }
-  auto result = model_->log_joint_and_gradient(draws, data);
+  std::optional<JointAndGradient> result;
+  try {
+    result = model_->log_joint_and_gradient(draws, data);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const InputError&) {
+    throw;
+  } catch (...) {
+    if (!droppable(std::current_exception())) throw;
+    // Draw by draw through autograd (log_prob drops the draws that throw).
+    return LogDensity::log_prob_and_gradient(theta, data);
+  }
   if (!result) return LogDensity::log_prob_and_gradient(theta, data);
-  if (!result->log_joint.sizes().equals({K})) {
-    throw DomainError(model_->name() + ": log_joint_and_gradient returned log_joint of shape " +
-                      shape_string(result->log_joint.sizes()) + ", but must be [" +
-                      std::to_string(K) + "]");
+  if (!result->log_joint.defined() || !result->log_joint.sizes().equals({K})) {
+    throw ConfigError("model '" + model_->name() + "': log_joint_and_gradient returned log_joint "
+                      "of shape " +
+                      (result->log_joint.defined() ? shape_string(result->log_joint.sizes())
+                                                   : std::string("(undefined)")) +
+                      "; expected [K] = [" + std::to_string(K) + "] (one log density per draw)");
   }
   std::vector<at::Tensor> columns;
   columns.reserve(slots_.size());
   for (const auto& slot : slots_) {
     if (!result->gradient.contains(slot.latent.name)) {
-      throw DomainError(model_->name() + ": log_joint_and_gradient returned no gradient for '" +
+      throw ConfigError("model '" + model_->name() +
+                        "': log_joint_and_gradient returned no gradient for '" +
                         slot.latent.name + "'");
     }
     const auto& g = result->gradient[slot.latent.name];
     std::vector<int64_t> shape{K};
     shape.insert(shape.end(), slot.latent.shape.begin(), slot.latent.shape.end());
     if (!g.sizes().equals(shape)) {
-      throw DomainError(model_->name() + ": log_joint_and_gradient returned a gradient for '" +
+      throw ConfigError("model '" + model_->name() +
+                        "': log_joint_and_gradient returned a gradient for '" +
                         slot.latent.name + "' of shape " + shape_string(g.sizes()) +
-                        ", but must be " + shape_string(shape));
+                        "; expected " + shape_string(shape));
     }
     columns.push_back(g.dim() == 2 ? g : g.reshape({K, slot.size}));
   }
+  if (!batching_checked_->load()) check_batching(theta, data, result->log_joint);
   auto gradient = columns.size() == 1 ? columns[0].contiguous() : torch::cat(columns, 1);
   return {result->log_joint, gradient};
 }
@@ -231,41 +432,45 @@ at::Tensor ModelDensity::log_prob_terms(const at::Tensor& theta, const Subsample
                       " columns, but the model has " + std::to_string(dim_) +
                       " unconstrained dimensions");
   }
-  const int64_t K = theta.size(0);
-  Draws draws;
-  std::vector<at::Tensor> columns;
-  for (const auto& slot : slots_) {
-    auto y = slice_of(theta, slot);
-    draws.set(slot.latent.name, slot.bijector->forward(y));
-  }
-  auto terms = model_->log_joint_terms(draws, data);
-  const int64_t declared = declared_terms_;
-  if (terms.dim() != 2 || terms.size(0) != K || terms.size(1) != declared) {
-    throw DomainError(model_->name() + ": log_joint_terms returned shape " +
-                      shape_string(terms.sizes()) + ", but must be [" + std::to_string(K) +
-                      ", " + std::to_string(declared) + "] (draws, declared terms)");
-  }
-  columns.push_back(terms);
-  for (const auto& slot : slots_) {
-    if (!has_jacobian(slot)) continue;
-    columns.push_back(slot.bijector->log_abs_det_jacobian(slice_of(theta, slot)).reshape({K, -1}));
-  }
-  return torch::cat(columns, 1);
+  auto terms_of = [&](const at::Tensor& x) {
+    const int64_t K = x.size(0);
+    std::vector<at::Tensor> jacobians;
+    auto draws = unpack(x, &jacobians);
+    auto terms = model_->log_joint_terms(draws, data);
+    const int64_t declared = declared_terms_;
+    if (!terms.defined() || terms.dim() != 2 || terms.size(0) != K || terms.size(1) != declared) {
+      throw ConfigError("model '" + model_->name() + "': log_joint_terms returned shape " +
+                        (terms.defined() ? shape_string(terms.sizes()) : std::string("(undefined)")) +
+                        "; expected [K, T] = [" + std::to_string(K) + ", " +
+                        std::to_string(declared) + "] (draws, declared terms)");
+    }
+    std::vector<at::Tensor> columns{terms};
+    columns.insert(columns.end(), jacobians.begin(), jacobians.end());
+    return torch::cat(columns, 1);
+  };
+  return drop_throwing_draws(
+      *model_, theta.size(0), [&] { return terms_of(theta); },
+      [&](int64_t k) { return terms_of(theta.narrow(0, k, 1)); });
 }
 
 Draws ModelDensity::constrain(const at::Tensor& theta) const {
   check_dim("ModelDensity::constrain", "theta", theta, 2);
-  Draws draws;
-  for (const auto& slot : slots_) {
-    draws.set(slot.latent.name, slot.bijector->forward(slice_of(theta, slot)));
-  }
-  return draws;
+  return unpack(theta, nullptr);
 }
 
 at::Tensor ModelDensity::unconstrain(const Draws& draws) const {
   std::vector<at::Tensor> columns;
   for (const auto& slot : slots_) {
-    auto y = slot.bijector->inverse(draws[slot.latent.name]);
+    const auto& x = draws[slot.latent.name];
+    at::Tensor y;
+    if (slot.latent.has_bounds()) {
+      // The bounds read only earlier latents, which `draws` holds as well.
+      auto lower = bound_tensor(*model_, slot, slot.latent.lower, "lower", draws, x);
+      auto upper = bound_tensor(*model_, slot, slot.latent.upper, "upper", draws, x);
+      y = bijector::bounded_inverse(x, lower, upper);
+    } else {
+      y = slot.bijector->inverse(x);
+    }
     columns.push_back(y.reshape({y.size(0), slot.size}));
   }
   return torch::cat(columns, 1);

@@ -1,7 +1,19 @@
 #pragma once
 // A Model seen as a log density over unconstrained θ ∈ R^D:
 //   log p(x, T(θ)) + log |det J_T(θ)|,
-// where T applies biject_to(constraint) to each latent's slice of θ.
+// where T applies biject_to(constraint) to each latent's slice of θ (or, for
+// a latent with lower/upper bounds, the bounded map with those bounds
+// evaluated at the earlier latents' draws: latents are unpacked in order).
+//
+// Checks on the model: log_joint must return [K] (a ConfigError says what
+// came back), and on the first batch of K ≥ 2 draws, draw 0 evaluated alone
+// must give row 0 (otherwise the draws interact: a scalar latent [K]
+// broadcast against [N] data). A batch whose evaluation throws c10::Error,
+// DomainError or NumericalError is evaluated draw by draw and the draws that
+// throw get log p = −inf (dropped and counted by the objectives); if every
+// draw throws, the first error propagates. ConfigError and InputError always
+// propagate.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +29,8 @@ struct LatentSlot {
   Latent latent;
   int64_t offset = 0;             // first column of θ
   int64_t size = 0;               // unconstrained values
+  /// The constraint's bijector; Identity for a latent with lower/upper
+  /// bounds (latent.has_bounds()), which ModelDensity maps itself.
   bijector::BijectorPtr bijector;
 };
 
@@ -67,12 +81,23 @@ class ModelDensity : public ConstrainedDensity {
   const Model& model() const { return *model_; }
 
  private:
+  // θ → constrained draws in declaration order; with `jacobians`, each
+  // constrained slot's log|J| as [K, events] (slots without one are skipped).
+  Draws unpack(const at::Tensor& theta, std::vector<at::Tensor>* jacobians) const;
+  // One batch: log_joint (shape-checked) + log|J|, no dropping.
+  at::Tensor evaluate(const at::Tensor& theta, const Subsample& data) const;
+  // The first batch of K ≥ 2: draw 0 alone gives row 0 of `batch`.
+  void check_batching(const at::Tensor& theta, const Subsample& data,
+                      const at::Tensor& batch) const;
+
   std::shared_ptr<const Model> model_;
   std::vector<LatentSlot> slots_;
   int64_t dim_ = 0;
   std::vector<std::vector<int64_t>> term_coordinates_;  // empty: undeclared
   int64_t declared_terms_ = 0;                          // the model's own terms
   bool all_real_ = false;  // every latent unconstrained: θ is z, log|J| = 0
+  // Set once the batching check has run (shared, so copies agree).
+  std::shared_ptr<std::atomic<bool>> batching_checked_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace elbo::model
