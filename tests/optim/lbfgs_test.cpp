@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
@@ -75,6 +76,77 @@ TEST(Lbfgs, StronglyCorrelatedQuadraticReachesTheMode) {
   EXPECT_LT(max_rel_error(r.x, mu), 1e-6) << r.message;
   // And in posterior sds: the error is a tiny fraction of one sd.
   EXPECT_LT(((r.x - mu).abs() / sd).max().item<double>(), 1e-3) << r.message;
+}
+
+TEST(Lbfgs, RawCalendarYearRegressionReachesTheMode) {
+  // y = a + b · year + noise with year 1952…2013 on its raw scale (kilpisjarvi): the
+  // intercept and slope have correlation ≈ −0.99995, and steps along the valley are
+  // below Stan's absolute tol_param long before the mode.
+  const int64_t N = 62;
+  auto year = torch::arange(1952.0, 1952.0 + N, kDouble);
+  auto X = torch::stack({torch::ones({N}, kDouble), year}, 1);
+  auto gen = make_generator(13);
+  auto y = -30.0 + 0.02 * year + 1.1 * torch::randn({N}, gen, kDouble);
+  const double sigma = 1.1;
+  auto prior_precision = torch::diag(torch::tensor({1.0 / (1e3 * 1e3), 1.0 / (1.0 * 1.0)}, kDouble));
+  auto A = X.t().matmul(X) / (sigma * sigma) + prior_precision;
+  auto mode = torch::linalg_solve(A, X.t().matmul(y) / (sigma * sigma));
+  auto r = lbfgs_maximize(quadratic(mode, A), torch::zeros({2}, kDouble));
+  EXPECT_TRUE(r.converged()) << r.message;
+  auto sd = torch::inverse(A).diagonal().sqrt();
+  const double err_sd = ((r.x - mode).abs() / sd).max().item<double>();
+  const double gap = -r.value;  // log p(mode) = 0
+  EXPECT_LT(err_sd, 1e-2) << r.message;
+  EXPECT_LT(gap, 1e-4) << r.message;
+  RecordProperty("error_in_sd", sci(err_sd));
+  RecordProperty("log_p_gap", sci(gap));
+  RecordProperty("lbfgs_status", to_string(r.status));
+}
+
+/// posteriordb's kilpisjarvi_mod-kilpisjarvi (year + 2000 as the predictor, as there):
+/// θ = (α, β, log σ), α ~ N(9.31, 100), β ~ N(0, 1/30), y ~ N(α + β x, σ), with the
+/// log-Jacobian of σ = exp(u).
+std::pair<double, at::Tensor> kilpisjarvi(const at::Tensor& theta) {
+  static const auto x = torch::arange(3952.0, 4014.0, kDouble);
+  static const auto y = torch::tensor(std::vector<double>
+      {8.3, 10.9, 9.4, 8.1, 8.1, 7.7, 8.6, 9.1, 11, 10.1, 7.6, 8.8, 8.3, 7.2, 9.3, 8.8,
+       7.6, 10.5, 11, 8.9, 11.3, 10, 10.1, 6.4, 8.2, 8.4, 9.5, 9.9, 10.6, 7.6, 7.7, 8.1,
+       8.4, 9.7, 9.5, 7.3, 10.3, 9.6, 10.3, 9.8, 9, 9.1, 9.5, 8.7, 9.9, 10.5, 9.4, 9,
+       9, 9.7, 11.4, 10.7, 10.1, 10.8, 10.4, 10.3, 8.8, 9.8, 8.8, 10.8, 8.6, 11.1},
+      kDouble);
+  auto t = theta.detach().clone().requires_grad_(true);
+  auto alpha = t[0], beta = t[1], u = t[2];
+  auto lp = -0.5 * ((alpha - 9.31290322580645) / 100.0).square() -
+            0.5 * (beta / 0.0333333333333333).square() +
+            (-u - 0.5 * ((y - alpha - beta * x) / u.exp()).square()).sum() + u;
+  lp.backward();
+  return {lp.item<double>(), t.grad().clone()};
+}
+
+TEST(Lbfgs, KilpisjarviReachesTheMode) {
+  // Raw calendar years: corr(α, β) ≈ −0.9999, sd(β) ≈ 1e-3 next to sd(α) ≈ 4.
+  for (const auto& init : {torch::zeros({3}, kDouble), torch::tensor({1.5, -1.0, 0.5}, kDouble),
+                           torch::tensor({-1.9, 0.3, -1.2}, kDouble)}) {
+    auto r = lbfgs_maximize(kilpisjarvi, init);
+    EXPECT_TRUE(r.converged()) << r.message;
+    // Newton from the L-BFGS point with a central-difference Hessian of the gradient.
+    auto mode = r.x.clone();
+    for (int it = 0; it < 8; ++it) {
+      auto H = torch::empty({3, 3}, kDouble);
+      for (int64_t j = 0; j < 3; ++j) {
+        auto e = torch::zeros({3}, kDouble);
+        e[j] = 1e-6 * (1.0 + std::fabs(mode[j].item<double>()));
+        H.select(1, j).copy_((kilpisjarvi(mode + e).second - kilpisjarvi(mode - e).second) /
+                             (2.0 * e[j].item<double>()));
+      }
+      H = 0.5 * (H + H.t());
+      mode = mode - torch::linalg_solve(H, kilpisjarvi(mode).second);
+    }
+    const double gap = kilpisjarvi(mode).first - r.value;
+    EXPECT_LT(gap, 1e-4) << r.message;
+    RecordProperty("log_p_gap", sci(gap));
+    RecordProperty("lbfgs_status", to_string(r.status) + " after " + std::to_string(r.iterations));
+  }
 }
 
 /// Logistic regression with N(0, 10²) priors on raw-scale features: a column
