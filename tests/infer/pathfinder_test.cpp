@@ -125,7 +125,8 @@ TEST(Pathfinder, SinglePathMatchesLaplaceOnLogisticRegression) {
   // only ~0.07 nats of ELBO, below the estimate's noise at K = 25: so with the default
   // K the tolerance is 0.25 sd on the means and 35% on the sds (measured over data
   // seeds 23…30: ≤ 0.10 sd and ≤ 27%). With K = 200 the selection noise is gone and
-  // the means agree to 1e-3 sd and the sds to 10% (measured: ≤ 1.2e-4 sd, ≤ 8%).
+  // the means agree to 1e-3 sd and the sds to 15%, the L-BFGS estimate's own error
+  // (measured: ≤ 4e-6 sd, ≤ 8.7%).
   double worst_mean = 0.0, worst_sd = 0.0, worst_mean_k = 0.0, worst_sd_k = 0.0;
   for (uint64_t seed : {23, 24, 25}) {
     auto density = logistic_density(seed);
@@ -145,7 +146,7 @@ TEST(Pathfinder, SinglePathMatchesLaplaceOnLogisticRegression) {
     auto many = pathfinder(density, PathfinderOptions().num_paths(1).seed(seed).elbo_draws(200));
     auto [mean_err_k, sd_err_k] = errors(many);
     EXPECT_LT(mean_err_k, 1e-3) << "data seed " << seed;
-    EXPECT_LT(sd_err_k, 0.1) << "data seed " << seed;
+    EXPECT_LT(sd_err_k, 0.15) << "data seed " << seed;
     worst_mean = std::max(worst_mean, mean_err);
     worst_sd = std::max(worst_sd, sd_err);
     worst_mean_k = std::max(worst_mean_k, mean_err_k);
