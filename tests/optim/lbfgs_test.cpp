@@ -267,6 +267,19 @@ TEST(Lbfgs, MaxIterationsIsNotConvergedAndNotUnbounded) {
   EXPECT_NEAR(full.x[1].item<double>(), 1.0, 1e-4);
 }
 
+TEST(Lbfgs, SlowProgressToAModeIsNotUnbounded) {
+  // The badly scaled quadratic stopped at every iteration limit from 41 to 80 (the far
+  // modes are reached in bursts): "not converged", never "unbounded".
+  const int64_t D = 8;
+  auto sd = torch::pow(10.0, torch::linspace(-3.0, 4.0, D, kDouble));
+  auto mu = 3.0 * sd;
+  auto f = quadratic(mu, torch::diag(1.0 / sd.square()));
+  for (int64_t limit = 41; limit <= 80; ++limit) {
+    auto r = lbfgs_maximize(f, torch::zeros({D}, kDouble), LbfgsOptions().max_iterations(limit));
+    EXPECT_NE(r.status, LbfgsStatus::unbounded) << "limit " << limit << ": " << r.message;
+  }
+}
+
 TEST(Lbfgs, SurvivesNonFiniteAndThrowingRegions) {
   // Mode at (3.5, 4.0, −2); log p = −inf for x0 > 4, NaN for x2 < −2.5, throws for x1 > 5.
   auto mu = torch::tensor({3.5, 4.0, -2.0}, kDouble);

@@ -32,9 +32,11 @@
 //
 // No mode: `unbounded` is reported when log p grows without bound — the line
 // search finds log p still rising at a step of 1e10 · max(1, ‖x‖) (an improper
-// flat direction, a ray to +∞), or the iteration ends (iteration limit, failed
-// line search, overflow) while log p is still rising steadily as the point
-// runs away (a funnel whose log p → +∞). `max_iterations` is "not converged"
+// flat direction, a ray to +∞); or the run ends (iteration limit, failed line
+// search) with log p = +inf at a trial point or above 1e300; or it ends after
+// at least 1000 iterations with log p still rising at an undiminished rate as
+// the point runs away (a funnel whose log p → +∞; shorter windows mistake a far
+// mode reached in bursts for this). `max_iterations` is "not converged"
 // without that evidence.
 #include <ATen/core/Tensor.h>
 #include <torch/arg.h>
