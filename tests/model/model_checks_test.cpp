@@ -244,3 +244,24 @@ TEST(ModelChecks, AFailureOfTheBatchButOfNoDrawIsAConfigError) {
 
 }  // namespace
 }  // namespace elbo::model
+
+namespace elbo::model {
+namespace {
+
+// ThrowsAboveOne with its log joint declared as one term reading z.
+class ThrowingTerms : public ThrowsAboveOne {
+ public:
+  ThrowingTerms() : ThrowsAboveOne(Failure::domain) {}
+  std::vector<TermDependencies> log_joint_term_scopes() const override { return {{{"z", {}}}}; }
+};
+
+TEST(ThrowingDraws, AreDroppedFromTheTermsToo) {
+  ModelDensity density(std::make_shared<ThrowingTerms>());
+  auto terms = density.log_prob_terms(torch::tensor({{0.5}, {2.0}}, kDouble), density.all_data());
+  ASSERT_EQ(terms.sizes(), (at::IntArrayRef{2, 1}));
+  EXPECT_DOUBLE_EQ(terms[0][0].item<double>(), -0.125);
+  EXPECT_EQ(terms[1][0].item<double>(), -std::numeric_limits<double>::infinity());
+}
+
+}  // namespace
+}  // namespace elbo::model
