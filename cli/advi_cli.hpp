@@ -26,6 +26,7 @@ struct FitCliOptions {
   int64_t components = 3;            // boosting
   int64_t particles = 100;           // svgd
   int64_t num_paths = 4;             // pathfinder
+  bool mode_check = true;            // random-start L-BFGS for modes q misses (the verdict)
   double budget = 0;                 // auto: seconds for the whole ladder (0: none)
   std::string kernel = "rbf";        // svgd: rbf | imq
   bool precondition = false;         // constant_sgd

@@ -62,16 +62,22 @@ MethodFit fit_auto(std::shared_ptr<const elbo::model::ConstrainedDensity> densit
   bool have_chosen = false, chosen_reliable = false;
   double chosen_rank = std::numeric_limits<double>::infinity();
   int64_t chosen_index = -1;
-  for (size_t r = 0; r < ladder.size(); ++r) {
-    FitCliOptions o = ladder[r];
+  std::vector<FitCliOptions> rungs_to_try = ladder;
+  std::vector<std::string> labels;
+  for (const auto& o : ladder) labels.push_back(rung_label(o));
+  std::vector<at::Tensor> inits(ladder.size(), init);
+  bool restarted_at_mode = false;
+  for (size_t r = 0; r < rungs_to_try.size(); ++r) {
+    FitCliOptions o = rungs_to_try[r];
+    const at::Tensor& rung_init = inits[r];
     const double left = options.budget > 0 ? options.budget - seconds_since(start)
                                            : std::numeric_limits<double>::infinity();
     if (left <= 0) break;
     o.budget = std::isfinite(left) ? left : 0;
     const auto rung_start = std::chrono::steady_clock::now();
-    nlohmann::json entry = {{"rung", static_cast<int64_t>(r + 1)}, {"method", rung_label(o)}};
+    nlohmann::json entry = {{"rung", static_cast<int64_t>(r + 1)}, {"method", labels[r]}};
     try {
-      auto fit = fit_method(density, o, progress, init);
+      auto fit = fit_method(density, o, progress, rung_init);
       // Judge it as the runner will: q's draws, k̂, the verdict.
       elbo::infer::PosteriorDrawsOptions draw_options;
       draw_options.num_draws = options.draws;
@@ -79,7 +85,8 @@ MethodFit fit_auto(std::shared_ptr<const elbo::model::ConstrainedDensity> densit
       draw_options.seed = options.seed + 7919;
       auto draws = fit.q ? elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options)
                          : elbo::infer::draws_from_particles(*fit.density, fit.particles);
-      const auto verdict = elbo::infer::assess_reliability(verdict_inputs(fit, draws, o));
+      const auto inputs = verdict_inputs(fit, draws, o);
+      const auto verdict = elbo::infer::assess_reliability(inputs);
       entry["converged"] = fit.converged;
       entry["convergence"] = fit.message;
       entry["start"] = fit.start;
@@ -101,6 +108,16 @@ MethodFit fit_auto(std::shared_ptr<const elbo::model::ConstrainedDensity> densit
         have_chosen = true;
       }
       if (verdict.reliable) break;
+      // A higher mode outside q: the next rung is the default again, started there
+      // (the ODE posterior whose L-BFGS from 0 stops at a poor local mode).
+      if (inputs.missed_mode && !inputs.missed_mode_point.empty() && !restarted_at_mode) {
+        restarted_at_mode = true;
+        auto point = torch::tensor(inputs.missed_mode_point, torch::kDouble);
+        rungs_to_try.insert(rungs_to_try.begin() + static_cast<std::ptrdiff_t>(r) + 1, ladder.front());
+        labels.insert(labels.begin() + static_cast<std::ptrdiff_t>(r) + 1,
+                      rung_label(ladder.front()) + " from the higher mode the check found");
+        inits.insert(inits.begin() + static_cast<std::ptrdiff_t>(r) + 1, point);
+      }
     } catch (const elbo::NumericalError& e) {
       entry["error"] = e.what();
       entry["reliable"] = false;
@@ -113,12 +130,12 @@ MethodFit fit_auto(std::shared_ptr<const elbo::model::ConstrainedDensity> densit
                                rungs.dump() + ")");
   }
   chosen.message = "auto: rung " + std::to_string(chosen_index + 1) + " (" +
-                   rung_label(ladder[static_cast<size_t>(chosen_index)]) + ")" +
+                   labels[static_cast<size_t>(chosen_index)] + ")" +
                    (chosen_reliable ? " is reliable" : ", the best of an unreliable ladder") +
                    "; " + chosen.message;
   chosen.details["auto"] = {{"rungs", rungs},
                             {"chosen", chosen_index + 1},
-                            {"chosen_method", rung_label(ladder[static_cast<size_t>(chosen_index)])},
+                            {"chosen_method", labels[static_cast<size_t>(chosen_index)]},
                             {"budget_seconds", options.budget},
                             {"seconds", seconds_since(start)}};
   return chosen;

@@ -9,6 +9,9 @@
 //   4. advi --family mixture:8 --objective renyi:0.5 --resample auto
 //                                             (mass-covering mixture; multimodal posteriors)
 //
+// When a rung's mode check (infer/mode_check) finds a higher mode outside q,
+// the next rung is rung 1 again, started at that mode (once).
+//
 // The first reliable rung is returned; when none is, the rung with the
 // smallest k̂ (converged rungs first), marked unreliable. summary.json's
 // method_details.auto lists every rung tried with its diagnostics.

@@ -14,6 +14,7 @@
 #include "elbo/diagnostics/pareto_k.hpp"
 #include "elbo/diagnostics/summary.hpp"
 #include "elbo/infer/fit_reliability.hpp"
+#include "elbo/infer/mode_check.hpp"
 #include "fit_methods.hpp"
 #include "unreliable_fit.hpp"
 #include "elbo/io/draws_writer.hpp"
@@ -25,6 +26,10 @@
 namespace elbo_cli {
 
 namespace {
+
+// Above this many parameters the mode check (D×D covariance, L-BFGS runs) is skipped.
+constexpr int64_t kModeCheckMaxDim = 1000;
+
 
 Eigen::MatrixXd to_eigen(const at::Tensor& t) {
   auto c = t.to(torch::kDouble).contiguous();
@@ -121,6 +126,25 @@ elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::in
   d.importance_ess = draws.psis.ess;
   d.resampled = draws.resampled;
   d.resample_refused = draws.resample_refused;
+  // Modes q does not cover (random-start L-BFGS; infer/mode_check.hpp).
+  if (options.mode_check && fit.q && fit.density->dim() <= kModeCheckMaxDim) {
+    double best = -std::numeric_limits<double>::infinity();
+    auto lp = draws.log_p.contiguous();
+    for (int64_t i = 0; i < lp.numel(); ++i) {
+      const double v = lp.data_ptr<double>()[i];
+      if (std::isfinite(v) && v > best) best = v;
+    }
+    elbo::infer::ModeCheckOptions mc;
+    mc.seed = options.seed;
+    auto check = elbo::infer::check_other_modes(*fit.density, *fit.q, best, mc);
+    d.missed_mode = check.missed;
+    d.mode_check_message = check.message;
+    const elbo::infer::FoundMode* highest = nullptr;
+    for (const auto& m : check.modes) {
+      if (m.missed && (!highest || m.log_p > highest->log_p)) highest = &m;
+    }
+    if (highest) d.missed_mode_point = to_vector(highest->point);
+  }
   return d;
 }
 
@@ -204,7 +228,8 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
     q50.push_back(p.quantiles[1]);
     q95.push_back(p.quantiles[2]);
   }
-  const auto reliability = elbo::infer::assess_reliability(fit_diagnostics(fit, draws, options));
+  const auto diagnostics = fit_diagnostics(fit, draws, options);
+  const auto reliability = elbo::infer::assess_reliability(diagnostics);
 
   nlohmann::json trace = nlohmann::json::array();
   for (const auto& t : fit.trace) {
@@ -245,6 +270,10 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
       {"elbo_trace", trace},
       {"reliable", reliability.reliable},
       {"reliability", {{"reasons", reliability.reasons}, {"notes", reliability.notes}}},
+      {"mode_check", diagnostics.mode_check_message.empty()
+                         ? nlohmann::json(nullptr)
+                         : nlohmann::json{{"missed_mode", diagnostics.missed_mode},
+                                          {"message", diagnostics.mode_check_message}}},
       {"pareto_k", has_density(fit) || !fit.q ? k_hat_json(draws.psis.k_hat) : nlohmann::json(nullptr)},
       {"pareto_k_reason", has_density(fit) || !fit.q
                               ? draws.k_hat_reason

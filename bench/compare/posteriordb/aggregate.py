@@ -154,6 +154,9 @@ def carried_stan_runs(path):
         if r.get("system") == "stan" and ("metrics" in r or "error" in r):
             r = dict(r)
             r["pareto_k"] = khat(r.get("pareto_k"))
+            if "metrics" in r:  # results.json writes inf as "Inf"
+                r["metrics"] = {k: (float(v) if isinstance(v, str) and v.lower().lstrip("+-") in ("inf", "infinity") else v)
+                                for k, v in r["metrics"].items()}
             r["carried_from"] = d.get("generated")
             out.append(r)
     return out

@@ -58,6 +58,7 @@ Reliability assess_reliability(const FitDiagnostics& d) {
     r.reasons.push_back("importance resampling was refused: the ESS is " + number(d.importance_ess) +
                         " (< " + number(min_ess) + "), so the draws are q's own");
   }
+  if (d.missed_mode) r.reasons.push_back(d.mode_check_message);
   if (d.dropped_draws > 0) {
     r.notes.push_back(std::to_string(d.dropped_draws) +
                       (d.gradient_draws_total > 0

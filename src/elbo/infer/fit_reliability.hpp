@@ -19,6 +19,8 @@
 //     min_resample_ess(num_draws) = max(10, 1% of the draws); below it the
 //     resampled draws are copies of a few. A resampling that was refused for
 //     that reason (the draws are then q's own) also fails the fit.
+//  5. no mode of comparable height outside q was found from random starts
+//     (infer/mode_check.hpp), when that check was run.
 // Written without torch so any front-end can use it.
 #include <cstdint>
 #include <string>
@@ -48,6 +50,10 @@ struct FitDiagnostics {
   bool resampled = false;
   bool resample_refused = false;    // resampling was asked for but the ESS was too small
   int64_t restarts = 0;             // restarts after a divergence
+  /// infer/mode_check: random-start L-BFGS found a mode outside q as high as q's draws.
+  bool missed_mode = false;
+  std::string mode_check_message;   // its account (empty: not run)
+  std::vector<double> missed_mode_point;  // the highest missed mode (unconstrained), if any
 };
 
 struct Reliability {
