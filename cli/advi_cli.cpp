@@ -16,7 +16,7 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
       ->check(CLI::IsMember({"auto", "advi", "laplace", "pathfinder", "boosting", "svgd", "constant_sgd"}))
       ->capture_default_str();
   c.add_flag("--mode-check,!--no-mode-check", o.mode_check,
-             "Part of the reliable verdict: L-BFGS from 4 random starts; a mode outside q as high as "
+             "Part of the reliable verdict: L-BFGS from 8 random starts; a mode outside q as high as "
              "q's draws makes the fit unreliable")
       ->capture_default_str();
   c.add_option("--num-paths", o.num_paths, "Pathfinder: L-BFGS paths (each its own random start)")

@@ -19,6 +19,7 @@ Per cell (posterior x method): medians over the successful seeds; a cell with fe
 half of its runs successful is "failed".
   pass    = cell ok and median err <= 0.25 (stat_comp_benchmarks' criterion)
   flagged = median k-hat >= 0.7, or k-hat missing in at least half of the ok runs, or
+            elbo's own verdict reliable: false in at least half of them, or
             converged in fewer than half of the ok runs; a failed cell is flagged (it errs)
   silent failure = not pass and not flagged
 The same pass / flagged / silent tests are also applied to every single run (a user
@@ -110,6 +111,7 @@ def elbo_runs():
         r["exit_status"] = rec.get("exit_status")
         r["pareto_k"] = khat(s.get("pareto_k"))
         r["converged"] = s.get("converged")
+        r["reliable"] = s.get("reliable")  # elbo's verdict (None before it existed)
         r["iterations"] = s.get("iterations")
         r["summary"] = s.get("summary")
         if "error" in s:
@@ -183,8 +185,11 @@ def run_metrics(run, ref):
             "sdr_param": ref[j]["stan_name"]}, None
 
 
-def is_flagged(k, converged):
-    return k is None or k >= K_FLAG or converged is not True
+def is_flagged(k, converged, reliable=None):
+    """k-hat >= 0.7, k-hat missing, not converged, or the run's own verdict says
+    reliable: false (elbo's summary.json; it adds the S-dependent k-hat threshold and
+    the random-start mode check)."""
+    return k is None or k >= K_FLAG or converged is not True or reliable is False
 
 
 def med(xs):
@@ -220,8 +225,10 @@ def cell_of(runs):
     cell["compile_seconds"] = med([r.get("compile_seconds") for r in ok])
     cell["iterations"] = med([num(r.get("iterations")) for r in ok])
     cell["passed"] = cell["err"] <= PASS_ERR
+    cell["unreliable"] = sum(r.get("reliable") is False for r in ok)
     cell["flagged"] = (cell["pareto_k"] is None or cell["pareto_k"] >= K_FLAG
-                       or cell["pareto_k_missing"] * 2 >= len(ok) or cell["converged"] * 2 < len(ok))
+                       or cell["pareto_k_missing"] * 2 >= len(ok) or cell["converged"] * 2 < len(ok)
+                       or cell["unreliable"] * 2 >= len(ok))
     cell["silent_failure"] = not cell["passed"] and not cell["flagged"]
     return cell
 
@@ -271,7 +278,7 @@ def main():
             continue
         r["metrics"] = m
         r["passed"] = m["err"] <= PASS_ERR
-        r["flagged"] = is_flagged(r.get("pareto_k"), r.get("converged"))
+        r["flagged"] = is_flagged(r.get("pareto_k"), r.get("converged"), r.get("reliable"))
         r["silent_failure"] = not r["passed"] and not r["flagged"]
     methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
     methods += sorted({r["method"] for r in runs} - set(METHODS))
@@ -304,7 +311,7 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = {"generated": now, "definitions": __doc__, "posteriordb": PDB, "stan_runs_from": stan_from,
            "pass_criterion": f"median over seeds of max |mean - ref mean| / ref sd <= {PASS_ERR}",
-           "flag_criterion": f"k-hat >= {K_FLAG}, k-hat missing, or not converged",
+           "flag_criterion": f"k-hat >= {K_FLAG}, k-hat missing, not converged, or (elbo) reliable: false",
            "methods": methods, "totals": totals,
            "cells": [{"posterior": p, "method": m, **cells[(p, m)]}
                      for p in posteriors for m in methods if (p, m) in cells],

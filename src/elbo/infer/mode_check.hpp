@@ -27,7 +27,7 @@
 namespace elbo::infer {
 
 struct ModeCheckOptions {
-  int64_t num_starts = 4;
+  int64_t num_starts = 8;
   double init_radius = 2.0;
   double height_slack = 2.0;  // nats below the fit's best log p that still count as "high"
   int64_t max_iterations = 1000;
