@@ -112,6 +112,7 @@ def elbo_runs():
         r["pareto_k"] = khat(s.get("pareto_k"))
         r["converged"] = s.get("converged")
         r["reliable"] = s.get("reliable")  # elbo's verdict (None before it existed)
+        r["gradient_evaluations"] = gradient_evaluations(s)
         r["iterations"] = s.get("iterations")
         r["summary"] = s.get("summary")
         if "error" in s:
@@ -123,6 +124,22 @@ def elbo_runs():
             r["error"] = "summary.json has no summary"
         runs.append(r)
     return runs
+
+
+def gradient_evaluations(s):
+    """Evaluations of log p and its gradient by the fit itself (the cost measure of
+    the Pathfinder paper): Pathfinder's L-BFGS evaluations plus its ELBO draws;
+    ADVI's draws per step times steps plus its ELBO evaluations (the start's L-BFGS
+    and the verdict's mode check are not counted). None when unknown."""
+    d = s.get("method_details") or {}
+    if "gradient_evaluations" in d:
+        return num(d.get("gradient_evaluations", 0)) + num(d.get("density_evaluations", 0) or 0)
+    st = s.get("settings") or {}
+    it, k = num(s.get("iterations")), num(st.get("grad_draws"))
+    if s.get("method") == "advi" and it is not None and k is not None:
+        every, draws = num(st.get("eval_every")) or 100, num(st.get("eval_draws")) or 100
+        return it * k + (it // every) * draws
+    return None
 
 
 def stan_runs():
@@ -306,6 +323,7 @@ def main():
             "median_time_seconds": med([c.get("time_seconds") for c in cs if c["status"] == "ok"]),
             "total_time_seconds": sum(r["time_seconds"] for r in rs if r.get("time_seconds") is not None),
             "median_compile_seconds": med([c.get("compile_seconds") for c in cs if c["status"] == "ok"]),
+            "median_gradient_evaluations": med([r.get("gradient_evaluations") for r in rok]),
         }
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -351,8 +369,9 @@ def main():
     L.append(f"\nCell: err / sdr / k̂ / t. {len(shown)} of the {len(posteriors)} posteriors have runs.\n")
     L.append("## Summary\n")
     L.append("| method | pass | pass rate | failed | misses flagged | silent failures | "
-             "runs passed | silent failures (single runs) | median t s | total t s | median compile s |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "runs passed | silent failures (single runs) | median t s | total t s | median compile s | "
+             "median evaluations of log p |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in methods:
         t = totals[m]
         L.append(f"| {m} | {t['passed']}/{t['posteriors_run']} | "
@@ -360,7 +379,8 @@ def main():
                  f"{t['failed_cells']} | {t['flagged_misses']} | {t['silent_failures']} | "
                  f"{t['runs_passed']}/{t['runs']} | {t['runs_silent_failures']} | "
                  f"{fmt(t['median_time_seconds'], 2)} | {fmt(t['total_time_seconds'], 0)} | "
-                 f"{fmt(t['median_compile_seconds'], 1)} |")
+                 f"{fmt(t['median_compile_seconds'], 1)} | "
+                 f"{fmt(t['median_gradient_evaluations'], 0) if t['median_gradient_evaluations'] is not None else '—'} |")
     L.append("")
     L.append(f"pass = posteriors whose median err ≤ {PASS_ERR}, of those run; misses flagged = "
              f"misses with median k̂ ≥ {K_FLAG}, k̂ missing or no convergence; silent failures = "
