@@ -383,7 +383,7 @@ def main():
                  f"{fmt(t['median_gradient_evaluations'], 0) if t['median_gradient_evaluations'] is not None else '—'} |")
     L.append("")
     L.append(f"pass = posteriors whose median err ≤ {PASS_ERR}, of those run; misses flagged = "
-             f"misses with median k̂ ≥ {K_FLAG}, k̂ missing or no convergence; silent failures = "
+             f"misses with median k̂ ≥ {K_FLAG}, k̂ missing, no convergence, or (elbo) reliable: false in at least half of the runs; silent failures = "
              "misses with none of these (listed below); failed cells count as misses that are "
              "flagged. The single-run columns apply the same tests to every seed.\n")
     for m in methods:
