@@ -25,12 +25,6 @@ std::string rung_label(const FitCliOptions& o) {
   return "advi " + o.family + (o.objective == "elbo" ? "" : " " + o.objective);
 }
 
-nlohmann::json finite_or_string(double x) {
-  if (std::isnan(x)) return nullptr;
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  return x;
-}
-
 }  // namespace
 
 std::vector<FitCliOptions> auto_ladder(const FitCliOptions& base) {
@@ -90,7 +84,7 @@ MethodFit fit_auto(std::shared_ptr<const elbo::model::ConstrainedDensity> densit
       entry["converged"] = fit.converged;
       entry["convergence"] = fit.message;
       entry["start"] = fit.start;
-      entry["pareto_k"] = finite_or_string(draws.psis.k_hat);
+      entry["pareto_k"] = k_hat_json(draws.psis.k_hat);
       entry["reliable"] = verdict.reliable;
       entry["reasons"] = verdict.reasons;
       entry["seconds"] = seconds_since(rung_start);

@@ -49,14 +49,6 @@ nlohmann::json finite_or_null(double x) {
   return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
 }
 
-// JSON has no inf: an infinite k̂ is the string "inf" (or "-inf"); NaN (no density
-// q, so no k̂) is null.
-nlohmann::json k_hat_json(double k) {
-  if (std::isnan(k)) return nullptr;
-  if (std::isinf(k)) return k > 0 ? "inf" : "-inf";
-  return k;
-}
-
 nlohmann::json summary_json(const elbo::diagnostics::Summary& summary) {
   nlohmann::json params = nlohmann::json::object();
   for (const auto& p : summary.parameters) {
@@ -149,6 +141,12 @@ elbo::infer::FitDiagnostics fit_diagnostics(const MethodFit& fit, const elbo::in
 }
 
 }  // namespace
+
+nlohmann::json k_hat_json(double k) {
+  if (std::isnan(k)) return nullptr;
+  if (std::isinf(k)) return k > 0 ? "inf" : "-inf";
+  return k;
+}
 
 elbo::infer::FitDiagnostics verdict_inputs(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
                                            const FitCliOptions& options) {

@@ -30,6 +30,10 @@ struct FitContext {
 
 struct MethodFit;
 
+/// k̂ for summary.json: JSON has no inf, so an infinite k̂ is the string "inf"
+/// (or "-inf"); NaN (no density q, so no k̂) is null.
+nlohmann::json k_hat_json(double k);
+
 /// What the reliability verdict (infer/fit_reliability) reads from a method's
 /// result and its draws (also --method auto's, to judge each rung).
 elbo::infer::FitDiagnostics verdict_inputs(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
