@@ -258,6 +258,16 @@ Eigen::MatrixXd Cvb0::topics() const {
   return t;
 }
 
+Eigen::MatrixXd Cvb0::topic_word_pseudo_counts() const {
+  if (!batch_ready_ && !stochastic_ready_) {
+    throw DomainError("cvb0: topic_word_pseudo_counts() before fitting");
+  }
+  Eigen::MatrixXd t(K_, V_);
+  for (int64_t w = 0; w < V_; ++w)
+    for (int64_t k = 0; k < K_; ++k) t(k, w) = n_wk_(w * K_ + k) + eta_;
+  return t;
+}
+
 std::vector<int64_t> Cvb0::top_words(int64_t k, int64_t n) const {
   std::vector<int64_t> ids(static_cast<size_t>(V_));
   std::iota(ids.begin(), ids.end(), 0);

@@ -79,6 +79,9 @@ class Cvb0 {
 
   /// E[β] (K×V) from the current expected counts.
   Eigen::MatrixXd topics() const;
+  /// N_wk + η as a K×V matrix: the topic–word pseudo-counts whose normalised rows
+  /// are topics() (what scikit-learn calls components_).
+  Eigen::MatrixXd topic_word_pseudo_counts() const;
   std::vector<int64_t> top_words(int64_t k, int64_t n) const;
   double alpha() const { return alpha_; }
   double eta() const { return eta_; }
