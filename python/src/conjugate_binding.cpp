@@ -16,6 +16,8 @@
 
 #include "elbo/conjugate/cvb0.hpp"
 #include "elbo/conjugate/kmeans.hpp"
+#include "elbo/conjugate/lda.hpp"
+#include "elbo/conjugate/natural_svi.hpp"
 #include "elbo/conjugate/online_lda.hpp"
 #include "elbo/conjugate/variational_gmm.hpp"
 #include "elbo/core/error.hpp"
@@ -162,6 +164,46 @@ void bind_lda(py::module_& m) {
           return std::make_pair(RowMatrixXd(model.topic_word_pseudo_counts()), done);
         },
         "CVB0 (batch sweeps) or SCVB0 (minibatch steps); returns (KxV pseudo-counts N_wk + eta, iterations)");
+
+  m.def("lda_natural_svi",
+        [](CArray<int64_t> indptr, CArray<int32_t> indices, CArray<double> data, int64_t n_features,
+           const RowMatrixXd& components, double doc_topic_prior, double topic_word_prior,
+           int64_t max_doc_update_iter, double mean_change_tol, int64_t batch_size, double learning_offset,
+           double learning_decay, int64_t steps, const std::string& sampling, bool adaptive_rate,
+           int64_t window, int64_t svrg_every, bool adaptive_batch, uint64_t seed, int threads) {
+          Csr X(std::move(indptr), std::move(indices), std::move(data), n_features);
+          py::gil_scoped_release release;
+          // elbo's Lda (ConjugateModel) and natural-gradient SVI driver, with its options
+          conj::Lda model(corpus_from_csr(X.view), conj::LdaOptions()
+                                                       .num_topics(components.rows())
+                                                       .alpha(doc_topic_prior)
+                                                       .eta(topic_word_prior)
+                                                       .local_max_iterations(max_doc_update_iter)
+                                                       .local_tolerance(mean_change_tol)
+                                                       .local_init(conj::LdaLocalInit::cold)
+                                                       .threads(threads));
+          model.set_topics_lambda(components);
+          conj::NaturalSvi svi(model, conj::NaturalSviOptions()
+                                          .batch_size(batch_size)
+                                          .tau0(learning_offset)
+                                          .kappa(learning_decay)
+                                          .max_steps(steps)
+                                          .seed(seed)
+                                          .sampling(sampling == "iid" ? conj::NaturalSviOptions::Sampling::iid
+                                                                      : conj::NaturalSviOptions::Sampling::reshuffle)
+                                          .adaptive_rate(adaptive_rate)
+                                          .window(window)
+                                          .svrg_every(svrg_every)
+                                          .adaptive_batch(adaptive_batch));
+          svi.run();
+          const int64_t K = components.rows(), V = components.cols();
+          const Eigen::VectorXd& lw = model.global_parameters();  // word-major
+          RowMatrixXd lambda(K, V);
+          for (int64_t w = 0; w < V; ++w)
+            for (int64_t k = 0; k < K; ++k) lambda(k, w) = lw(w * K + k);
+          return lambda;
+        },
+        "elbo's natural-gradient SVI (Lda + NaturalSvi, with its options) from the given KxV pseudo-counts");
 }
 
 }  // namespace

@@ -182,3 +182,20 @@ def test_collapsed_methods(ap, method):
     init = LatentDirichletAllocation(n_components=10, max_iter=0, random_state=0).fit(X)
     assert lda.bound_ < init.bound_
     assert lda.bound_ < 1.5 * vb.bound_
+
+
+@pytest.mark.parametrize("options", [dict(), dict(svi_adaptive_rate=True), dict(svi_svrg_every=5),
+                                     dict(svi_window=3, svi_sampling="iid")])
+def test_natural_svi_extras(ap, options):
+    # elbo's SVI driver and its tricks as keyword arguments, 500 AP documents, 5 passes
+    X = ap[:500]
+    lda = LatentDirichletAllocation(n_components=10, method="svi", learning_method="online", max_iter=5,
+                                    batch_size=64, random_state=0, n_jobs=2, **options).fit(X)
+    init = LatentDirichletAllocation(n_components=10, max_iter=0, random_state=0).fit(X)
+    online = LatentDirichletAllocation(n_components=10, learning_method="online", max_iter=5, batch_size=64,
+                                       random_state=0, n_jobs=2).fit(X)
+    assert lda.n_batch_iter_ == 1 + 5 * (500 // 64)
+    assert lda.bound_ < init.bound_
+    assert lda.bound_ < 1.5 * online.bound_
+    with pytest.raises(ValueError, match="learning_decay"):
+        LatentDirichletAllocation(method="svi", learning_decay=0.5).fit(X)

@@ -18,6 +18,13 @@ elbo's extras (keyword arguments; the defaults are scikit-learn's behaviour):
   the topics), and transform/perplexity/score use the VB E-step on them.
 * ``collapsed_tol=1e-4``: CVB0 stops when the mean change of the per-entry topic
   distributions falls below it.
+* ``method="svi"``: elbo's natural-gradient SVI driver (natural_svi.hpp) on its
+  ConjugateModel LDA, ``max_iter`` passes of ``len(X) // batch_size`` random
+  minibatches, step ``(learning_offset + t)^-learning_decay`` (learning_decay in
+  (0.5, 1]), with its options: ``svi_sampling`` ("reshuffle" or "iid"),
+  ``svi_adaptive_rate`` (Ranganath et al. 2013), ``svi_window`` (averaged
+  statistics of the last W minibatches), ``svi_svrg_every`` (SVRG control variate,
+  0: off), ``svi_adaptive_batch`` (norm-test batch growth).
 """
 import numbers
 
@@ -44,8 +51,13 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
     _parameter_constraints: dict = {
         **_SkLda._parameter_constraints,
-        "method": [StrOptions({"vb", "cvb0", "scvb0"})],
+        "method": [StrOptions({"vb", "cvb0", "scvb0", "svi"})],
         "collapsed_tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "svi_sampling": [StrOptions({"reshuffle", "iid"})],
+        "svi_adaptive_rate": ["boolean"],
+        "svi_window": [Interval(numbers.Integral, 1, None, closed="left")],
+        "svi_svrg_every": [Interval(numbers.Integral, 0, None, closed="left")],
+        "svi_adaptive_batch": ["boolean"],
     }
 
     def __init__(
@@ -69,6 +81,11 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         random_state=None,
         method="vb",
         collapsed_tol=1e-4,
+        svi_sampling="reshuffle",
+        svi_adaptive_rate=False,
+        svi_window=1,
+        svi_svrg_every=0,
+        svi_adaptive_batch=False,
     ):
         self.n_components = n_components
         self.doc_topic_prior = doc_topic_prior
@@ -88,6 +105,11 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self.random_state = random_state
         self.method = method
         self.collapsed_tol = collapsed_tol
+        self.svi_sampling = svi_sampling
+        self.svi_adaptive_rate = svi_adaptive_rate
+        self.svi_window = svi_window
+        self.svi_svrg_every = svi_svrg_every
+        self.svi_adaptive_batch = svi_adaptive_batch
 
     # ---- validation and state -------------------------------------------------
 
@@ -155,6 +177,22 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             self.n_batch_iter_ += int(steps)
         self.n_iter_ = int(done) if not stochastic else self.max_iter
 
+    def _fit_natural_svi(self, X):
+        if not 0.5 < self.learning_decay <= 1.0:
+            raise ValueError("learning_decay must be in (0.5, 1] for method='svi', got %r" % self.learning_decay)
+        steps = self.max_iter * max(1, X.shape[0] // self.batch_size)
+        seed = int(self.random_state_.randint(np.iinfo(np.int32).max))
+        components = _conjugate.lda_natural_svi(
+            *csr_arrays(X), X.shape[1], np.asarray(self.components_, dtype=np.float64),
+            float(self.doc_topic_prior_), float(self.topic_word_prior_), int(self.max_doc_update_iter),
+            float(self.mean_change_tol), int(self.batch_size), float(self.learning_offset),
+            float(self.learning_decay), int(steps), self.svi_sampling, bool(self.svi_adaptive_rate),
+            int(self.svi_window), int(self.svi_svrg_every), bool(self.svi_adaptive_batch), seed,
+            self._threads())
+        self._set_components(components, X.dtype)
+        self.n_batch_iter_ += int(steps)
+        self.n_iter_ = self.max_iter
+
     # ---- scikit-learn API -----------------------------------------------------
 
     def fit(self, X, y=None):
@@ -162,8 +200,11 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self._validate_params()
         X = self._check_non_neg_array(X, reset_n_features=True, whom="LatentDirichletAllocation.fit")
         self._init_latent_vars(X.shape[1], dtype=X.dtype)
-        if self.method != "vb":
-            if X.shape[0] > 0 and self.max_iter > 0:
+        if self.method == "svi":
+            if self.max_iter > 0:
+                self._fit_natural_svi(X)
+        elif self.method != "vb":
+            if self.max_iter > 0:
                 self._fit_collapsed(X)
         else:
             online = self.learning_method == "online"
