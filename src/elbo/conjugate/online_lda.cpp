@@ -83,29 +83,6 @@ RowMatrixXd lda_exp_dirichlet_expectation(const RowMatrixXd& lambda, int threads
 
 namespace {
 
-// ψ(x) for the E-step's hot loop, evaluated as scikit-learn's _online_lda_fast.psi
-// (recurrence up to x ≥ 6, then the asymptotic series; error < 1e-12), with the
-// recurrence's reciprocals summed as one fraction to save divisions.
-inline double lda_digamma(double x) {
-  double num = 0.0, den = 1.0;  // Σ 1/x_j = num/den
-  while (x < 6.0) {
-    num = num * x + den;
-    den *= x;
-    x += 1.0;
-  }
-  const double r = 1.0 / x, r2 = r * r;
-  return std::log(x) - 0.5 * r - num / den -
-         r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 * (1.0 / 240 - r2 * (1.0 / 132)))));
-}
-
-// exp E[log θ] for θ ~ Dir(g), into e (the padding of e stays zero).
-void exp_dirichlet_fast(const double* g, int64_t K, double* e) {
-  double sum = 0.0;
-  for (int64_t k = 0; k < K; ++k) sum += g[k];
-  const double psi_sum = lda_digamma(sum);
-  for (int64_t k = 0; k < K; ++k) e[k] = std::exp(lda_digamma(g[k]) - psi_sum);
-}
-
 // The E-step against a word-major table padded to Kp topics (lda_kernel.hpp);
 // sstats_wk (word-major, V·K) accumulated per thread.
 void e_step_word_major(const CsrView& X, int64_t begin, int64_t end, const double* ebp, int64_t K,
@@ -121,7 +98,8 @@ void e_step_word_major(const CsrView& X, int64_t begin, int64_t end, const doubl
   int64_t max_len = 0;
   for (int64_t d = begin; d < end; ++d) max_len = std::max(max_len, X.indptr[d + 1] - X.indptr[d]);
   parallel_for(n_docs, threads, [&](int t, int64_t b, int64_t e) {
-    std::vector<double> et(Kp, 0.0), acc(Kp), last(K), B(static_cast<size_t>(max_len * Kp)), ratio(max_len);
+    std::vector<double> et(Kp, 0.0), acc(Kp), last(K), B(static_cast<size_t>(max_len * Kp)),
+        ratio(static_cast<size_t>(std::max<int64_t>(max_len, 1)));
     std::vector<double>* s = nullptr;
     if (sstats_wk) {
       part[static_cast<size_t>(t)].assign(static_cast<size_t>(V * K), 0.0);
@@ -137,16 +115,16 @@ void e_step_word_major(const CsrView& X, int64_t begin, int64_t end, const doubl
                   B.begin() + i * Kp);
       }
       double* g = gamma.row(j).data();
-      exp_dirichlet_fast(g, K, et.data());
+      lda_exp_dirichlet(g, K, Kp, et.data());
       for (int64_t it = 0; it < o.max_doc_update_iter; ++it) {
         std::copy(g, g + K, last.begin());
-        lda_accumulate(B.data(), cts, n, Kp, et.data(), kEps, acc.data());
+        lda_accumulate(B.data(), cts, n, Kp, et.data(), kEps, acc.data(), ratio.data());
         double change = 0.0;
         for (int64_t k = 0; k < K; ++k) {
           g[k] = o.doc_topic_prior + et[k] * acc[k];
           change += std::abs(g[k] - last[k]);
         }
-        exp_dirichlet_fast(g, K, et.data());
+        lda_exp_dirichlet(g, K, Kp, et.data());
         if (change / static_cast<double>(K) < o.mean_change_tol) break;
       }
       if (s) {
@@ -200,11 +178,11 @@ void refresh_exp_table(const std::vector<double>& lw, int64_t K, int64_t V, int 
   for (int64_t w = 0; w < V; ++w)
     for (int64_t k = 0; k < K; ++k) psi_sum[k] += lw[static_cast<size_t>(w * K + k)];
   for (auto& v : psi_sum) v = lda_digamma(v);
-  ebp.assign(static_cast<size_t>(V * Kp), 0.0);
+  ebp.resize(static_cast<size_t>(V * Kp));
   parallel_for(V, effective_threads(threads, V), [&](int, int64_t b, int64_t e) {
-    for (int64_t w = b; w < e; ++w)
-      for (int64_t k = 0; k < K; ++k)
-        ebp[static_cast<size_t>(w * Kp + k)] = std::exp(lda_digamma(lw[static_cast<size_t>(w * K + k)]) - psi_sum[k]);
+    for (int64_t w = b; w < e; ++w) {
+      lda_exp_digamma_shifted(lw.data() + w * K, psi_sum.data(), K, Kp, ebp.data() + w * Kp);
+    }
   });
 }
 
