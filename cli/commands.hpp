@@ -20,5 +20,7 @@ void add_fit_gmm_command(CLI::App& fit);
 void add_vae_commands(CLI::App& app);
 /// `elbo gradvar logistic|mixture` (cli/gradvar.cpp).
 void add_gradvar_command(CLI::App& app);
+/// `elbo report DIR` (cli/report.cpp).
+void add_report_command(CLI::App& app);
 
 }  // namespace elbo_cli
