@@ -1,6 +1,7 @@
 #pragma once
 // Typed errors. Library code throws these; only the CLI turns them into a
 // one-line message and an exit code (see cli/main.cpp).
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -45,6 +46,21 @@ class NumericalError : public std::runtime_error {
 class EnvironmentError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// An exception raised by user code in another language (a Python model's
+/// log_joint, a KeyboardInterrupt during a fit). Deliberately not a
+/// std::exception: the engine's handlers that recover from a bad point (the
+/// L-BFGS line search, Pathfinder's ELBOs, dropped draws) catch
+/// std::exception and must never swallow it. The binding that threw it
+/// rethrows `original()` at its boundary, so the user sees their own error.
+class ForeignError {
+ public:
+  explicit ForeignError(std::exception_ptr original) : original_(std::move(original)) {}
+  const std::exception_ptr& original() const { return original_; }
+
+ private:
+  std::exception_ptr original_;
 };
 
 }  // namespace elbo

@@ -458,6 +458,14 @@ Draws ModelDensity::constrain(const at::Tensor& theta) const {
   return unpack(theta, nullptr);
 }
 
+at::Tensor ModelDensity::log_abs_det_jacobian(const at::Tensor& theta) const {
+  std::vector<at::Tensor> jacobians;
+  unpack(theta, &jacobians);
+  auto total = at::zeros({theta.size(0)}, theta.options());
+  for (const auto& ldj : jacobians) total = total + ldj.sum(1);
+  return total;
+}
+
 at::Tensor ModelDensity::unconstrain(const Draws& draws) const {
   std::vector<at::Tensor> columns;
   for (const auto& slot : slots_) {

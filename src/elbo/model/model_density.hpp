@@ -65,6 +65,9 @@ class ModelDensity : public ConstrainedDensity {
   Draws constrain(const at::Tensor& theta) const;
   /// The inverse: constrained draws (each [K, *shape]) to θ [K, D].
   at::Tensor unconstrain(const Draws& draws) const;
+  /// log|det J_T(θ)| [K]: a density q(θ) is q(θ) / |det J_T(θ)| on the
+  /// constrained scale (elbo.Fit.log_prob of constrained values).
+  at::Tensor log_abs_det_jacobian(const at::Tensor& theta) const;
 
   /// The constrained values flattened to [K, P], one column per scalar, in the
   /// order of constrained_names() (matrices column-major, as CmdStan writes them).
