@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -82,6 +83,22 @@ TEST(Psis, EqualRatiosNeedNoSmoothing) {
   EXPECT_EQ(pareto_k_category(r.k_hat, 1000), ParetoKCategory::good);
   for (double lw : r.log_weights) EXPECT_NEAR(lw, -std::log(1000.0), 1e-12);
   EXPECT_NEAR(r.ess, 1000.0, 1e-9);
+}
+
+TEST(Psis, RatiosEqualUpToRoundingNeedNoSmoothing) {
+  // An exact q (full-rank Gaussian on a Gaussian target): log p − log q differs only
+  // in its last bits. The tail is rounding noise, not heavy: k̂ says bounded, ESS = S.
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0.0, 3e-16);
+  std::vector<double> lr(2000);
+  for (double& v : lr) v = -2.5 + noise(rng);
+  auto r = psis(lr);
+  EXPECT_EQ(r.k_hat, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(pareto_k_category(r.k_hat, 2000), ParetoKCategory::good);
+  EXPECT_NEAR(r.ess, 2000.0, 1e-6);
+  // A spread well above rounding is still fitted.
+  for (size_t i = 0; i < lr.size(); ++i) lr[i] = -2.5 + 1e-6 * static_cast<double>(i % 97);
+  EXPECT_TRUE(std::isfinite(psis(lr).k_hat));
 }
 
 TEST(Psis, LightTailedRatiosGiveSmallK) {

@@ -19,6 +19,9 @@ int64_t psis_tail_length(int64_t num_draws) {
 
 namespace {
 constexpr int64_t kMinTail = 5;  // loo's enough_tail_samples
+// Log ratios whose tail spans less than this (weights equal to 1 part in 10^12) are
+// treated as constant: the spread is rounding in log p − log q, not a tail.
+constexpr double kBoundedTailSpread = 1e-12;
 }
 
 PsisResult psis(const std::vector<double>& log_ratios) {
@@ -53,8 +56,10 @@ PsisResult psis(const std::vector<double>& log_ratios) {
     const double cutoff = lw[order[s - m - 1]];
     const double tail_min = lw[order[s - m]];
     const double tail_max = lw[order[s - 1]];
-    if (std::abs(tail_max - tail_min) < std::numeric_limits<double>::epsilon() / 100) {
-      // Identical tail: the weights are bounded, nothing to smooth.
+    if (tail_max - tail_min < kBoundedTailSpread) {
+      // Identical tail (q is p up to rounding: the log ratios differ only in their
+      // last bits): the weights are bounded, nothing to smooth. A Pareto fit to
+      // rounding noise would return an arbitrary k̂ (inf, seen for an exact q).
       r.k_hat = -std::numeric_limits<double>::infinity();
     } else {
       const double exp_cutoff = std::exp(cutoff);
