@@ -53,7 +53,9 @@ TEST(TwoLayers, IwaeOneEqualsElboAndNoClosedFormKl) {
     auto g1 = make_generator(5), g2 = make_generator(5);
     const auto iwae = evaluate_objective(vae, x, ObjectiveOptions().bound(Bound::Iwae), g1);
     const auto elbo = evaluate_objective(vae, x, ObjectiveOptions(), g2);
-    EXPECT_EQ(iwae.bound, elbo.bound);
+    // log-mean-exp of one weight is the weight itself up to rounding (the
+    // max-shifted sum can differ in the last bit on another CPU's kernels).
+    EXPECT_NEAR(iwae.bound, elbo.bound, 1e-12 * std::abs(elbo.bound));
     auto g3 = make_generator(6);
     const LogWeights w = vae->log_weights(x, 3, g3);
     EXPECT_FALSE(w.kl.defined());
