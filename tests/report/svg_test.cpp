@@ -28,6 +28,7 @@ ChartOptions small(const std::string& id) {
   o.right = 20;
   o.top = 10;
   o.bottom = 10;
+  o.y_axis = false;  // y tick labels would widen the left margin
   return o;
 }
 
@@ -74,6 +75,8 @@ TEST(ReportSvg, BarsStandOnZero) {
 
 TEST(ReportSvg, AxesHaveNiceTicksAndEscapedLabels) {
   auto o = small("axes-chart");
+  o.y_axis = true;
+  o.left = 40;  // room for "100": the margin stays
   o.title = "beta<1> & \"x\"";
   o.x_label = "iteration";
   Chart chart(o, {0, 1}, {0, 100});
@@ -84,8 +87,8 @@ TEST(ReportSvg, AxesHaveNiceTicksAndEscapedLabels) {
   for (const char* t : {">0<", ">0.2<", ">0.4<", ">0.6<", ">0.8<", ">1.0<", ">20<", ">100<"}) {
     EXPECT_NE(svg.find(t), std::string::npos) << t;
   }
-  // the 0.4 tick sits at 20 + 0.4 * 160 = 84 px
-  EXPECT_NE(svg.find(R"(<text class="tick-label x-tick" x="84.0" y="105.0" text-anchor="middle">0.4</text>)"),
+  // the 0.4 tick sits at 40 + 0.4 * 140 = 96 px
+  EXPECT_NE(svg.find(R"(<text class="tick-label x-tick" x="96.0" y="105.0" text-anchor="middle">0.4</text>)"),
             std::string::npos)
       << svg;
   EXPECT_NE(svg.find("beta&lt;1&gt; &amp; &quot;x&quot;"), std::string::npos);
@@ -93,6 +96,18 @@ TEST(ReportSvg, AxesHaveNiceTicksAndEscapedLabels) {
   EXPECT_NE(svg.find(R"(id="axes-chart")"), std::string::npos);
   EXPECT_NE(svg.find(R"X(clip-path="url(#axes-chart-clip)")X"), std::string::npos);
   EXPECT_NE(svg.find(R"(<clipPath id="axes-chart-clip">)"), std::string::npos);
+}
+
+TEST(ReportSvg, LongYLabelsWidenTheLeftMargin) {
+  auto o = small("wide");
+  o.y_axis = true;
+  Chart chart(o, {0, 1}, {-3.3e6, -3.2e6});  // labels like "-3.28e6": 7 characters
+  EXPECT_DOUBLE_EQ(chart.options().left, 10 + 6.2 * 7);
+  EXPECT_DOUBLE_EQ(chart.x()(0), 10 + 6.2 * 7);
+  o.y_label = "ELBO";  // and the rotated axis label
+  EXPECT_DOUBLE_EQ(Chart(o, {0, 1}, {-3.3e6, -3.2e6}).options().left, 10 + 6.2 * 7 + 18);
+  o.left = 80;
+  EXPECT_DOUBLE_EQ(Chart(o, {0, 1}, {-3.3e6, -3.2e6}).options().left, 80);  // never narrower
 }
 
 TEST(ReportSvg, IntegerAxesTickWholeNumbersOnly) {

@@ -68,6 +68,18 @@ TEST(ReportTicks, LabelsHaveTheStepsDecimals) {
   EXPECT_EQ(format_tick(1500, 500), "1500");
   EXPECT_EQ(format_tick(-3, 1), "-3");
   EXPECT_EQ(format_tick(0, 0.1), "0");
-  EXPECT_EQ(format_tick(2e-5, 1e-5), "2e-05");
-  EXPECT_EQ(format_tick(1.5e6, 5e5), "1.5e+06");
+  EXPECT_EQ(format_tick(2e-5, 1e-5), "0.00002");
+  EXPECT_EQ(format_tick(2e-6, 1e-6), "2e-6");  // "0.000002" is too long
+  EXPECT_EQ(format_tick(1.5e6, 5e5), "1500000");
+  EXPECT_EQ(format_tick(-0.04, 0.1), "0");  // rounds to zero: never "-0.0"
+}
+
+TEST(ReportTicks, OneNotationPerAxis) {
+  // an ELBO axis of a large corpus: fixed labels of 8 characters -> exponents with the step's digits
+  EXPECT_EQ(format_ticks({-3.3e6, -3.25e6, -3.2e6}, 5e4), (std::vector<std::string>{"-3.3e6", "-3.25e6", "-3.2e6"}));
+  EXPECT_EQ(format_ticks({-3216074, -3216072, -3216070}, 2),
+            (std::vector<std::string>{"-3216074", "-3216072", "-3216070"}));  // exponents would be longer
+  EXPECT_EQ(format_ticks({0, 5e6, 1e7, 1.5e7}, 5e6), (std::vector<std::string>{"0", "5e6", "1e7", "1.5e7"}));
+  EXPECT_EQ(format_ticks({-50000, 0, 50000}, 50000), (std::vector<std::string>{"-50000", "0", "50000"}));
+  EXPECT_EQ(format_tick_exponent(-3.215e6, 1e3), "-3.215e6");
 }

@@ -49,6 +49,16 @@ std::string svg_number(double v) {
 }
 
 Chart::Chart(ChartOptions options, Extent x, Extent y) : options_(std::move(options)) {
+  if (options_.y_axis && options_.y_ticks > 0) {
+    // Room for the longest y tick label (10 px digits: about 6.2 px each) and
+    // the rotated axis label left of it, so "-3.25e6" is not cut off.
+    size_t longest = 0;
+    const double step = nice_step(y.lo, y.hi, options_.y_ticks);
+    for (const auto& label : format_ticks(nice_ticks(y.lo, y.hi, options_.y_ticks), step))
+      longest = std::max(longest, label.size());
+    const double needed = 10 + 6.2 * static_cast<double>(longest) + (options_.y_label.empty() ? 0 : 18);
+    options_.left = std::max(options_.left, needed);
+  }
   const auto& o = options_;
   x_ = LinearScale(x.lo, x.hi, o.left, o.width - o.right);
   y_ = LinearScale(y.lo, y.hi, o.height - o.bottom, o.top);
@@ -59,18 +69,24 @@ void Chart::axes() {
   const double x0 = o.left, x1 = o.width - o.right, y0 = o.height - o.bottom, y1 = o.top;
   double step_x = nice_step(x_.domain_lo(), x_.domain_hi(), o.x_ticks);
   if (o.x_integer && step_x < 1) step_x = 1;
-  for (double t : ticks_at_step(x_.domain_lo(), x_.domain_hi(), step_x)) {
+  const auto x_ticks = ticks_at_step(x_.domain_lo(), x_.domain_hi(), step_x);
+  const auto x_labels = format_ticks(x_ticks, step_x);
+  for (size_t i = 0; i < x_ticks.size(); ++i) {
+    const double t = x_ticks[i];
     const std::string px = svg_number(x_(t));
     back_ += fmt::format(R"(<line class="grid" x1="{0}" y1="{1}" x2="{0}" y2="{2}"/>)", px, svg_number(y1),
                          svg_number(y0));
     back_ += fmt::format(R"(<line class="tick" x1="{0}" y1="{1}" x2="{0}" y2="{2}"/>)", px, svg_number(y0),
                          svg_number(y0 + 4));
     back_ += fmt::format(R"(<text class="tick-label x-tick" x="{}" y="{}" text-anchor="middle">{}</text>)", px,
-                         svg_number(y0 + 15), escape_html(format_tick(t, step_x)));
+                         svg_number(y0 + 15), escape_html(x_labels[i]));
   }
   if (o.y_axis) {
     const double step_y = nice_step(y_.domain_lo(), y_.domain_hi(), o.y_ticks);
-    for (double t : nice_ticks(y_.domain_lo(), y_.domain_hi(), o.y_ticks)) {
+    const auto y_ticks = nice_ticks(y_.domain_lo(), y_.domain_hi(), o.y_ticks);
+    const auto y_labels = format_ticks(y_ticks, step_y);
+    for (size_t i = 0; i < y_ticks.size(); ++i) {
+      const double t = y_ticks[i];
       const std::string py = svg_number(y_(t));
       back_ += fmt::format(R"(<line class="grid" x1="{1}" y1="{0}" x2="{2}" y2="{0}"/>)", py, svg_number(x0),
                            svg_number(x1));
@@ -78,7 +94,7 @@ void Chart::axes() {
                            svg_number(x0 - 4), svg_number(x0));
       back_ += fmt::format(R"(<text class="tick-label y-tick" x="{}" y="{}" text-anchor="end">{}</text>)",
                            svg_number(x0 - 6), svg_number(y_(t) + 4),
-                           escape_html(format_tick(t, step_y)));
+                           escape_html(y_labels[i]));
     }
   }
   back_ += fmt::format(R"(<rect class="frame" x="{}" y="{}" width="{}" height="{}"/>)", svg_number(x0),

@@ -79,17 +79,60 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   return ticks_at_step(lo, hi, step);
 }
 
-std::string format_tick(double value, double step) {
-  if (!std::isfinite(value)) return value > 0 ? "inf" : value < 0 ? "-inf" : "nan";
-  if (value == 0) return "0";
-  const double magnitude = std::max(std::abs(value), std::abs(step));
-  if (magnitude >= 1e6 || (step > 0 && step < 1e-4) || (step <= 0 && magnitude < 1e-4)) {
-    return fmt::format("{:.3g}", value);
+namespace {
+
+int decade(double v) { return static_cast<int>(std::floor(std::log10(std::abs(v)) + 1e-9)); }
+
+// "-3.250e+06" -> "-3.25e6", "2e-05" -> "2e-5": no trailing zeros, no '+', no leading zeros.
+std::string tidy_exponent(std::string s) {
+  const auto e = s.find('e');
+  if (e == std::string::npos) return s;
+  std::string mantissa = s.substr(0, e), exponent = s.substr(e + 1);
+  if (mantissa.find('.') != std::string::npos) {
+    while (mantissa.back() == '0') mantissa.pop_back();
+    if (mantissa.back() == '.') mantissa.pop_back();
   }
-  int decimals = 0;
-  if (step > 0) decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 10);
-  else decimals = 3;
-  return fmt::format("{:.{}f}", value, decimals);
+  const bool negative = !exponent.empty() && exponent[0] == '-';
+  if (!exponent.empty() && (exponent[0] == '-' || exponent[0] == '+')) exponent.erase(0, 1);
+  while (exponent.size() > 1 && exponent[0] == '0') exponent.erase(0, 1);
+  return mantissa + "e" + (negative ? "-" : "") + exponent;
 }
+
+std::string special(double value) { return value > 0 ? "inf" : value < 0 ? "-inf" : "nan"; }
+
+}  // namespace
+
+std::string format_tick_fixed(double value, double step) {
+  if (!std::isfinite(value)) return special(value);
+  if (value == 0) return "0";
+  const int decimals = step > 0 && std::isfinite(step) ? std::clamp(-decade(step), 0, 12) : 3;
+  std::string s = fmt::format("{:.{}f}", value, decimals);
+  if (s.find_first_not_of("-0.") == std::string::npos) s = "0";  // rounds to zero: no "-0.0"
+  return s;
+}
+
+std::string format_tick_exponent(double value, double step) {
+  if (!std::isfinite(value)) return special(value);
+  if (value == 0) return "0";
+  // as many mantissa digits as the step resolves
+  const int digits = step > 0 && std::isfinite(step) ? std::clamp(decade(value) - decade(step), 0, 12) : 2;
+  return tidy_exponent(fmt::format("{:.{}e}", value, digits));
+}
+
+std::vector<std::string> format_ticks(const std::vector<double>& ticks, double step) {
+  std::vector<std::string> fixed, exponent;
+  size_t longest_fixed = 0, longest_exponent = 0;
+  for (double t : ticks) {
+    fixed.push_back(format_tick_fixed(t, step));
+    exponent.push_back(format_tick_exponent(t, step));
+    longest_fixed = std::max(longest_fixed, fixed.back().size());
+    longest_exponent = std::max(longest_exponent, exponent.back().size());
+  }
+  // Fixed notation reads best; exponents only when fixed labels get long
+  // (1500000 is fine, -3250000 and 0.00002 are not) and exponents are shorter.
+  return longest_fixed > 7 && longest_exponent < longest_fixed ? exponent : fixed;
+}
+
+std::string format_tick(double value, double step) { return format_ticks({value}, step).front(); }
 
 }  // namespace elbo::report

@@ -22,8 +22,14 @@ std::vector<double> ticks_at_step(double lo, double hi, double step);
 /// The spacing nice_ticks uses for [lo, hi] (0 when it returns fewer than 2).
 double nice_step(double lo, double hi, int target = 5);
 
-/// `value` with the decimals a tick `step` apart needs ("0.25", "1500", "-3");
-/// exponent form ("1.5e+06", "2e-05") for very large or small magnitudes.
+/// `value` with the decimals a tick `step` apart needs ("0.25", "1500", "-3").
+std::string format_tick_fixed(double value, double step);
+/// `value` in exponent form with the mantissa digits the step resolves ("-3.25e6", "2e-5").
+std::string format_tick_exponent(double value, double step);
+/// One axis's labels, all in one notation: fixed, unless the longest fixed
+/// label has more than 7 characters and exponent form is shorter.
+std::vector<std::string> format_ticks(const std::vector<double>& ticks, double step);
+/// format_ticks of a single value.
 std::string format_tick(double value, double step);
 
 }  // namespace elbo::report
