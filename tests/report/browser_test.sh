@@ -21,10 +21,13 @@ if [[ -z $chromium ]]; then
   exit 1
 fi
 # One profile per run, so parallel tests do not share Chromium's lock; no GPU,
-# no sandbox (containers run as root); console messages go to stderr.
+# no sandbox (containers run as root); console messages go to stderr; a
+# virtual-time budget lets the page finish loading and painting before the
+# DOM is dumped or the screenshot taken (without it a long page was captured
+# half painted).
 browser() {
   timeout 90 "$chromium" --headless --disable-gpu --no-sandbox --no-first-run --disable-extensions \
-    --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 "$@"
+    --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 --virtual-time-budget=2000 "$@"
 }
 
 for kind in logistic lda gmm vae; do
@@ -39,7 +42,9 @@ for kind in logistic lda gmm vae; do
   if grep -q ':CONSOLE' "$tmp/$kind.log"; then fail "$kind: console messages: $(grep ':CONSOLE' "$tmp/$kind.log" | head -n 3)"
   else ok; fi
   rm -f "$art/$kind.png"
-  if browser --hide-scrollbars --window-size=1280,3600 --screenshot="$art/$kind.png" "file://$page" \
+  height=3000
+  [[ $kind == logistic ]] && height=5000  # 31 parameters: marginals, pair plot and the posterior table
+  if browser --hide-scrollbars --window-size=1280,$height --screenshot="$art/$kind.png" "file://$page" \
        >/dev/null 2>"$tmp/$kind.shot.log" && [[ -s $art/$kind.png ]]; then ok
   else fail "$kind: no screenshot: $(tail -n 3 "$tmp/$kind.shot.log")"; fi
   cp "$page" "$art/$kind.report.html"

@@ -122,7 +122,12 @@ def main():
                 check(chart.find_all("rect", cls="bar") and chart.find_all("polyline", cls="kde"),
                       f"marginal {chart.attrs.get('id')} lacks histogram bars or its KDE")
             titles = [c.find_all("text", cls="chart-title")[0].all_text() for c in grid.find_all("svg", cls="marginal-chart")]
-            check(titles == params[:24], f"marginal titles {titles[:3]}... are not draws.csv's {params[:3]}...")
+            # titled by the column, with the regression's feature name after it: "beta.1 (mean_radius)"
+            check([t.split(" (")[0] for t in titles] == params[:24],
+                  f"marginal titles {titles[:3]}... are not draws.csv's {params[:3]}...")
+            features = {c["column"]: c["feature"] for c in s.get("data", {}).get("scaling", [])}
+            check(all(t == p or t == f"{p} ({features.get(p)})" for t, p in zip(titles, params)),
+                  f"marginal titles {titles[:3]}... lack the features of data.scaling")
         if len(params) > 24:
             select = root.by_id("marginal-select")
             check(select is not None and select.tag == "select", "no parameter <select> beyond 24")
@@ -153,6 +158,7 @@ def main():
         table = root.find_all("table", cls="posterior-table")
         rows = [r.find_all("td")[0].all_text() for r in table[0].find_all("tr") if r.find_all("td")] if table else []
         check(rows == params, f"posterior table rows {rows[:3]}... are not the parameters")
+        check(len(table) == 2, "no original-scale table for the regression")
     elif kind == "lda":
         s = json.load(open(f"{fit_dir}/summary.json"))
         topics = json.load(open(f"{fit_dir}/topics.json"))

@@ -1,6 +1,8 @@
 // The report of an `elbo fit` directory (draws.csv + summary.json).
 #include <fmt/format.h>
 
+#include <map>
+
 #include "elbo/report/correlation.hpp"
 #include "elbo/report/diagnostics.hpp"
 #include "elbo/report/draws_csv.hpp"
@@ -43,22 +45,56 @@ std::string trace_html(const nlohmann::json& s) {
   return out;
 }
 
-std::string posterior_table_html(const nlohmann::json& s, const std::vector<std::string>& names) {
-  const auto& summary = s.contains("summary") ? s["summary"] : nlohmann::json::object();
+// summary.json's data.scaling (regressions): the feature each coefficient column belongs to.
+std::map<std::string, std::string> feature_names(const nlohmann::json& s) {
+  std::map<std::string, std::string> out;
+  if (!s.contains("data") || !s["data"].is_object() || !s["data"].contains("scaling")) return out;
+  for (const auto& c : s["data"]["scaling"]) {
+    if (c.is_object() && c.contains("column") && c.contains("feature") && c["column"].is_string() &&
+        c["feature"].is_string()) {
+      out[c["column"].get<std::string>()] = c["feature"].get<std::string>();
+    }
+  }
+  return out;
+}
+
+std::string summary_table_html(const nlohmann::json& summary, const std::vector<std::string>& names,
+                               const std::map<std::string, std::string>& features, const std::string& css_class) {
   std::vector<std::vector<std::string>> rows;
   const size_t limit = 2000;
   for (size_t i = 0; i < names.size() && i < limit; ++i) {
     std::vector<std::string> row = {"<td>" + escape_html(names[i]) + "</td>"};
+    if (!features.empty()) {
+      const auto f = features.find(names[i]);
+      row.push_back("<td>" + escape_html(f == features.end() ? "" : f->second) + "</td>");
+    }
     const auto p = summary.contains(names[i]) ? summary[names[i]] : nlohmann::json::object();
     for (const char* key : {"mean", "sd", "q5", "q50", "q95"}) {
       row.push_back("<td class=\"num\">" + escape_html(p.contains(key) ? format_value(p[key]) : "") + "</td>");
     }
     rows.push_back(std::move(row));
   }
-  std::string out = html_table({"parameter", "mean", "sd", "5%", "50%", "95%"}, rows, "posterior-table");
+  std::vector<std::string> header = {"parameter", "mean", "sd", "5%", "50%", "95%"};
+  if (!features.empty()) header.insert(header.begin() + 1, "feature");
+  std::string out = html_table(header, rows, css_class);
   if (names.size() > limit) out += fmt::format("<p class=\"note\">First {} of {} parameters.</p>", limit, names.size());
+  return out;
+}
+
+std::string posterior_html(const nlohmann::json& s, const std::vector<std::string>& names,
+                           const std::map<std::string, std::string>& features) {
+  std::string out = summary_table_html(s.contains("summary") ? s["summary"] : nlohmann::json::object(), names,
+                                       features, "posterior-table");
   const auto w = s.value("summary_weighting", std::string());
   if (w == "psis") out += "<p class=\"note\">PSIS-weighted; q's own summary is summary_q in summary.json.</p>";
+  if (s.contains("summary_original_scale") && s["summary_original_scale"].is_object()) {
+    // regressions fit standardised features; this is the same posterior on the data's own scale
+    std::vector<std::string> original;
+    for (const auto& n : names)
+      if (s["summary_original_scale"].contains(n)) original.push_back(n);
+    out += "<h3>On the data's original scale</h3>" +
+           summary_table_html(s["summary_original_scale"], original, features, "posterior-table original-scale");
+  }
   return out;
 }
 
@@ -74,6 +110,7 @@ void add_advi_sections(Page& page, const FitDirectory& fit, const ReportOptions&
     columns.push_back(draws.values[c]);
   }
 
+  const auto features = feature_names(s);
   page.add_section("diagnostics", "Verdict and diagnostics", advi_diagnostics_html(s));
   page.add_section("trace", "ELBO trace", trace_html(s));
 
@@ -85,7 +122,12 @@ void add_advi_sections(Page& page, const FitDirectory& fit, const ReportOptions&
   if (names.empty()) {
     marg += "<p class=\"note\">draws.csv has no parameter columns.</p>";
   } else {
-    marg += marginals_html(names, columns, {options.marginals, options.selectable});
+    std::vector<std::string> labels;
+    for (const auto& n : names) {
+      const auto f = features.find(n);
+      labels.push_back(f == features.end() ? n : n + " (" + f->second + ")");
+    }
+    marg += marginals_html(names, labels, columns, {options.marginals, options.selectable});
   }
   page.add_section("marginals", "Marginal densities", marg);
 
@@ -106,9 +148,9 @@ void add_advi_sections(Page& page, const FitDirectory& fit, const ReportOptions&
             pair_plot(pn, pc, options.scatter_points);
   }
   page.add_section("pairs", "Pair plot", pairs);
-  page.add_section("posterior", "Posterior summary", posterior_table_html(s, names));
+  page.add_section("posterior", "Posterior summary", posterior_html(s, names, features));
   page.add_section("settings", "Settings",
-                   settings_html(s, {"summary", "summary_q", "elbo_trace", "reliability", "reliable",
+                   settings_html(s, {"summary", "summary_q", "summary_original_scale", "elbo_trace", "reliability", "reliable",
                                      "pareto_k_diagnostic", "timings", "nonfinite_draws", "mode_check"}));
 }
 

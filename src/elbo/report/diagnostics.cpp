@@ -30,7 +30,7 @@ std::string row(const std::string& name, const std::string& value_html) {
 
 KhatVerdict k_hat_verdict(const nlohmann::json& pareto_k, double threshold, const std::string& reason) {
   const std::string because = reason.empty() ? "" : " (" + reason + ")";
-  if (pareto_k.is_null()) return {"warn", "no k̂: q has no density" + because};
+  if (pareto_k.is_null()) return {"warn", "no k̂: " + (reason.empty() ? std::string("q has no density") : reason)};
   if (pareto_k.is_string()) {
     const auto s = pareto_k.get<std::string>();
     if (s == "-inf") return {"good", "k̂ = −inf: the largest density ratios are all equal" + because};
@@ -100,9 +100,15 @@ std::string advi_diagnostics_html(const nlohmann::json& s) {
     rows += row("Mode check", badge(missed ? "bad" : "good", missed ? "a mode outside q" : "no other mode found") +
                                   " " + escape_html(m.value("message", std::string())));
   }
-  if (s.contains("method_details") && s["method_details"].is_object() &&
-      s["method_details"].contains("restarts") && s["method_details"]["restarts"].is_array()) {
-    rows += row("Restarts after a divergence", escape_html(std::to_string(s["method_details"]["restarts"].size())));
+  if (s.contains("method_details") && s["method_details"].is_object()) {
+    const auto& m = s["method_details"];
+    if (m.contains("dropped_draws")) {
+      rows += row("Gradient draws dropped (non-finite or throwing)", escape_html(format_value(m["dropped_draws"])));
+    }
+    if (m.contains("skipped_steps")) rows += row("Steps skipped (non-finite)", escape_html(format_value(m["skipped_steps"])));
+    if (m.contains("restarts") && m["restarts"].is_array()) {
+      rows += row("Restarts after a divergence", escape_html(std::to_string(m["restarts"].size())));
+    }
   }
   if (s.contains("timings") && s["timings"].is_object()) {
     std::string t;

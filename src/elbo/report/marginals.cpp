@@ -50,12 +50,13 @@ std::string marginal_chart(const std::string& id, const std::string& name, const
   return chart.str();
 }
 
-std::string marginals_html(const std::vector<std::string>& names, const std::vector<std::vector<double>>& columns,
-                           const MarginalsOptions& options) {
+std::string marginals_html(const std::vector<std::string>& names, const std::vector<std::string>& labels,
+                           const std::vector<std::vector<double>>& columns, const MarginalsOptions& options) {
   const size_t d = std::min(names.size(), columns.size());
+  auto label = [&](size_t i) { return i < labels.size() ? labels[i] : names[i]; };
   const size_t grid = std::min(d, options.grid);
   std::string out = "<div class=\"charts\" id=\"marginal-grid\">";
-  for (size_t i = 0; i < grid; ++i) out += marginal_chart(fmt::format("marginal-{}", i), names[i], columns[i]);
+  for (size_t i = 0; i < grid; ++i) out += marginal_chart(fmt::format("marginal-{}", i), label(i), columns[i]);
   out += "</div>";
   if (d > grid) {
     const size_t extra = std::min(d - grid, options.selectable);
@@ -64,12 +65,12 @@ std::string marginals_html(const std::vector<std::string>& names, const std::vec
         "data-panels=\"marginal-panel\">",
         d - grid, d - grid == 1 ? "" : "s");
     for (size_t i = grid; i < grid + extra; ++i) {
-      out += "<option value=\"" + escape_html(names[i]) + "\">" + escape_html(names[i]) + "</option>";
+      out += "<option value=\"" + escape_html(names[i]) + "\">" + escape_html(label(i)) + "</option>";
     }
     out += "</select></p><div class=\"charts\" id=\"marginal-extra\">";
     for (size_t i = grid; i < grid + extra; ++i) {
       out += "<div class=\"panel marginal-panel\" data-key=\"" + escape_html(names[i]) + "\"" +
-             (i == grid ? "" : " hidden") + ">" + marginal_chart(fmt::format("marginal-{}", i), names[i], columns[i]) +
+             (i == grid ? "" : " hidden") + ">" + marginal_chart(fmt::format("marginal-{}", i), label(i), columns[i]) +
              "</div>";
     }
     out += "</div>";

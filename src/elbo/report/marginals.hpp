@@ -16,8 +16,9 @@ struct MarginalsOptions {
   size_t selectable = 500;  // further ones behind the <select>; beyond that, a note
 };
 
-/// The section body for `names[i]` with draws `columns[i]`.
-std::string marginals_html(const std::vector<std::string>& names, const std::vector<std::vector<double>>& columns,
-                           const MarginalsOptions& options);
+/// The section body for `names[i]` with draws `columns[i]`, titled
+/// `labels[i]` (e.g. "beta.1 (mean_radius)"; the name when labels is shorter).
+std::string marginals_html(const std::vector<std::string>& names, const std::vector<std::string>& labels,
+                           const std::vector<std::vector<double>>& columns, const MarginalsOptions& options);
 
 }  // namespace elbo::report

@@ -89,7 +89,9 @@ TEST_F(ReportAssembly, LogisticRegressionFit) {
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string chart = element(html, "svg", "marginal-" + std::to_string(i));
     ASSERT_FALSE(chart.empty()) << i;
-    EXPECT_NE(chart.find(">" + draws.columns[params[i]] + "</text>"), std::string::npos) << i;
+    EXPECT_NE(chart.find("class=\"chart-title\" x=\"138.0\" y=\"16\" text-anchor=\"middle\">" + draws.columns[params[i]]),
+              std::string::npos)
+        << i;
     EXPECT_NE(chart.find("class=\"kde\""), std::string::npos) << i;
   }
   EXPECT_NE(html.find("<option value=\"" + draws.columns[params[24]] + "\">"), std::string::npos);
@@ -101,7 +103,15 @@ TEST_F(ReportAssembly, LogisticRegressionFit) {
   const auto& alpha = fit.summary.at("summary").at("alpha");
   char mean[32];
   std::snprintf(mean, sizeof mean, "%.6g", alpha.at("mean").get<double>());
-  EXPECT_NE(html.find("<td>alpha</td><td class=\"num\">" + std::string(mean) + "</td>"), std::string::npos) << mean;
+  EXPECT_NE(html.find("<td>alpha</td><td></td><td class=\"num\">" + std::string(mean) + "</td>"), std::string::npos)
+      << mean;
+  // coefficients carry their feature's name (data.scaling), in the titles and the table
+  const auto& scaling = fit.summary.at("data").at("scaling");
+  ASSERT_FALSE(scaling.empty());
+  const std::string column = scaling[0].at("column"), feature = scaling[0].at("feature");
+  EXPECT_NE(html.find(">" + column + " (" + feature + ")</text>"), std::string::npos);
+  EXPECT_NE(html.find("<td>" + column + "</td><td>" + feature + "</td>"), std::string::npos);
+  EXPECT_NE(html.find("On the data's original scale"), std::string::npos);
 }
 
 TEST_F(ReportAssembly, LdaFit) {
