@@ -120,6 +120,20 @@ TEST(ReportDiagnostics, VerdictBlockShowsReasonsAndDroppedDraws) {
   EXPECT_NE(html.find("after 400 iterations"), std::string::npos);
 }
 
+TEST(ReportDiagnostics, AutoLadderTable) {
+  const auto s = nlohmann::json::parse(R"({"reliable": true, "pareto_k": 0.3, "method_details": {"auto": {
+    "chosen": 2, "chosen_method": "pathfinder", "rungs": [
+      {"rung": 1, "method": "advi fullrank", "reliable": false, "pareto_k": 0.95, "seconds": 1.5,
+       "reasons": ["k-hat 0.95 is above 0.7"]},
+      {"rung": 2, "method": "pathfinder", "reliable": true, "pareto_k": 0.4, "seconds": 0.5, "reasons": []}]}}})");
+  const std::string html = advi_diagnostics_html(s);
+  EXPECT_NE(html.find("<table class=\"auto-ladder\">"), std::string::npos);
+  EXPECT_NE(html.find("<td>advi fullrank</td><td><span class=\"verdict bad\">not reliable</span></td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>k-hat 0.95 is above 0.7</td>"), std::string::npos);
+  EXPECT_NE(html.find("Kept: rung 2, pathfinder."), std::string::npos);
+  EXPECT_EQ(advi_diagnostics_html(nlohmann::json::parse(R"({"reliable": true})")).find("auto-ladder"), std::string::npos);
+}
+
 TEST(ReportFields, FlattenedSettings) {
   const auto s = nlohmann::json::parse(R"({"method": "advi", "settings": {"eta": 0.1, "adapt": true},
     "elbo_trace": [1, 2], "long": [1, 2, 3, 4, 5, 6, 7, 8, 9], "x": null, "big": 1.23456789e10})");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <vector>
 
 #include "elbo/report/fields.hpp"
 #include "elbo/report/html.hpp"
@@ -24,6 +25,35 @@ std::string list_html(const nlohmann::json& items, const std::string& css_class)
 
 std::string row(const std::string& name, const std::string& value_html) {
   return "<tr><th>" + escape_html(name) + "</th><td>" + value_html + "</td></tr>";
+}
+
+// --method auto: each rung of the ladder it climbed, and which one it kept.
+std::string auto_ladder_html(const nlohmann::json& s) {
+  if (!s.contains("method_details") || !s["method_details"].is_object()) return "";
+  const auto& d = s["method_details"];
+  if (!d.contains("auto") || !d["auto"].is_object() || !d["auto"].contains("rungs")) return "";
+  const auto& a = d["auto"];
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : a["rungs"]) {
+    if (!r.is_object()) continue;
+    const bool reliable = r.value("reliable", false);
+    std::string reasons;
+    for (const auto& reason : r.value("reasons", nlohmann::json::array())) {
+      reasons += (reasons.empty() ? "" : "; ") + format_value(reason);
+    }
+    rows.push_back({"<td class=\"num\">" + escape_html(format_value(r.value("rung", nlohmann::json()))) + "</td>",
+                    "<td>" + escape_html(format_value(r.value("method", nlohmann::json()))) + "</td>",
+                    "<td>" + badge(reliable ? "good" : "bad", reliable ? "reliable" : "not reliable") + "</td>",
+                    "<td class=\"num\">" + escape_html(format_value(r.value("pareto_k", nlohmann::json()))) + "</td>",
+                    "<td class=\"num\">" + escape_html(format_value(r.value("seconds", nlohmann::json()))) + "</td>",
+                    "<td>" + escape_html(reasons) + "</td>"});
+  }
+  return "<h3>The --method auto ladder</h3>" +
+         html_table({"rung", "method", "verdict", "k̂", "seconds", "reasons"}, rows, "auto-ladder") +
+         "<p class=\"note\">" +
+         escape_html("Kept: rung " + format_value(a.value("chosen", nlohmann::json())) + ", " +
+                     format_value(a.value("chosen_method", nlohmann::json())) + ".") +
+         "</p>";
 }
 
 }  // namespace
@@ -118,6 +148,7 @@ std::string advi_diagnostics_html(const nlohmann::json& s) {
     rows += row("Time", escape_html(t));
   }
   out += "<table class=\"fields\" id=\"diagnostics-table\"><tbody>" + rows + "</tbody></table>";
+  out += auto_ladder_html(s);
   return out;
 }
 
