@@ -47,7 +47,7 @@ awk 'BEGIN {
 "$elbo" fit gmm --data "$out/points.csv" --drop label --components 3 --method cavi --threads 2 --seed 2 \
   -o "$out/gmm" -q --no-progress
 
-"$elbo" train vae --latent 4 --hidden 32 --epochs 3 --batch-size 50 --test-k 50 --threads 1 --seed 1 \
+"$elbo" train vae --latent 4 --hidden 32 --epochs 15 --batch-size 50 --test-k 50 --threads 1 --seed 1 \
   -o "$out/vae" --no-progress --quiet
 
 mkdir -p "$out/empty"
