@@ -158,35 +158,115 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
   run_fit(std::make_shared<elbo::model::ModelDensity>(std::move(model)), options, context);
 }
 
-void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
-             const FitCliOptions& options, const FitContext& context, const at::Tensor& init) {
+FitOutcome compute_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+                       const FitCliOptions& options, const FitContext& context,
+                       const at::Tensor& init, const FitProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   if (options.threads > 0) elbo::set_num_threads(options.threads);
-  elbo::io::ensure_directory(options.output);
-
-  const std::string label =
-      options.method == "advi" ? "advi " + options.family : options.method;
-  elbo::io::ProgressBar bar(expected_iterations(options), label,
-                            !options.quiet && elbo::io::stderr_is_terminal());
-  auto fit = fit_method(density, options, [&](int64_t iteration, int64_t total, double value) {
-    (void)total;
-    bar.update(iteration, std::isnan(value) ? std::string("") : fmt::format("{:.6g}", value));
-  }, init);
-  bar.finish();
+  auto fit = std::make_shared<MethodFit>(fit_method(density, options, progress, init));
   const auto fitted = std::chrono::steady_clock::now();
 
   elbo::infer::PosteriorDrawsOptions draw_options;
   draw_options.num_draws = options.draws;
-  draw_options.resample = fit.resample.empty() ? options.resample : fit.resample;
+  draw_options.resample = fit->resample.empty() ? options.resample : fit->resample;
   draw_options.resample_pool = options.resample_pool;
   draw_options.seed = options.seed + 7919;
-  auto draws = fit.q ? elbo::infer::draw_posterior(*fit.density, *fit.q, draw_options)
-                     : elbo::infer::draws_from_particles(*fit.density, fit.particles);
+  FitOutcome outcome;
+  outcome.fit = fit;
+  outcome.draws = fit->q ? elbo::infer::draw_posterior(*fit->density, *fit->q, draw_options)
+                         : elbo::infer::draws_from_particles(*fit->density, fit->particles);
+  const auto& draws = outcome.draws;
   const auto drawn = std::chrono::steady_clock::now();
 
-  // draws.csv in CmdStan's variational layout: mean row, then the draws.
+  // Posterior summary of the written draws: PSIS-weighted when q has a density,
+  // k̂ is below its threshold and the draws are q's own (not resampled); q's own
+  // summary is then beside it in summary_q.
+  const auto values = to_eigen(draws.values);
+  const auto q_summary = elbo::diagnostics::summarize(values, draws.names);
+  const bool psis_weighted = has_density(*fit) && elbo::infer::psis_weights_usable(draws);
+  const std::string weighting = draws.resampled ? "resampled" : psis_weighted ? "psis" : "none";
+  const auto summary = psis_weighted ? weighted_summary(values, draws) : q_summary;
+  const auto diagnostics = fit_diagnostics(*fit, draws, options);
+  const auto reliability = elbo::infer::assess_reliability(diagnostics);
+
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& t : fit->trace) {
+    trace.push_back({{"iteration", t.iteration}, {"elbo", finite_or_null(t.elbo)},
+                     {"rel_change", finite_or_null(t.rel_change)}});
+  }
+  const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
+  const std::string k_message =
+      has_density(*fit)
+          ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws, draws.k_hat_reason)
+      : fit->q ? "k-hat: none (q is a point mass, the MAP estimate: no density)"
+               : "k-hat: none (" + options.method + " gives draws, not a density q)";
+  const double total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::json out = {
+      {"model", context.model_label},
+      {"method", options.method},
+      {"family", options.family},
+      {"objective", options.objective},
+      {"data", context.data_info},
+      {"settings",
+       {{"grad_draws", options.grad_draws}, {"optimizer", options.optimizer}, {"eta", fit->eta},
+        {"schedule", options.schedule}, {"tau", options.tau}, {"kappa", options.kappa},
+        {"adapt", options.adapt}, {"max_iterations", expected_iterations(options)},
+        {"eval_every", options.eval_every}, {"eval_draws", options.eval_draws},
+        {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
+        {"average", options.average}, {"init", options.init}, {"draws", options.draws},
+        {"resample", options.resample}, {"resample_pool", options.resample_pool}, {"seed", options.seed},
+        {"threads", elbo::num_threads()}}},
+      {"start", fit->start},
+      {"iterations", fit->iterations},
+      {"converged", fit->converged},
+      {"convergence", fit->message},
+      {"resumed", fit->resumed},
+      {"method_details", fit->details},
+      {"bound", fit->bound},
+      {"elbo", trace.empty() ? nlohmann::json(nullptr) : trace.back()["elbo"]},
+      {"elbo_trace", trace},
+      {"reliable", reliability.reliable},
+      {"reliability", {{"reasons", reliability.reasons}, {"notes", reliability.notes}}},
+      {"mode_check", diagnostics.mode_check_message.empty()
+                         ? nlohmann::json(nullptr)
+                         : nlohmann::json{{"missed_mode", diagnostics.missed_mode},
+                                          {"message", diagnostics.mode_check_message}}},
+      {"pareto_k", has_density(*fit) || !fit->q ? k_hat_json(draws.psis.k_hat) : nlohmann::json(nullptr)},
+      {"pareto_k_reason", has_density(*fit) || !fit->q
+                              ? draws.k_hat_reason
+                              : "q is a point mass (the MAP estimate): no density, so no k-hat"},
+      {"pareto_k_threshold", draws.psis.k_threshold},
+      {"pareto_k_diagnostic", k_message},
+      {"importance_resampled", draws.resampled},
+      {"importance_resample_refused", draws.resample_refused},
+      {"importance_ess", finite_or_null(draws.psis.ess)},
+      {"nonfinite_draws", {{"count", draws.nonfinite_log_p}, {"of", draws.pool_draws}}},
+      {"time_seconds", total_seconds},
+      {"timings", {{"fit_seconds", fit_seconds},
+                   {"draws_seconds", std::chrono::duration<double>(drawn - fitted).count()},
+                   {"total_seconds", total_seconds}}},
+      {"summary_weighting", weighting},
+      {"summary", summary_json(summary)},
+  };
+  if (psis_weighted) out["summary_q"] = summary_json(q_summary);
+  for (const auto& [key, value] : context.extra.items()) out[key] = value;
+  if (context.extra_summary) context.extra_summary(draws, out);
+
+  outcome.reliability = reliability;
+  outcome.summary = std::move(out);
+  outcome.summary_weighting = weighting;
+  outcome.k_hat_message = k_message;
+  outcome.fit_seconds = fit_seconds;
+  return outcome;
+}
+
+void write_draws_csv(const FitOutcome& outcome, const FitCliOptions& options,
+                     const FitContext& context, const std::string& path) {
+  const auto& fit = *outcome.fit;
+  const auto& draws = outcome.draws;
   elbo::io::VariationalCsvMeta meta;
-  meta.model = density->model_name();
+  meta.model = fit.density->model_name();
   meta.algorithm = options.method == "advi" ? options.family : options.method;
   meta.iter = expected_iterations(options);
   meta.grad_samples = options.grad_draws;
@@ -203,111 +283,47 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                 {"optimizer", options.optimizer},
                 {"pareto_k", fmt::format("{:.4g}", draws.psis.k_hat)},
                 {"importance_resampled", draws.resampled ? "true" : "false"}};
-  const std::string draws_path = (std::filesystem::path(options.output) / "draws.csv").string();
-  elbo::io::write_variational_csv(draws_path, meta, draws.names, to_vector(draws.mean_row),
+  elbo::io::write_variational_csv(path, meta, draws.names, to_vector(draws.mean_row),
                                   to_vector(draws.values), to_vector(draws.log_p),
                                   to_vector(draws.log_q),
                                   elbo::io::DrawsWriterOptions().sig_figs(options.sig_figs));
+}
 
-  // Posterior summary of the written draws: PSIS-weighted when q has a density,
-  // k̂ is below its threshold and the draws are q's own (not resampled); q's own
-  // summary is then beside it in summary_q.
-  const auto values = to_eigen(draws.values);
-  const auto q_summary = elbo::diagnostics::summarize(values, draws.names);
-  const bool psis_weighted = has_density(fit) && elbo::infer::psis_weights_usable(draws);
-  const std::string weighting = draws.resampled ? "resampled" : psis_weighted ? "psis" : "none";
-  const auto summary = psis_weighted ? weighted_summary(values, draws) : q_summary;
-  const nlohmann::json params = summary_json(summary);
-  std::vector<double> mean, sd, q5, q50, q95;
-  for (const auto& p : summary.parameters) {
-    mean.push_back(p.mean);
-    sd.push_back(p.sd);
-    q5.push_back(p.quantiles[0]);
-    q50.push_back(p.quantiles[1]);
-    q95.push_back(p.quantiles[2]);
-  }
-  const auto diagnostics = fit_diagnostics(fit, draws, options);
-  const auto reliability = elbo::infer::assess_reliability(diagnostics);
-
-  nlohmann::json trace = nlohmann::json::array();
-  for (const auto& t : fit.trace) {
-    trace.push_back({{"iteration", t.iteration}, {"elbo", finite_or_null(t.elbo)},
-                     {"rel_change", finite_or_null(t.rel_change)}});
-  }
-  const double fit_seconds = std::chrono::duration<double>(fitted - start).count();
-  const std::string k_message =
-      has_density(fit)
-          ? elbo::diagnostics::pareto_k_message(draws.psis.k_hat, draws.pool_draws, draws.k_hat_reason)
-      : fit.q ? "k-hat: none (q is a point mass, the MAP estimate: no density)"
-              : "k-hat: none (" + options.method + " gives draws, not a density q)";
-  const double total_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  nlohmann::json out = {
-      {"model", context.model_label},
-      {"method", options.method},
-      {"family", options.family},
-      {"objective", options.objective},
-      {"data", context.data_info},
-      {"settings",
-       {{"grad_draws", options.grad_draws}, {"optimizer", options.optimizer}, {"eta", fit.eta},
-        {"schedule", options.schedule}, {"tau", options.tau}, {"kappa", options.kappa},
-        {"adapt", options.adapt}, {"max_iterations", expected_iterations(options)},
-        {"eval_every", options.eval_every}, {"eval_draws", options.eval_draws},
-        {"tol_rel_obj", options.tol_rel_obj}, {"batch_size", options.batch_size},
-        {"average", options.average}, {"init", options.init}, {"draws", options.draws},
-        {"resample", options.resample}, {"resample_pool", options.resample_pool}, {"seed", options.seed},
-        {"threads", elbo::num_threads()}}},
-      {"start", fit.start},
-      {"iterations", fit.iterations},
-      {"converged", fit.converged},
-      {"convergence", fit.message},
-      {"resumed", fit.resumed},
-      {"method_details", fit.details},
-      {"bound", fit.bound},
-      {"elbo", trace.empty() ? nlohmann::json(nullptr) : trace.back()["elbo"]},
-      {"elbo_trace", trace},
-      {"reliable", reliability.reliable},
-      {"reliability", {{"reasons", reliability.reasons}, {"notes", reliability.notes}}},
-      {"mode_check", diagnostics.mode_check_message.empty()
-                         ? nlohmann::json(nullptr)
-                         : nlohmann::json{{"missed_mode", diagnostics.missed_mode},
-                                          {"message", diagnostics.mode_check_message}}},
-      {"pareto_k", has_density(fit) || !fit.q ? k_hat_json(draws.psis.k_hat) : nlohmann::json(nullptr)},
-      {"pareto_k_reason", has_density(fit) || !fit.q
-                              ? draws.k_hat_reason
-                              : "q is a point mass (the MAP estimate): no density, so no k-hat"},
-      {"pareto_k_threshold", draws.psis.k_threshold},
-      {"pareto_k_diagnostic", k_message},
-      {"importance_resampled", draws.resampled},
-      {"importance_resample_refused", draws.resample_refused},
-      {"importance_ess", finite_or_null(draws.psis.ess)},
-      {"nonfinite_draws", {{"count", draws.nonfinite_log_p}, {"of", draws.pool_draws}}},
-      {"time_seconds", total_seconds},
-      {"timings", {{"fit_seconds", fit_seconds},
-                   {"draws_seconds", std::chrono::duration<double>(drawn - fitted).count()},
-                   {"total_seconds", total_seconds}}},
-      {"summary_weighting", weighting},
-      {"summary", params},
-  };
-  if (psis_weighted) out["summary_q"] = summary_json(q_summary);
-  for (const auto& [key, value] : context.extra.items()) out[key] = value;
-  if (context.extra_summary) context.extra_summary(draws, out);
-  elbo::io::write_json_file((std::filesystem::path(options.output) / "summary.json").string(), out);
+void write_fit(const FitOutcome& outcome, const FitCliOptions& options, const FitContext& context) {
+  const auto& fit = *outcome.fit;
+  const auto& draws = outcome.draws;
+  elbo::io::ensure_directory(options.output);
+  const std::string draws_path = (std::filesystem::path(options.output) / "draws.csv").string();
+  const std::string summary_path = (std::filesystem::path(options.output) / "summary.json").string();
+  write_draws_csv(outcome, options, context, draws_path);
+  elbo::io::write_json_file(summary_path, outcome.summary);
 
   if (!options.quiet) {
+    const auto& weighting = outcome.summary_weighting;
+    std::vector<double> mean, sd, q5, q50, q95;
+    for (const auto& name : draws.names) {
+      const auto& p = outcome.summary["summary"][name];
+      auto number = [](const nlohmann::json& v) {
+        return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
+      };
+      mean.push_back(number(p["mean"]));
+      sd.push_back(number(p["sd"]));
+      q5.push_back(number(p["q5"]));
+      q50.push_back(number(p["q50"]));
+      q95.push_back(number(p["q95"]));
+    }
     std::printf("%s\n", weighting == "psis"
                             ? "posterior summary: PSIS-weighted draws of q (q's own: summary_q in summary.json)"
                         : weighting == "resampled" ? "posterior summary: importance-resampled draws"
                                                    : "posterior summary: draws of q (not importance-weighted)");
     std::printf("%s", elbo::io::format_summary_table(draws.names, mean, sd, q5, q50, q95).c_str());
     std::printf("\n%s after %lld iterations (%.2f s)", fit.message.c_str(),
-                static_cast<long long>(fit.iterations), fit_seconds);
+                static_cast<long long>(fit.iterations), outcome.fit_seconds);
     if (!fit.trace.empty()) std::printf("; %s %.6g", fit.bound.c_str(), fit.trace.back().elbo);
     std::printf("\n");
-    std::printf("%s%s\n", k_message.c_str(),
+    std::printf("%s%s\n", outcome.k_hat_message.c_str(),
                 draws.resampled ? "; draws importance-resampled" : "");
-    std::printf("wrote %s and %s\n", draws_path.c_str(),
-                (std::filesystem::path(options.output) / "summary.json").string().c_str());
+    std::printf("wrote %s and %s\n", draws_path.c_str(), summary_path.c_str());
   }
   // Warnings go to stderr even with --quiet.
   std::fflush(stdout);
@@ -315,12 +331,30 @@ void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
     std::fprintf(stderr, "warning: --resample %s: %s (--resample force resamples anyway)\n",
                  options.resample.c_str(), draws.resample_message.c_str());
   }
-  if (!reliability.reliable) {
-    std::fprintf(stderr, "warning: the fit is not reliable: %s\n", join(reliability.reasons, "; ").c_str());
+  if (!outcome.reliability.reliable) {
+    std::fprintf(stderr, "warning: the fit is not reliable: %s\n",
+                 join(outcome.reliability.reasons, "; ").c_str());
     if (options.strict) {
       throw UnreliableFit("--strict: the fit is not reliable (outputs written to " + options.output + ")");
     }
   }
+}
+
+void run_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+             const FitCliOptions& options, const FitContext& context, const at::Tensor& init) {
+  elbo::io::ensure_directory(options.output);  // an unwritable --output fails before the fit
+  const std::string label =
+      options.method == "advi" ? "advi " + options.family : options.method;
+  elbo::io::ProgressBar bar(expected_iterations(options), label,
+                            !options.quiet && elbo::io::stderr_is_terminal());
+  auto outcome = compute_fit(density, options, context, init,
+                             [&](int64_t iteration, int64_t total, double value) {
+                               (void)total;
+                               bar.update(iteration, std::isnan(value) ? std::string("")
+                                                                       : fmt::format("{:.6g}", value));
+                             });
+  bar.finish();
+  write_fit(outcome, options, context);
 }
 
 }  // namespace elbo_cli

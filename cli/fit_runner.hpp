@@ -39,6 +39,38 @@ nlohmann::json k_hat_json(double k);
 elbo::infer::FitDiagnostics verdict_inputs(const MethodFit& fit, const elbo::infer::PosteriorDraws& draws,
                                            const FitCliOptions& options);
 
+/// A finished fit: the method's result, the draws, the verdict and the
+/// contents of summary.json, before anything is written. The Python binding
+/// keeps one per `elbo.Fit`; the CLI writes it (write_fit).
+struct FitOutcome {
+  std::shared_ptr<const MethodFit> fit;
+  elbo::infer::PosteriorDraws draws;
+  elbo::infer::Reliability reliability;
+  nlohmann::json summary;        // summary.json
+  std::string summary_weighting; // "psis", "resampled" or "none"
+  std::string k_hat_message;     // one line on k̂
+  double fit_seconds = 0.0;
+};
+
+/// Progress of the method (iteration, expected iterations, last bound or NaN);
+/// may throw to stop the fit (the Python binding's Ctrl-C check does).
+using FitProgress = std::function<void(int64_t, int64_t, double)>;
+
+/// Fits the density with the options (options.method) and draws from the result.
+FitOutcome compute_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
+                       const FitCliOptions& options, const FitContext& context,
+                       const at::Tensor& init, const FitProgress& progress);
+
+/// draws.csv in CmdStan's variational layout (mean row, then the draws).
+void write_draws_csv(const FitOutcome& outcome, const FitCliOptions& options,
+                     const FitContext& context, const std::string& path);
+
+/// What `elbo fit` writes and prints: <output>/draws.csv, <output>/summary.json,
+/// the summary table (unless --quiet), warnings on stderr; --strict throws
+/// UnreliableFit for an unreliable fit after writing.
+void write_fit(const FitOutcome& outcome, const FitCliOptions& options, const FitContext& context);
+
+/// compute_fit with a progress bar on a terminal, then write_fit.
 void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOptions& options,
              const FitContext& context);
 
