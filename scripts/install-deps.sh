@@ -9,9 +9,15 @@ packages=(
   libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libboost-math-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
   python3  # the CLI end-to-end scripts check JSON outputs with it
+  # The Python package (`import elbo`): pybind11 against Debian's python3-torch,
+  # whose libtorch is libtorch-dev's; numpy/scipy for arrays and sparse corpora;
+  # scikit-learn (the drop-ins' peer and test suite), pandas (Fit.summary), pytest.
+  python3-dev pybind11-dev python3-torch python3-numpy python3-scipy python3-sklearn
+  python3-pandas python3-pytest
   # Stan programs (`elbo fit stan`): stanc2 inside rstan, Stan Math and stan/model
   # headers, the Eigen 3.3 Stan 2.21 wants, Boost and TBB headers.
   r-base-core r-cran-rstan r-cran-stanheaders r-cran-rcppeigen libboost-dev libtbb-dev
+  chromium  # the report's browser test (tests/report/browser_test.sh): headless, from disk
 )
 
 missing=()

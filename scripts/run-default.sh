@@ -4,5 +4,6 @@
 # shipped inside the binary. Results go to ./out/default/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+# Builds only the library, the CLI and the Python package (no test binaries).
+bash scripts/build.sh elbo_cli python_package
 ./build/elbo fit logistic --output out/default "$@"
