@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Issue 14's Python benchmarks (one run, side by side), on Bayesian logistic regression
+with the breast-cancer data (569 x 30, standardised):
+
+1. Overhead: ADVI's per-iteration time with the model written in Python (elbo.fit) against
+   the same built-in model through the CLI (`elbo fit logistic`), at K = 1 and K = 16
+   gradient draws; also the built-in model through elbo.fit (the binding alone).
+2. Against PyTorch by hand: a plain Adam loop on a full-rank Gaussian (reparameterised,
+   analytic entropy, the same K, step size and iterations) against elbo.fit with the same
+   Python model and settings: per-iteration time and the ELBO each reaches, estimated the
+   same way (20,000 draws of each q).
+
+Each fit runs a fixed number of iterations (no early stop, no averaging, a zero start, no
+mode check), so per-iteration time is fit time / iterations. Writes results/overhead.json
+and results/overhead.md.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/compare/python/overhead.py [--repeats 3]
+"""
+import argparse
+import json
+import math
+import os
+import pathlib
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import torch
+from torch.distributions import Normal
+
+import elbo
+
+# elbo works in double; torch.distributions makes float32 tensors of Python floats
+# (Normal(0.0, 5.0)) unless the default dtype is double.
+torch.set_default_dtype(torch.float64)
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+ITERATIONS = 2000
+
+
+def data():
+    table = np.loadtxt(REPO / "data" / "breast_cancer.csv", delimiter=",", skiprows=1)
+    X, y = table[:, :-1], table[:, -1]
+    return (X - X.mean(0)) / X.std(0, ddof=1), y
+
+
+class Logistic(elbo.Model):
+    def __init__(self, D, N):
+        self.latents = [elbo.Latent("alpha"), elbo.Latent("beta", shape=(D,))]
+        self.num_data = N
+
+    def log_joint(self, z, data):
+        eta = z.column("alpha") + z["beta"] @ data["X"].T
+        likelihood = (data["y"] * eta - torch.nn.functional.softplus(eta, 1.0, 40.0)).sum(-1)  # the built-in softplus threshold
+        prior = Normal(0.0, 5.0).log_prob(z["alpha"]) + Normal(0.0, 1.0).log_prob(z["beta"]).sum(-1)
+        return prior + data.scale * likelihood
+
+
+def settings(k, family="fullrank"):
+    return dict(family=family, grad_draws=k, max_iter=ITERATIONS, tol_rel_obj=1e-12, average=False,
+                init="zero", mode_check=False, stl=False, optimizer="adam", schedule="constant", eta=0.01,
+                draws=100, seed=1)
+
+
+def cli_arguments(options):
+    out = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        out += [f"{flag}={'true' if value else 'false'}"] if isinstance(value, bool) else [flag, str(value)]
+    return out
+
+
+def per_iteration_cli(k):
+    cli = os.environ.get("ELBO_CLI", str(REPO / "build" / "elbo"))
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([cli, "fit", "logistic", "--quiet", "-o", out, "--threads", "1"] + cli_arguments(settings(k)),
+                       check=True, stdout=subprocess.DEVNULL)
+        summary = json.loads((pathlib.Path(out) / "summary.json").read_text())
+    return summary["timings"]["fit_seconds"] / summary["iterations"], summary["iterations"]
+
+
+def per_iteration_python(model, d, k):
+    fit = elbo.fit(model, d, progress=False, threads=1, **settings(k))
+    return fit.timings["fit_seconds"] / fit.info["iterations"], fit
+
+
+def torch_by_hand(X, y, k, lr=0.01, iterations=ITERATIONS, seed=1):
+    """A plain PyTorch ADVI: q = N(m, L L'), reparameterised draws, analytic entropy, Adam."""
+    torch.manual_seed(seed)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    D = X.shape[1] + 1
+    m = torch.zeros(D, dtype=torch.float64, requires_grad=True)
+    raw = torch.zeros(D, D, dtype=torch.float64, requires_grad=True)  # strictly lower part
+    log_diag = torch.zeros(D, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([m, raw, log_diag], lr=lr)
+    mask = torch.tril(torch.ones(D, D, dtype=torch.float64), -1)
+
+    def scale_tril():
+        return raw * mask + torch.diag(log_diag.exp())
+
+    def log_p(theta):
+        alpha, beta = theta[:, 0], theta[:, 1:]
+        eta = alpha.unsqueeze(1) + beta @ Xt.T
+        return (Normal(0.0, 5.0).log_prob(alpha) + Normal(0.0, 1.0).log_prob(beta).sum(-1)
+                + (yt * eta - torch.nn.functional.softplus(eta, 1.0, 40.0)).sum(-1))  # the built-in softplus threshold
+
+    start = time.perf_counter()
+    for _ in range(iterations):
+        optimizer.zero_grad()
+        theta = m + torch.randn(k, D, dtype=torch.float64) @ scale_tril().T
+        entropy = log_diag.sum()
+        loss = -(log_p(theta).mean() + entropy)
+        loss.backward()
+        optimizer.step()
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        L = scale_tril()
+        q = torch.distributions.MultivariateNormal(m, scale_tril=L)
+        theta = q.sample((20000,))
+        value = float((log_p(theta) - q.log_prob(theta)).mean())
+    return seconds / iterations, value
+
+
+def elbo_estimate(fit, model, d, n=20000):
+    draws = fit.sample(n, seed=12345)
+    z = elbo.Draws({k: torch.tensor(v) for k, v in draws.items()})
+    batch = elbo.Batch({k: torch.as_tensor(v, dtype=torch.float64) for k, v in d.items()})
+    with torch.no_grad():
+        log_p = model.log_joint(z, batch).numpy()
+    return float((log_p - fit.log_prob(draws)).mean())
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    X, y = data()
+    d = {"X": X, "y": y}
+    python_model = Logistic(X.shape[1], X.shape[0])
+    builtin = elbo.models.LogisticRegression(X, y)
+    rows = []
+    for k in (1, 16):
+        cli, python, binding, by_hand = [], [], [], []
+        for _ in range(args.repeats):  # interleaved, so drifts in machine load hit all
+            cli.append(per_iteration_cli(k)[0])
+            t, fit = per_iteration_python(python_model, d, k)
+            python.append(t)
+            binding.append(per_iteration_python(builtin, None, k)[0])
+            by_hand.append(torch_by_hand(X, y, k))
+        elbo_value = elbo_estimate(fit, python_model, d)
+        torch_seconds = [t for t, _ in by_hand]
+        row = {
+            "K": k,
+            "iterations": ITERATIONS,
+            "cli_builtin_s_per_iter": min(cli),
+            "python_model_s_per_iter": min(python),
+            "binding_builtin_s_per_iter": min(binding),
+            "torch_by_hand_s_per_iter": min(torch_seconds),
+            "overhead_python_vs_cli": min(python) / min(cli),
+            "torch_by_hand_vs_elbo_python": min(torch_seconds) / min(python),
+            "elbo_python_final_elbo": elbo_value,
+            "torch_by_hand_final_elbo": by_hand[-1][1],
+        }
+        rows.append(row)
+        print(json.dumps(row))
+    out = {"benchmark": "python overhead (logistic regression, breast cancer, full-rank ADVI, Adam 0.01, "
+                        f"{ITERATIONS} iterations, 1 thread)",
+           "repeats": args.repeats, "rows": rows,
+           "targets": {"overhead_K1": 1.5, "overhead_K16": 1.1}}
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "overhead.json").write_text(json.dumps(out, indent=2) + "\n")
+    lines = ["| K | CLI built-in ms/iter | Python model ms/iter | ratio (target) | built-in via elbo.fit ms/iter | "
+             "PyTorch by hand ms/iter | by hand / elbo | ELBO elbo | ELBO by hand |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        target = 1.5 if r["K"] == 1 else 1.1
+        lines.append(f"| {r['K']} | {1e3 * r['cli_builtin_s_per_iter']:.3f} | {1e3 * r['python_model_s_per_iter']:.3f} | "
+                     f"{r['overhead_python_vs_cli']:.2f} (≤ {target}) | {1e3 * r['binding_builtin_s_per_iter']:.3f} | "
+                     f"{1e3 * r['torch_by_hand_s_per_iter']:.3f} | {r['torch_by_hand_vs_elbo_python']:.2f} | "
+                     f"{r['elbo_python_final_elbo']:.2f} | {r['torch_by_hand_final_elbo']:.2f} |")
+    (HERE / "results" / "overhead.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
