@@ -1,4 +1,5 @@
 #include "advi_cli.hpp"
+#include "next_step.hpp"
 
 #include <cmath>
 
@@ -99,6 +100,7 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
   c.add_option("--checkpoint-every", o.checkpoint_every, "Iterations between checkpoints")->capture_default_str();
   c.add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
   c.add_flag("--quiet,-q", o.quiet, "No progress bar or summary table");
+  add_report_flag(c, o.report);
   c.add_flag("--strict", o.strict,
              "Exit with code 3 when the fit is not reliable (summary.json's \"reliable\": false; "
              "draws.csv and summary.json are still written)");

@@ -57,6 +57,7 @@ struct FitCliOptions {
   int64_t checkpoint_every = 1000;
   bool resume = false;
   bool quiet = false;
+  bool report = false;  // also write DIR/report.html
   bool strict = false;  // an unreliable fit exits with code 3 (after writing its outputs)
   int sig_figs = 6;
 };

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "next_step.hpp"
 #include "elbo/conjugate/bayes_gmm.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/natural_svi.hpp"
@@ -41,7 +42,7 @@ struct GmmArgs {
   int64_t max_iter = 0;
   double passes = 0;
   double tol = 1e-6;
-  bool resume = false, adaptive_rate = false, no_progress = false, quiet = false;
+  bool resume = false, adaptive_rate = false, no_progress = false, quiet = false, report = false;
 };
 
 nlohmann::json matrix_json(const Eigen::MatrixXd& m) {
@@ -171,6 +172,7 @@ void run_fit_gmm(const GmmArgs& a) {
     elbo::io::ensure_directory(a.output);
     elbo::io::write_json_file(a.output + "/gmm.json", summary);
   }
+  finish_fit(a.output, a.report, a.quiet);
 }
 
 }  // namespace
@@ -202,6 +204,7 @@ void add_fit_gmm_command(CLI::App& fit) {
   cmd->add_flag("--resume", args->resume, "Resume SVI from --checkpoint if it exists");
   cmd->add_flag("--adaptive-rate", args->adaptive_rate, "SVI: adaptive learning rate");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
   cmd->callback([args] { run_fit_gmm(*args); });
 }

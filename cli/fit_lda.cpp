@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "next_step.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/cvb0.hpp"
 #include "elbo/conjugate/lda.hpp"
@@ -54,7 +55,7 @@ struct LdaArgs {
   bool resume = false, adaptive_rate = false, adaptive_batch = false, streaming = false;
   bool importance = false;
   int64_t window = 1, svrg_every = 0;
-  bool skip_empty = false, no_progress = false, quiet = false;
+  bool skip_empty = false, no_progress = false, quiet = false, report = false;
   std::string local_init = "cold";
   std::string sampling = "reshuffle";
   int64_t local_max_iter = 100;
@@ -371,6 +372,7 @@ void run_fit_lda(const LdaArgs& a) {
     }
     elbo::io::write_file_atomically(a.output + "/topics.csv", csv);
   }
+  finish_fit(a.output, a.report, a.quiet);
 }
 
 }  // namespace
@@ -441,6 +443,7 @@ void add_fit_lda_command(CLI::App& fit) {
       ->capture_default_str();
   cmd->add_flag("--skip-empty-docs", args->skip_empty, "Drop empty documents (default: error)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
   cmd->callback([args] { run_fit_lda(*args); });
 }

@@ -16,6 +16,7 @@
 #include "elbo/infer/fit_reliability.hpp"
 #include "elbo/infer/mode_check.hpp"
 #include "fit_methods.hpp"
+#include "next_step.hpp"
 #include "unreliable_fit.hpp"
 #include "elbo/io/draws_writer.hpp"
 #include "elbo/io/json_writer.hpp"
@@ -325,6 +326,7 @@ void write_fit(const FitOutcome& outcome, const FitCliOptions& options, const Fi
                 draws.resampled ? "; draws importance-resampled" : "");
     std::printf("wrote %s and %s\n", draws_path.c_str(), summary_path.c_str());
   }
+  finish_fit(options.output, options.report, options.quiet);
   // Warnings go to stderr even with --quiet.
   std::fflush(stdout);
   if (draws.resample_refused) {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "next_step.hpp"
 #include "elbo/core/threads.hpp"
 #include "elbo/amortized/evaluate.hpp"
 #include "elbo/amortized/image_data.hpp"
@@ -44,7 +45,7 @@ struct TrainVaeArgs {
   int64_t test_k = 1000, chunk = 500;
   uint64_t seed = 1;
   int threads = 0;
-  bool resume = false, no_progress = false, quiet = false;
+  bool resume = false, no_progress = false, quiet = false, report = false;
 };
 
 void check_at_least(const char* name, double value, double low) {
@@ -270,7 +271,9 @@ void run_train_vae(const TrainVaeArgs& a) {
     summary["images"] = grids;
     elbo::io::write_json_file(a.output + "/summary.json", summary);
     if (!a.quiet) fmt::print("wrote {}/summary.json, model.pt, {}\n", a.output, fmt::join(grids, ", "));
+    std::fflush(stdout);
   }
+  finish_fit(a.output, a.report, a.quiet);
 }
 
 }  // namespace
@@ -318,6 +321,7 @@ void add_vae_commands(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "Training-state file, written after every epoch");
   cmd->add_flag("--resume", args->resume, "Resume from --checkpoint if it exists");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
   cmd->callback([args] { run_train_vae(*args); });
 
