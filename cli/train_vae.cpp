@@ -18,6 +18,7 @@
 #include "elbo/amortized/evaluate.hpp"
 #include "elbo/amortized/image_data.hpp"
 #include "elbo/amortized/objective.hpp"
+#include "elbo/amortized/prior.hpp"
 #include "elbo/amortized/trainer.hpp"
 #include "elbo/amortized/vae.hpp"
 #include "elbo/amortized/vae_outputs.hpp"
@@ -52,18 +53,6 @@ void check_at_least(const char* name, double value, double low) {
   if (!(value >= low)) {
     throw elbo::ConfigError(fmt::format("train vae: {} is {}, but must be at least {}", name, value, low));
   }
-}
-
-int64_t parse_prior(const std::string& spec) {
-  if (spec == "normal") return 0;
-  if (spec.rfind("mixture:", 0) == 0) {
-    const std::string n = spec.substr(8);
-    if (!n.empty() && n.size() < 5 && n.find_first_not_of("0123456789") == std::string::npos &&
-        std::stoll(n) >= 1) {
-      return std::stoll(n);
-    }
-  }
-  throw elbo::ConfigError("train vae: --prior '" + spec + "' is not normal or mixture:C (C >= 1)");
 }
 
 void run_train_vae(const TrainVaeArgs& a) {
@@ -143,7 +132,7 @@ void run_train_vae(const TrainVaeArgs& a) {
                   .covariance(a.covariance == "cholesky" ? am::Covariance::Cholesky : am::Covariance::Diagonal)
                   .flow(flow)
                   .flow_length(flow_length)
-                  .prior_components(parse_prior(a.prior))
+                  .prior_components(am::parse_prior_components(a.prior, "train vae: --prior"))
                   .latent2(a.latent2)
                   .hidden2(a.hidden2)
                   .image_rows(train.rows)

@@ -23,6 +23,7 @@
 #include "elbo/amortized/image_data.hpp"
 #include "elbo/amortized/mlp.hpp"
 #include "elbo/amortized/objective.hpp"
+#include "elbo/amortized/prior.hpp"
 #include "elbo/amortized/trainer.hpp"
 #include "elbo/amortized/vae.hpp"
 #include "elbo/core/error.hpp"
@@ -47,18 +48,6 @@ void check_at_least(const char* name, double value, double low) {
   if (!(value >= low)) {
     throw elbo::ConfigError(fmt::format("vae.train: {} is {}, but must be at least {}", name, value, low));
   }
-}
-
-int64_t parse_prior(const std::string& spec) {
-  if (spec == "normal") return 0;
-  if (spec.rfind("mixture:", 0) == 0) {
-    const std::string n = spec.substr(8);
-    if (!n.empty() && n.size() < 5 && n.find_first_not_of("0123456789") == std::string::npos &&
-        std::stoll(n) >= 1) {
-      return std::stoll(n);
-    }
-  }
-  throw elbo::ConfigError("vae.train: prior '" + spec + "' is not normal or mixture:C (C >= 1)");
 }
 
 void check_signals() {
@@ -206,7 +195,7 @@ void bind_vae(py::module_& m) {
                                                                   : am::Covariance::Diagonal)
                              .flow(flow)
                              .flow_length(flow_length)
-                             .prior_components(parse_prior(prior))
+                             .prior_components(am::parse_prior_components(prior, "vae.train: prior"))
                              .latent2(latent2)
                              .hidden2(hidden2)
                              .image_rows(image_rows)

@@ -6,6 +6,7 @@
 
 #include "elbo/amortized/gaussian.hpp"
 #include "elbo/amortized/objective.hpp"
+#include "elbo/amortized/prior.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 
@@ -36,6 +37,20 @@ TEST(MixturePrior, DensityIsTheWeightedComponentSum) {
   auto mean = (weights.unsqueeze(1) * means).sum(0);
   EXPECT_LT((draws.mean(0) - mean).abs().max().item<double>(), 0.05);
   EXPECT_THROW(Prior(3, -1), ConfigError);
+}
+
+TEST(MixturePrior, SpecsParseToComponentsOrNameTheOption) {
+  EXPECT_EQ(parse_prior_components("normal", "--prior"), 0);
+  EXPECT_EQ(parse_prior_components("mixture:10", "--prior"), 10);
+  for (const char* bad : {"mixture:0", "mixture:", "mixture:-2", "mixture:99999", "gauss", ""}) {
+    try {
+      parse_prior_components(bad, "train vae: --prior");
+      ADD_FAILURE() << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                std::string("train vae: --prior '") + bad + "' is not normal or mixture:C (C >= 1)");
+    }
+  }
 }
 
 Vae two_layer(int64_t components) {

@@ -37,4 +37,16 @@ at::Tensor PriorImpl::sample(int64_t n, at::Generator gen, const at::TensorOptio
   return means_.index_select(0, c) + log_stds_.index_select(0, c).exp() * eps;
 }
 
+int64_t parse_prior_components(const std::string& spec, const std::string& option) {
+  if (spec == "normal") return 0;
+  if (spec.rfind("mixture:", 0) == 0) {
+    const std::string n = spec.substr(8);
+    if (!n.empty() && n.size() < 5 && n.find_first_not_of("0123456789") == std::string::npos &&
+        std::stoll(n) >= 1) {
+      return std::stoll(n);
+    }
+  }
+  throw ConfigError(option + " '" + spec + "' is not normal or mixture:C (C >= 1)");
+}
+
 }  // namespace elbo::amortized

@@ -8,6 +8,7 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <string>
 
 namespace elbo::amortized {
 
@@ -27,5 +28,10 @@ class PriorImpl : public torch::nn::Module {
   at::Tensor means_, log_stds_, logits_;
 };
 TORCH_MODULE(Prior);
+
+/// The prior spec users write ("normal" or "mixture:C") as PriorImpl's
+/// components (0, or C ≥ 1); ConfigError naming `option` (how the caller's
+/// user spelled it, e.g. "train vae: --prior") otherwise.
+int64_t parse_prior_components(const std::string& spec, const std::string& option);
 
 }  // namespace elbo::amortized
