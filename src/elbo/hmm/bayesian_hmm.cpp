@@ -14,6 +14,8 @@
 namespace elbo::hmm {
 
 namespace {
+// Fewest rows of one unit worth spreading its emission work over threads.
+constexpr int64_t kParallelEmissionRows = 1 << 15;
 // Rows of the one-hot block used for the hard initial statistics.
 constexpr int64_t kEmissionChunkRows = 1 << 14;
 
@@ -208,7 +210,35 @@ double BayesianHmm::expected_chain_log_joint(const double* stats) const {
   return total + emission_->expected_log_joint(stats + chain_statistic_size(K_));
 }
 
-void BayesianHmm::run_structured(const Task& task, RowMatrix* store, double* stats, double& bound) const {
+void BayesianHmm::emission_log_weights(int64_t begin, int64_t end, double* out, int threads) const {
+  const int64_t n = end - begin;
+  if (threads <= 1 || n < kParallelEmissionRows) {
+    emission_->expected_log_likelihood(X_, begin, end, out);
+    return;
+  }
+  conjugate::parallel_for(n, threads, [&](int, int64_t b, int64_t e) {
+    emission_->expected_log_likelihood(X_, begin + b, begin + e, out + b * K_);
+  });
+}
+
+void BayesianHmm::emission_accumulate(int64_t begin, int64_t end, const double* weights, double* stats,
+                                      int threads) const {
+  const int64_t n = end - begin;
+  if (threads <= 1 || n < kParallelEmissionRows) {
+    emission_->accumulate(X_, begin, end, weights, stats);
+    return;
+  }
+  const int64_t size = emission_->statistic_size();
+  std::vector<std::vector<double>> part(static_cast<size_t>(threads), std::vector<double>(static_cast<size_t>(size), 0.0));
+  conjugate::parallel_for(n, threads, [&](int thread, int64_t b, int64_t e) {
+    emission_->accumulate(X_, begin + b, begin + e, weights + b * K_, part[static_cast<size_t>(thread)].data());
+  });
+  for (const auto& p : part)
+    for (int64_t i = 0; i < size; ++i) stats[i] += p[static_cast<size_t>(i)];
+}
+
+void BayesianHmm::run_structured(const Task& task, RowMatrix* store, double* stats, double& bound,
+                                 int threads) const {
   const int64_t s0 = starts_[static_cast<size_t>(task.sequence)];
   const int64_t s1 = starts_[static_cast<size_t>(task.sequence + 1)];
   int64_t wb = s0, we = s1;
@@ -219,7 +249,7 @@ void BayesianHmm::run_structured(const Task& task, RowMatrix* store, double* sta
   const int64_t n = we - wb;
   const int64_t C = chain_statistic_size(K_);
   std::vector<double> log_emission(static_cast<size_t>(n * K_));
-  emission_->expected_log_likelihood(X_, wb, we, log_emission.data());
+  emission_log_weights(wb, we, log_emission.data(), threads);
   // A whole sequence writes its marginals in place; a block keeps its buffer's apart.
   std::vector<double> scratch;
   double* marg;
@@ -244,7 +274,7 @@ void BayesianHmm::run_structured(const Task& task, RowMatrix* store, double* sta
   if (task.begin == s0) {
     for (int64_t k = 0; k < K_; ++k) local[static_cast<size_t>(k)] += own[k];
   }
-  emission_->accumulate(X_, task.begin, task.end, own, local.data() + C);
+  emission_accumulate(task.begin, task.end, own, local.data() + C, threads);
   if (task.whole) bound += log_z - expected_chain_log_joint(local.data());
   if (store && !task.whole) {
     std::copy(own, own + (task.end - task.begin) * K_, store->data() + task.begin * K_);
@@ -328,13 +358,15 @@ conjugate::BatchStatistics BayesianHmm::gather(const std::vector<Task>& tasks, R
   std::vector<Eigen::VectorXd> part(static_cast<size_t>(threads), Eigen::VectorXd::Zero(size));
   std::vector<double> bounds(static_cast<size_t>(threads), 0.0);
   const bool mean_field = options_.local_factors_ == LocalFactors::mean_field;
+  // Fewer units than threads (one long sequence): each unit spreads its emission work.
+  const int inner = static_cast<int>(std::max<int64_t>(1, threads_ / std::max<int64_t>(1, n)));
   conjugate::parallel_for(n, threads, [&](int thread, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const Task& task = tasks[static_cast<size_t>(i)];
       if (mean_field) {
         run_mean_field(task, update, store, part[static_cast<size_t>(thread)].data(), bounds[static_cast<size_t>(thread)]);
       } else {
-        run_structured(task, store, part[static_cast<size_t>(thread)].data(), bounds[static_cast<size_t>(thread)]);
+        run_structured(task, store, part[static_cast<size_t>(thread)].data(), bounds[static_cast<size_t>(thread)], inner);
       }
     }
   });

@@ -155,7 +155,10 @@ class BayesianHmm : public conjugate::ConjugateModel {
   std::vector<Task> plan(const conjugate::Batch& batch) const;
   conjugate::BatchStatistics run(const conjugate::Batch& batch, bool update);
   conjugate::BatchStatistics run_const(const conjugate::Batch& batch) const;
-  void run_structured(const Task& task, RowMatrix* store, double* stats, double& bound) const;
+  void run_structured(const Task& task, RowMatrix* store, double* stats, double& bound, int threads) const;
+  // The emission's log weights / statistics of rows [begin, end), over `threads` when long.
+  void emission_log_weights(int64_t begin, int64_t end, double* out, int threads) const;
+  void emission_accumulate(int64_t begin, int64_t end, const double* weights, double* stats, int threads) const;
   void run_mean_field(const Task& task, bool update, RowMatrix* store, double* stats, double& bound) const;
   conjugate::BatchStatistics gather(const std::vector<Task>& tasks, RowMatrix* store, bool update) const;
   std::vector<int64_t> checked_starts(std::vector<int64_t> starts, int64_t rows, const char* what) const;

@@ -21,10 +21,11 @@ double forward_backward(const ChainWeights& weights, double* log_emission, int64
   const int64_t K = weights.num_states;
   if (length <= 0) return 0.0;
   const double* A = weights.transition;
-  std::vector<double> predicted(static_cast<size_t>(K)), beta(static_cast<size_t>(K)),
+  std::vector<double> predicted(static_cast<size_t>(K)), weight(static_cast<size_t>(K)), beta(static_cast<size_t>(K)),
       u(static_cast<size_t>(K)), pairs(static_cast<size_t>(K * K), 0.0), xi;
   if (out.pairwise) xi.resize(static_cast<size_t>(K * K));
-  double log_z = 0.0;
+  // log Z = Σ log c_t, taken as the log of running products (one log per ~100 steps)
+  double log_z = 0.0, scale_product = 1.0;
   double* alpha = out.marginals;  // α̂_t first, overwritten by γ_t on the way back
 
   // ---- forward: α̂_t ∝ b_t ∘ (α̂_{t−1} A), b_t = exp(ℓ_t − m_t) ----
@@ -49,8 +50,9 @@ double forward_backward(const ChainWeights& weights, double* log_emission, int64
       throw NumericalError("hmm forward-backward: step " + std::to_string(t) +
                            " has no state with a finite log emission weight");
     }
+    // b_t(k) = exp(ℓ_t(k) − shift) goes into a scratch row first: the rare redo needs ℓ_t.
     double c = 0.0;
-    for (int64_t k = 0; k < K; ++k) c += predicted[k] * std::exp(e[k] - shift);
+    for (int64_t k = 0; k < K; ++k) c += predicted[k] * (weight[k] = std::exp(e[k] - shift));
     if (!(c > kSmallestScale)) {
       // The likely states are (nearly) unreachable: shift by the largest joint term.
       shift = -std::numeric_limits<double>::infinity();
@@ -62,15 +64,21 @@ double forward_backward(const ChainWeights& weights, double* log_emission, int64
                              " is impossible under the current parameters (zero probability)");
       }
       c = 0.0;
-      for (int64_t k = 0; k < K; ++k) c += predicted[k] * std::exp(e[k] - shift);
+      for (int64_t k = 0; k < K; ++k) c += predicted[k] * (weight[k] = std::exp(e[k] - shift));
     }
     const double inv = 1.0 / c;
     for (int64_t k = 0; k < K; ++k) {
-      e[k] = std::exp(e[k] - shift);  // b_t(k), kept for the backward pass
-      a[k] = predicted[k] * e[k] * inv;
+      e[k] = weight[k];  // b_t(k), kept for the backward pass
+      a[k] = predicted[k] * weight[k] * inv;
     }
-    log_z += std::log(c) + shift;
+    if (scale_product < 1e-150 || scale_product > 1e150 || c < 1e-150) {
+      log_z += std::log(scale_product);
+      scale_product = 1.0;
+    }
+    scale_product *= c;
+    log_z += shift;
   }
+  log_z += std::log(scale_product);
 
   // ---- backward, with β̃_t rescaled to max 1 (Rabiner's c_t scaling of β can overflow
   // where α̂_t underflows) and each step normalised exactly:
