@@ -132,16 +132,13 @@ expect_error_bg "empty data" "empty.csv.*no data" -- fit hmm --data "$tmp/empty.
 expect_error_bg "K < 1" "states.*0.*at least 1" -- fit hmm --data "$tmp/long.csv" --states 0 --emission gaussian
 expect_error_bg "K > T" "states.*at most the number of steps" -- fit hmm --data "$tmp/ragged_free.csv" --states 9 --emission gaussian
 expect_error_bg "missing column" "nosuch" -- fit hmm --data "$tmp/long.csv" --columns x,nosuch "${g[@]}"
-expect_error_bg "missing sequence column" "seq" -- fit hmm --data "$tmp/long.csv" --sequence-column seq "${g[@]}"
 expect_error_bg "unknown emission" "emission" -- fit hmm --data "$tmp/long.csv" --states 3 --emission poisson
-expect_error_bg "unknown method" "method" -- fit hmm --data "$tmp/long.csv" "${g[@]}" --method gibbs
 expect_error_bg "categorical needs one column" "categorical.*one column" -- \
   fit hmm --data "$tmp/long.csv" --states 2 --emission categorical
 { echo "s"; echo "0"; echo "1.5"; echo "2"; } >"$tmp/sym.csv"
 expect_error_bg "non-integer symbol" "sym.csv:3.*'s'.*integer" -- fit hmm --data "$tmp/sym.csv" --states 2 --emission categorical
 expect_error_bg "kappa out of range" "kappa" -- fit hmm --data "$tmp/long.csv" "${g[@]}" --method svi --kappa 0.3
 expect_error_bg "svi option without svi" "subchain-length.*svi" -- fit hmm --data "$tmp/long.csv" "${g[@]}" --subchain-length 10
-expect_error_bg "missing data file" "nofile.csv" -- fit hmm --data "$tmp/nofile.csv" "${g[@]}"
 
 wait
 

@@ -250,7 +250,7 @@ TEST(BayesianHmm, CategoricalEmissionsAreRecovered) {
       0.05, 0.10, 0.70, 0.10, 0.05,       //
       0.05, 0.05, 0.05, 0.25, 0.60;
   conj::Rng sim(8);
-  const SimulatedChain data = simulate_categorical_hmm(h.initial, h.transition, probs, 50'000, sim);
+  const SimulatedChain data = simulate_categorical_hmm(h.initial, h.transition, probs, 30'000, sim);
   double best = -INFINITY;
   Eigen::MatrixXd best_probs, best_transition;
   for (uint64_t seed = 1; seed <= 3; ++seed) {

@@ -101,90 +101,99 @@ double log_space_forward_backward(const std::vector<double>& initial, const std:
 
 }  // namespace
 
-class ForwardBackwardBruteForce : public ::testing::TestWithParam<unsigned> {};
+// Each test runs over four random chains (seeds 1–4), in one process: CTest starts a
+// process per test and each pays LibTorch's start-up through elbo_core.
+constexpr unsigned kBruteForceSeeds[] = {1u, 2u, 3u, 4u};
 
-TEST_P(ForwardBackwardBruteForce, MarginalsPairwiseAndNormaliserMatchEnumeration) {
-  const SmallChain c = random_chain(GetParam());
-  const int64_t K = c.K, T = c.T;
-  // Brute force: p(z) ∝ w(z) over all K^T paths.
-  double max_lw = -INFINITY;
-  for_each_path(c, [&](const std::vector<int>& z) { max_lw = std::max(max_lw, path_log_weight(c, z)); });
-  double total = 0;
-  std::vector<double> marg(T * K, 0.0), pair((T - 1) * K * K, 0.0);
-  for_each_path(c, [&](const std::vector<int>& z) {
-    const double w = std::exp(path_log_weight(c, z) - max_lw);
-    total += w;
-    for (int64_t t = 0; t < T; ++t) marg[t * K + z[t]] += w;
-    for (int64_t t = 1; t < T; ++t) pair[(t - 1) * K * K + z[t - 1] * K + z[t]] += w;
-  });
-  const double log_z_brute = max_lw + std::log(total);
+TEST(ForwardBackwardBruteForce, MarginalsPairwiseAndNormaliserMatchEnumeration) {
+  for (const unsigned seed : kBruteForceSeeds) {
+    SCOPED_TRACE(seed);
+    const SmallChain c = random_chain(seed);
+    const int64_t K = c.K, T = c.T;
+    // Brute force: p(z) ∝ w(z) over all K^T paths.
+    double max_lw = -INFINITY;
+    for_each_path(c, [&](const std::vector<int>& z) { max_lw = std::max(max_lw, path_log_weight(c, z)); });
+    double total = 0;
+    std::vector<double> marg(T * K, 0.0), pair((T - 1) * K * K, 0.0);
+    for_each_path(c, [&](const std::vector<int>& z) {
+      const double w = std::exp(path_log_weight(c, z) - max_lw);
+      total += w;
+      for (int64_t t = 0; t < T; ++t) marg[t * K + z[t]] += w;
+      for (int64_t t = 1; t < T; ++t) pair[(t - 1) * K * K + z[t - 1] * K + z[t]] += w;
+    });
+    const double log_z_brute = max_lw + std::log(total);
 
-  std::vector<double> emission = c.log_emission, marginals(T * K), counts(K * K, 0.0);
-  std::vector<double> seen_pairwise((T - 1) * K * K, -1.0);
-  const std::function<void(int64_t, const double*)> record = [&](int64_t t, const double* xi) {
-    std::copy(xi, xi + K * K, seen_pairwise.begin() + (t - 1) * K * K);
-  };
-  ForwardBackwardOutput out;
-  out.marginals = marginals.data();
-  out.pair_counts = counts.data();
-  out.pair_begin = 1;
-  out.pair_end = T;
-  out.pairwise = &record;
-  const double log_z = forward_backward({c.initial.data(), c.transition.data(), K}, emission.data(), T, out);
+    std::vector<double> emission = c.log_emission, marginals(T * K), counts(K * K, 0.0);
+    std::vector<double> seen_pairwise((T - 1) * K * K, -1.0);
+    const std::function<void(int64_t, const double*)> record = [&](int64_t t, const double* xi) {
+      std::copy(xi, xi + K * K, seen_pairwise.begin() + (t - 1) * K * K);
+    };
+    ForwardBackwardOutput out;
+    out.marginals = marginals.data();
+    out.pair_counts = counts.data();
+    out.pair_begin = 1;
+    out.pair_end = T;
+    out.pairwise = &record;
+    const double log_z = forward_backward({c.initial.data(), c.transition.data(), K}, emission.data(), T, out);
 
-  EXPECT_NEAR(log_z, log_z_brute, 1e-12);
-  for (int64_t i = 0; i < T * K; ++i) EXPECT_NEAR(marginals[i], marg[i] / total, 1e-12) << "entry " << i;
-  for (int64_t i = 0; i < (T - 1) * K * K; ++i) {
-    EXPECT_NEAR(seen_pairwise[i], pair[i] / total, 1e-12) << "pair entry " << i;
-  }
-  for (int64_t ij = 0; ij < K * K; ++ij) {
-    double expected = 0;
-    for (int64_t t = 0; t < T - 1; ++t) expected += pair[t * K * K + ij] / total;
-    EXPECT_NEAR(counts[ij], expected, 1e-12);
-  }
-}
-
-TEST_P(ForwardBackwardBruteForce, PairCountsOverASubrangeOfSteps) {
-  const SmallChain c = random_chain(GetParam() + 100);
-  const int64_t K = c.K, T = c.T;
-  std::vector<double> all(T * K * K, 0.0);
-  const std::function<void(int64_t, const double*)> record = [&](int64_t t, const double* xi) {
-    std::copy(xi, xi + K * K, all.begin() + t * K * K);
-  };
-  std::vector<double> emission = c.log_emission, marginals(T * K), counts(K * K, 0.0);
-  ForwardBackwardOutput out;
-  out.marginals = marginals.data();
-  out.pair_counts = counts.data();
-  out.pair_begin = 2;
-  out.pair_end = 5;
-  out.pairwise = &record;
-  forward_backward({c.initial.data(), c.transition.data(), K}, emission.data(), T, out);
-  for (int64_t ij = 0; ij < K * K; ++ij) {
-    EXPECT_NEAR(counts[ij], all[2 * K * K + ij] + all[3 * K * K + ij] + all[4 * K * K + ij], 1e-13);
-  }
-}
-
-TEST_P(ForwardBackwardBruteForce, ViterbiIsTheBruteForceArgmax) {
-  const SmallChain c = random_chain(GetParam() + 200);
-  double best = -INFINITY;
-  std::vector<int> arg;
-  for_each_path(c, [&](const std::vector<int>& z) {
-    const double lw = path_log_weight(c, z);
-    if (lw > best) {
-      best = lw;
-      arg = z;
+    EXPECT_NEAR(log_z, log_z_brute, 1e-12);
+    for (int64_t i = 0; i < T * K; ++i) EXPECT_NEAR(marginals[i], marg[i] / total, 1e-12) << "entry " << i;
+    for (int64_t i = 0; i < (T - 1) * K * K; ++i) {
+      EXPECT_NEAR(seen_pairwise[i], pair[i] / total, 1e-12) << "pair entry " << i;
     }
-  });
-  std::vector<double> log_initial, log_transition;
-  for (double w : c.initial) log_initial.push_back(std::log(w));
-  for (double w : c.transition) log_transition.push_back(std::log(w));
-  const ViterbiPath path = viterbi(log_initial.data(), log_transition.data(), c.log_emission.data(), c.T, c.K);
-  ASSERT_EQ(path.states.size(), arg.size());
-  for (size_t t = 0; t < arg.size(); ++t) EXPECT_EQ(path.states[t], arg[t]) << "step " << t;
-  EXPECT_NEAR(path.log_score, best, 1e-12);
+    for (int64_t ij = 0; ij < K * K; ++ij) {
+      double expected = 0;
+      for (int64_t t = 0; t < T - 1; ++t) expected += pair[t * K * K + ij] / total;
+      EXPECT_NEAR(counts[ij], expected, 1e-12);
+    }
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, ForwardBackwardBruteForce, ::testing::Values(1u, 2u, 3u, 4u));
+TEST(ForwardBackwardBruteForce, PairCountsOverASubrangeOfSteps) {
+  for (const unsigned seed : kBruteForceSeeds) {
+    SCOPED_TRACE(seed);
+    const SmallChain c = random_chain(seed + 100);
+    const int64_t K = c.K, T = c.T;
+    std::vector<double> all(T * K * K, 0.0);
+    const std::function<void(int64_t, const double*)> record = [&](int64_t t, const double* xi) {
+      std::copy(xi, xi + K * K, all.begin() + t * K * K);
+    };
+    std::vector<double> emission = c.log_emission, marginals(T * K), counts(K * K, 0.0);
+    ForwardBackwardOutput out;
+    out.marginals = marginals.data();
+    out.pair_counts = counts.data();
+    out.pair_begin = 2;
+    out.pair_end = 5;
+    out.pairwise = &record;
+    forward_backward({c.initial.data(), c.transition.data(), K}, emission.data(), T, out);
+    for (int64_t ij = 0; ij < K * K; ++ij) {
+      EXPECT_NEAR(counts[ij], all[2 * K * K + ij] + all[3 * K * K + ij] + all[4 * K * K + ij], 1e-13);
+    }
+  }
+}
+
+TEST(ForwardBackwardBruteForce, ViterbiIsTheBruteForceArgmax) {
+  for (const unsigned seed : kBruteForceSeeds) {
+    SCOPED_TRACE(seed);
+    const SmallChain c = random_chain(seed + 200);
+    double best = -INFINITY;
+    std::vector<int> arg;
+    for_each_path(c, [&](const std::vector<int>& z) {
+      const double lw = path_log_weight(c, z);
+      if (lw > best) {
+        best = lw;
+        arg = z;
+      }
+    });
+    std::vector<double> log_initial, log_transition;
+    for (double w : c.initial) log_initial.push_back(std::log(w));
+    for (double w : c.transition) log_transition.push_back(std::log(w));
+    const ViterbiPath path = viterbi(log_initial.data(), log_transition.data(), c.log_emission.data(), c.T, c.K);
+    ASSERT_EQ(path.states.size(), arg.size());
+    for (size_t t = 0; t < arg.size(); ++t) EXPECT_EQ(path.states[t], arg[t]) << "step " << t;
+    EXPECT_NEAR(path.log_score, best, 1e-12);
+  }
+}
 
 TEST(ForwardBackward, MillionStepChainWithExtremeEmissionsMatchesLogSpaceForward) {
   // A million steps (the unscaled recursion underflows after a few hundred), and every

@@ -101,7 +101,7 @@ TEST(HmmSvi, BuffersShrinkTheErrorOfBlockStatistics) {
 }
 
 TEST(HmmSvi, FactorisedQRunsOverBlocksToo) {
-  const SimulatedChain data = simulate(three_state_gaussian(1.0), 20'000, 71);
+  const SimulatedChain data = simulate(three_state_gaussian(1.0), 10'000, 71);
   auto batch = gaussian_model(data.observations, {}, 3, BayesianHmmOptions().local_factors(LocalFactors::mean_field));
   const double optimum = cavi_optimum(*batch, 2);
   auto model = gaussian_model(data.observations, {}, 3,
