@@ -14,6 +14,7 @@ packages=(
   # scikit-learn (the drop-ins' peer and test suite), pandas (Fit.summary), pytest.
   python3-dev pybind11-dev python3-torch python3-numpy python3-scipy python3-sklearn
   python3-pandas python3-pytest
+  python3-pomegranate  # bench/compare/hmm's peer (Baum-Welch EM); its run.sh also installs it on demand
   # Stan programs (`elbo fit stan`): stanc2 inside rstan, Stan Math and stan/model
   # headers, the Eigen 3.3 Stan 2.21 wants, Boost and TBB headers.
   r-base-core r-cran-rstan r-cran-stanheaders r-cran-rcppeigen libboost-dev libtbb-dev
