@@ -114,7 +114,7 @@ head -n 3001 "$tmp/gauss.csv" | cut -d, -f2,3 >"$tmp/long.csv"
 # one long sequence by buffered subchains, with a held-out file scored
 run_bg fit_sub fit hmm --data "$tmp/long.csv" --heldout "$tmp/heldout.csv" --states 3 --emission gaussian --method svi \
   --subchain-length 100 --buffer 10 --batch-size 5 --passes 20 --output "$tmp/sub" -q
-run_bg fit_cat fit hmm --data "$tmp/cat.csv" --states 3 --emission categorical --seed 1 --output "$tmp/cat" -q
+run_bg fit_cat fit hmm --data "$tmp/cat.csv" --states 3 --emission categorical --seed 1 --restarts 2 --output "$tmp/cat" -q
 # the printed summary (not quiet) shows the transition matrix
 run_bg print fit hmm --data "$tmp/long.csv" --states 2 --emission gaussian --max-iter 5 --no-progress
 # ---- bad input: one stderr line naming the file / field / option, non-zero exit ---------
@@ -137,6 +137,7 @@ expect_error_bg "categorical needs one column" "categorical.*one column" -- \
   fit hmm --data "$tmp/long.csv" --states 2 --emission categorical
 { echo "s"; echo "0"; echo "1.5"; echo "2"; } >"$tmp/sym.csv"
 expect_error_bg "non-integer symbol" "sym.csv:3.*'s'.*integer" -- fit hmm --data "$tmp/sym.csv" --states 2 --emission categorical
+expect_error_bg "restarts with svi" "restarts.*cavi" -- fit hmm --data "$tmp/long.csv" "${g[@]}" --method svi --restarts 2
 expect_error_bg "kappa out of range" "kappa" -- fit hmm --data "$tmp/long.csv" "${g[@]}" --method svi --kappa 0.3
 expect_error_bg "svi option without svi" "subchain-length.*svi" -- fit hmm --data "$tmp/long.csv" "${g[@]}" --subchain-length 10
 
@@ -169,7 +170,9 @@ python3 -c "
 import json
 e = json.load(open('$tmp/cat/hmm.json'))['parameters']['emission']
 assert e['type'] == 'categorical' and e['num_symbols'] == 4
-assert sorted(max(r) for r in e['probabilities_mean'])[0] > 0.6, e['probabilities_mean']" && ok ||
+assert sorted(max(r) for r in e['probabilities_mean'])[0] > 0.6, e['probabilities_mean']
+j = json.load(open('$tmp/cat/hmm.json'))
+assert len(j['restart_elbos']) == 2 and j['elbo_trace'][-1] == max(j['restart_elbos']), j['restart_elbos']" && ok ||
   fail "categorical emission probabilities not recovered"
 # the printed summary (not quiet) shows the transition matrix
 grep -q "transition matrix" "$tmp/bg/print.out" && ok || fail "summary not printed: $(cat "$tmp/bg/print.out")"
