@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Gaussian HMM benchmark: elbo (structured CAVI, SVI) vs pomegranate's Baum–Welch EM.
 
-Data: a K-state HMM with sticky transitions and full-covariance Gaussian emissions in
-D dimensions (seeded), as S training sequences and a further S/2 held-out sequences
-of the same length, written once to CSV (id column + D columns). Both fits use K
+Data (two presets: well-separated and overlapping states): a K-state HMM with sticky
+transitions and full-covariance Gaussian emissions in D dimensions (seeded), as S
+training sequences and a further S/2 held-out sequences of the same length, written
+once to CSV (id column + D columns). Both fits use K
 states, k-means initialisation (inside the timed fit), 2 threads and the same
 relative convergence tolerance: elbo stops when the ELBO changes by less than
 tol·|ELBO|, pomegranate when the log-likelihood improves by less than
@@ -31,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 THREADS = 2
 
 
-def make_hmm(K, D, seed):
+def make_hmm(K, D, seed, spread=1.0):
     rng = np.random.RandomState(seed)
     stay = rng.uniform(0.85, 0.95, K)
     A = np.empty((K, K))
@@ -43,7 +44,7 @@ def make_hmm(K, D, seed):
     covs = []
     for _ in range(K):
         L = np.tril(rng.normal(0, 0.3, size=(D, D)), -1) + np.diag(rng.uniform(0.6, 1.2, D))
-        covs.append(L @ L.T)
+        covs.append(spread * spread * (L @ L.T))
     return pi, A, means, np.array(covs)
 
 
@@ -140,69 +141,88 @@ def pomegranate_params(model, K):
     return pi, A, means, covs
 
 
+# The comparisons: well-separated states (EM converges in a few iterations) and
+# overlapping ones (about a hundred iterations, and local optima).
+PRESETS = {
+    "separated": {"states": 4, "dim": 3, "sequences": 40, "length": 5000, "spread": 1.0},
+    "overlapping": {"states": 5, "dim": 2, "sequences": 20, "length": 4000, "spread": 2.0},
+}
+
+
+def compare_fits(elbo_bin, preset, args, tmp):
+    """elbo CAVI, elbo SVI and pomegranate on one simulated data set; returns the results."""
+    K, D = preset["states"], preset["dim"]
+    length, sequences = preset["length"], preset["sequences"]
+    if args.quick:
+        sequences, length = 8, 2000
+    hmm = make_hmm(K, D, args.seed, preset["spread"])
+    train = [simulate(hmm, length, 1000 + s) for s in range(sequences)]
+    heldout = [simulate(hmm, length, 5000 + s) for s in range(max(1, sequences // 2))]
+    n_heldout = sum(x.shape[0] for x in heldout)
+    out = {"preset": dict(preset, sequences=sequences, length=length), "train_steps": sum(len(x) for x in train),
+           "heldout_steps": n_heldout, "oracle_heldout_per_step": forward_log_likelihood(hmm, heldout) / n_heldout}
+    train_csv = os.path.join(tmp, "train.csv")
+    heldout_csv = os.path.join(tmp, "heldout.csv")
+    write_csv(train_csv, train)
+    write_csv(heldout_csv, heldout)
+    fits = {}
+    for method in ("cavi", "svi"):
+        extra = ["--heldout", heldout_csv]
+        if method == "svi":
+            extra += ["--passes", "10"]
+        j = run_elbo(elbo_bin, train_csv, K, method, args.tol, args.seed, os.path.join(tmp, method), extra)
+        fits[f"elbo {method}"] = {
+            "fit_seconds": j["fit_seconds"], "process_seconds": j["process_seconds"],
+            "iterations": j.get("iterations", j.get("steps")),
+            "converged": j.get("converged"), "elbo": j["elbo"],
+            "train_log_likelihood": j["log_likelihood"],
+            "heldout_per_step": forward_log_likelihood(elbo_params(j), heldout) / n_heldout,
+            "own_heldout_per_step": j.get("heldout_log_likelihood_per_step"),
+        }
+    # pomegranate's threshold is absolute: the same relative tolerance as elbo's
+    stop = args.tol * abs(fits["elbo cavi"]["train_log_likelihood"])
+    model, history, secs = run_pomegranate(train, K, stop, 100000, args.seed)
+    own = sum(model.log_probability(x) for x in heldout) / n_heldout
+    fits["pomegranate baum-welch"] = {
+        "fit_seconds": secs, "iterations": len(history.epochs), "stop_threshold": stop,
+        "train_log_likelihood": float(history.log_probabilities[-1]) if history.log_probabilities else None,
+        "heldout_per_step": forward_log_likelihood(pomegranate_params(model, K), heldout) / n_heldout,
+        "own_heldout_per_step": own,
+    }
+    out["fits"] = fits
+    print(f"{preset}: {fits}", flush=True)
+    return out, hmm
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--states", type=int, default=4)
-    ap.add_argument("--dim", type=int, default=3)
-    ap.add_argument("--sequences", type=int, default=40)
-    ap.add_argument("--length", type=int, default=5000)
+    ap.add_argument("--presets", default="separated,overlapping", help=f"comma-separated, of {sorted(PRESETS)}")
     ap.add_argument("--tol", type=float, default=1e-8)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scaling", default="125000,250000,500000,1000000,2000000",
-                    help="T of the doubling table (one sequence each)")
+                    help="T of the doubling table (one sequence each, the first preset's HMM)")
     ap.add_argument("--scaling-iterations", type=int, default=6)
     ap.add_argument("--pomegranate-scaling-max", type=int, default=1000000,
                     help="largest T pomegranate runs in the doubling table")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     args = ap.parse_args()
     if args.quick:
-        args.sequences, args.length, args.scaling = 8, 2000, "50000,100000"
+        args.scaling = "50000,100000"
     elbo_bin = os.environ["ELBO_BIN"]
-    K, D = args.states, args.dim
-    hmm = make_hmm(K, D, args.seed)
-    train = [simulate(hmm, args.length, 1000 + s) for s in range(args.sequences)]
-    heldout = [simulate(hmm, args.length, 5000 + s) for s in range(max(1, args.sequences // 2))]
-    n_heldout = sum(x.shape[0] for x in heldout)
-    n_train = sum(x.shape[0] for x in train)
-    results = {"settings": vars(args), "train_steps": n_train, "heldout_steps": n_heldout,
-               "threads": THREADS}
+    # Timings on a shared 2-core machine mean little without its load.
+    results = {"settings": vars(args), "threads": THREADS, "comparisons": [],
+               "load_average_start": os.getloadavg()[0]}
 
     with tempfile.TemporaryDirectory() as tmp:
-        train_csv = os.path.join(tmp, "train.csv")
-        heldout_csv = os.path.join(tmp, "heldout.csv")
-        write_csv(train_csv, train)
-        write_csv(heldout_csv, heldout)
-        oracle = forward_log_likelihood(hmm, heldout) / n_heldout
-        results["oracle_heldout_per_step"] = oracle
-
-        fits = {}
-        for method in ("cavi", "svi"):
-            extra = ["--heldout", heldout_csv]
-            if method == "svi":
-                extra += ["--passes", "10"]
-            j = run_elbo(elbo_bin, train_csv, K, method, args.tol, args.seed, os.path.join(tmp, method), extra)
-            fits[f"elbo {method}"] = {
-                "fit_seconds": j["fit_seconds"], "process_seconds": j["process_seconds"],
-                "iterations": j.get("iterations", j.get("steps")),
-                "converged": j.get("converged"), "elbo": j["elbo"],
-                "train_log_likelihood": j["log_likelihood"],
-                "heldout_per_step": forward_log_likelihood(elbo_params(j), heldout) / n_heldout,
-                "own_heldout_per_step": j.get("heldout_log_likelihood_per_step"),
-            }
-        # pomegranate's threshold is absolute: the same relative tolerance as elbo's
-        stop = args.tol * abs(fits["elbo cavi"]["train_log_likelihood"])
-        model, history, secs = run_pomegranate(train, K, stop, 100000, args.seed)
-        own = sum(model.log_probability(x) for x in heldout) / n_heldout
-        pp = pomegranate_params(model, K)
-        fits["pomegranate baum-welch"] = {
-            "fit_seconds": secs, "iterations": len(history.epochs), "stop_threshold": stop,
-            "train_log_likelihood": float(history.log_probabilities[-1]) if history.log_probabilities else None,
-            "heldout_per_step": forward_log_likelihood(pp, heldout) / n_heldout,
-            "own_heldout_per_step": own,
-        }
-        results["fits"] = fits
+        scaling_hmm = None
+        for name in args.presets.split(","):
+            comparison, hmm = compare_fits(elbo_bin, PRESETS[name], args, tmp)
+            comparison["name"] = name
+            results["comparisons"].append(comparison)
+            scaling_hmm = scaling_hmm or (hmm, PRESETS[name]["states"])
 
         # ---- time per iteration per 10⁶ steps as T doubles ----
+        hmm, K = scaling_hmm
         scaling = []
         for T in [int(v) for v in args.scaling.split(",")]:
             X = simulate(hmm, T, 9000 + T % 1000)
@@ -223,6 +243,7 @@ def main():
             os.remove(path)
             print(f"scaling T={T}: {row}", flush=True)
         results["scaling"] = scaling
+    results["load_average_end"] = os.getloadavg()[0]
 
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
@@ -235,25 +256,34 @@ def write_markdown(r):
     lines = [
         "# Gaussian HMM: elbo vs pomegranate (Baum–Welch)",
         "",
-        f"K = {s['states']} states, D = {s['dim']}, {s['sequences']} training sequences × {s['length']} steps "
-        f"({r['train_steps']} steps), {r['heldout_steps']} held-out steps; relative tolerance {s['tol']}; "
-        f"{r['threads']} threads each; `bash bench/compare/hmm/run.sh` (compare.py says how each number is made).",
+        f"Simulated HMMs with sticky transitions and full-covariance Gaussian emissions; relative "
+        f"tolerance {s['tol']} for both; {r['threads']} threads each; `bash bench/compare/hmm/run.sh` "
+        "(compare.py says how each number is made). Held-out log-likelihood per step by one forward "
+        "algorithm for both (elbo: posterior means; pomegranate: its EM estimates), each tool's own "
+        "score in brackets; wall time of the fit (k-means initialisation included, CSV parsing and "
+        "process start-up not).",
         "",
-        "| fit | wall time to convergence (s) | iterations | held-out log-lik / step | (own score) |",
-        "|---|---:|---:|---:|---:|",
+        f"Load average (1 min) at the start and end of the run: {r.get('load_average_start', float('nan')):.1f}, "
+        f"{r.get('load_average_end', float('nan')):.1f} (2 cores; above 2, every time here is inflated alike).",
     ]
-    for name, f in r["fits"].items():
-        own = f.get("own_heldout_per_step")
-        lines.append(f"| {name} | {f['fit_seconds']:.3f} | {f['iterations']} | {f['heldout_per_step']:.5f} | "
-                     f"{own:.5f} |" if own is not None else
-                     f"| {name} | {f['fit_seconds']:.3f} | {f['iterations']} | {f['heldout_per_step']:.5f} | |")
-    lines.append(f"| true parameters (oracle) | | | {r['oracle_heldout_per_step']:.5f} | |")
-    pg = r["fits"]["pomegranate baum-welch"]["fit_seconds"]
-    ec = r["fits"]["elbo cavi"]
-    lines += ["", f"pomegranate time / elbo CAVI time: **{pg / ec['fit_seconds']:.1f}×** "
-                  f"(elbo's whole process, with ~1 s of LibTorch start-up and CSV parsing: "
-                  f"{ec['process_seconds']:.2f} s, {pg / ec['process_seconds']:.1f}×).", "",
-              "Time per iteration as T doubles (one sequence):", "",
+    for c in r["comparisons"]:
+        p = c["preset"]
+        lines += ["", f"## {c['name']}: K = {p['states']}, D = {p['dim']}, emission sd × {p['spread']}, "
+                      f"{p['sequences']} sequences × {p['length']} steps ({c['train_steps']} steps), "
+                      f"{c['heldout_steps']} held-out steps", "",
+                  "| fit | wall time to convergence (s) | iterations | held-out log-lik / step | (own score) |",
+                  "|---|---:|---:|---:|---:|"]
+        for name, f in c["fits"].items():
+            own = f.get("own_heldout_per_step")
+            lines.append(f"| {name} | {f['fit_seconds']:.3f} | {f['iterations']} | {f['heldout_per_step']:.5f} | "
+                         + (f"({own:.5f}) |" if own is not None else " |"))
+        lines.append(f"| true parameters (oracle) | | | {c['oracle_heldout_per_step']:.5f} | |")
+        pg = c["fits"]["pomegranate baum-welch"]["fit_seconds"]
+        ec = c["fits"]["elbo cavi"]
+        lines += ["", f"pomegranate time / elbo CAVI time: **{pg / ec['fit_seconds']:.1f}×** (elbo's whole "
+                      f"process, with ~1 s of LibTorch start-up and CSV parsing: {ec['process_seconds']:.2f} s, "
+                      f"{pg / ec['process_seconds']:.1f}×)."]
+    lines += ["", "## Time per iteration as T doubles (one sequence, the first HMM above)", "",
               "| T | elbo s/iteration | elbo s/iteration per 10⁶ steps | pomegranate s/iteration | pomegranate per 10⁶ steps |",
               "|---:|---:|---:|---:|---:|"]
     for row in r["scaling"]:
