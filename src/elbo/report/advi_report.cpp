@@ -5,7 +5,7 @@
 
 #include "elbo/report/correlation.hpp"
 #include "elbo/report/diagnostics.hpp"
-#include "elbo/report/draws_csv.hpp"
+#include "elbo/io/draws_reader.hpp"
 #include "elbo/report/fields.hpp"
 #include "elbo/report/kind_reports.hpp"
 #include "elbo/report/line_chart.hpp"
@@ -102,7 +102,7 @@ std::string posterior_html(const nlohmann::json& s, const std::vector<std::strin
 
 void add_advi_sections(Page& page, const FitDirectory& fit, const ReportOptions& options) {
   const auto& s = fit.summary;
-  const VariationalDraws draws = read_variational_csv(fit.file("draws.csv"));
+  const io::VariationalDraws draws = io::read_variational_csv(fit.file("draws.csv"));
   std::vector<std::string> names;
   std::vector<std::vector<double>> columns;
   for (size_t c : draws.parameter_columns()) {

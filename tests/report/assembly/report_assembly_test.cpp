@@ -10,13 +10,14 @@
 #include <regex>
 #include <sstream>
 
+#include "elbo/io/draws_reader.hpp"
 #include "elbo/io/text_file.hpp"
 #include "elbo/report/base64.hpp"
-#include "elbo/report/draws_csv.hpp"
 #include "elbo/report/fit_directory.hpp"
 #include "elbo/report/report.hpp"
 
 using namespace elbo::report;
+using elbo::io::read_variational_csv;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "elbo/report/draws_csv.hpp"
+#include "elbo/io/draws_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -9,22 +9,22 @@
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
 
-namespace elbo::report {
+namespace elbo::io {
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_field(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   return s;
 }
 
-std::vector<std::string_view> split(std::string_view line) {
+std::vector<std::string_view> split_fields(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t start = 0;
   for (;;) {
     const size_t comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+    fields.push_back(trim_field(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -32,7 +32,7 @@ std::vector<std::string_view> split(std::string_view line) {
 }
 
 // strtod reads "nan", "inf", "-inf", "infinity" in any case, as a C++ stream writes them.
-bool parse_number(std::string_view field, double& out) {
+bool parse_draws_number(std::string_view field, double& out) {
   if (field.empty()) return false;
   const std::string s(field);
   char* end = nullptr;
@@ -70,9 +70,9 @@ VariationalDraws parse_variational_csv(std::string_view text, const std::string&
     pos = end + 1;
     ++line_number;
     if (line_number == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 BOM
-    const std::string_view content = trim(line);
+    const std::string_view content = trim_field(line);
     if (content.empty() || content.front() == '#') continue;
-    const auto fields = split(line);
+    const auto fields = split_fields(line);
     if (!have_header) {
       for (const auto& f : fields) {
         if (f.empty()) throw InputError(source, line_number, "", "empty column name in the header row");
@@ -88,7 +88,7 @@ VariationalDraws parse_variational_csv(std::string_view text, const std::string&
     }
     std::vector<double> row(fields.size());
     for (size_t i = 0; i < fields.size(); ++i) {
-      if (!parse_number(fields[i], row[i])) {
+      if (!parse_draws_number(fields[i], row[i])) {
         throw InputError(source, line_number, d.columns[i],
                          fmt::format("not a number: \"{}\"", std::string(fields[i].substr(0, 40))));
       }
@@ -108,4 +108,4 @@ VariationalDraws parse_variational_csv(std::string_view text, const std::string&
   return d;
 }
 
-}  // namespace elbo::report
+}  // namespace elbo::io

@@ -9,9 +9,9 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/draws_writer.hpp"
-#include "elbo/report/draws_csv.hpp"
+#include "elbo/io/draws_reader.hpp"
 
-using namespace elbo::report;
+using namespace elbo::io;
 
 namespace {
 std::string error_of(const std::string& text) {
@@ -24,7 +24,7 @@ std::string error_of(const std::string& text) {
 }
 }  // namespace
 
-TEST(ReportDrawsCsv, CommentsMeanRowAndNonFiniteValues) {
+TEST(DrawsReader, CommentsMeanRowAndNonFiniteValues) {
   const auto d = parse_variational_csv(
       "# model = logistic\n#   algorithm = fullrank\nlp__,log_p__,log_g__,alpha,beta.1\n# Stepsize adaptation "
       "complete.\n0,0,0,0.5,-1\n0,-6.5,-0.1,0.4,-1.2\n0,-inf,nan,0.6,-0.8\n\n",
@@ -38,7 +38,7 @@ TEST(ReportDrawsCsv, CommentsMeanRowAndNonFiniteValues) {
   EXPECT_TRUE(std::isnan(d.values[2][1]));
 }
 
-TEST(ReportDrawsCsv, ErrorsNameFileLineAndColumn) {
+TEST(DrawsReader, ErrorsNameFileLineAndColumn) {
   EXPECT_EQ(error_of(""), "d.csv: no header row (an empty or comment-only file)");
   EXPECT_EQ(error_of("# only\n"), "d.csv: no header row (an empty or comment-only file)");
   EXPECT_EQ(error_of("a,b\n"), "d.csv: no rows after the header");
@@ -48,7 +48,7 @@ TEST(ReportDrawsCsv, ErrorsNameFileLineAndColumn) {
   EXPECT_EQ(error_of("a,,b\n"), "d.csv:1: empty column name in the header row");
 }
 
-TEST(ReportDrawsCsv, ReadsWhatTheWriterWrites) {
+TEST(DrawsReader, ReadsWhatTheWriterWrites) {
   const auto path = (std::filesystem::temp_directory_path() / "elbo_report_draws_test.csv").string();
   elbo::io::VariationalCsvMeta meta;
   meta.model = "test";
@@ -63,7 +63,7 @@ TEST(ReportDrawsCsv, ReadsWhatTheWriterWrites) {
   EXPECT_EQ(d.mean[3], 1.0);
 }
 
-TEST(ReportDrawsCsv, MissingFileIsAnInputErrorNamingIt) {
+TEST(DrawsReader, MissingFileIsAnInputErrorNamingIt) {
   try {
     read_variational_csv("/nonexistent/draws.csv");
     FAIL() << "no error";

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace elbo::report {
+namespace elbo::io {
 
 struct VariationalDraws {
   std::string source;
@@ -28,4 +28,4 @@ VariationalDraws read_variational_csv(const std::string& path);
 /// The same from text; `source` names it in messages.
 VariationalDraws parse_variational_csv(std::string_view text, const std::string& source);
 
-}  // namespace elbo::report
+}  // namespace elbo::io
