@@ -10,15 +10,12 @@
 #include "elbo/core/error.hpp"
 #include "elbo/infer/fit_reliability.hpp"
 #include "elbo/infer/posterior_draws.hpp"
+#include "fit_methods.hpp"
 #include "fit_runner.hpp"
 
 namespace elbo_cli {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::string rung_label(const FitCliOptions& o) {
   if (o.method != "advi") return o.method;

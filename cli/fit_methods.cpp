@@ -21,13 +21,13 @@
 
 namespace elbo_cli {
 
-namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 MethodFit fit_advi(std::shared_ptr<const elbo::model::ConstrainedDensity> density, const FitCliOptions& o,
                    const MethodProgress& progress, const at::Tensor& init) {

@@ -8,6 +8,7 @@
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -57,5 +58,8 @@ int64_t expected_iterations(const FitCliOptions& options);
 MethodFit fit_method(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                      const FitCliOptions& options, const MethodProgress& progress,
                      const at::Tensor& init = {});
+
+/// Seconds of wall time since `start`.
+double seconds_since(std::chrono::steady_clock::time_point start);
 
 }  // namespace elbo_cli

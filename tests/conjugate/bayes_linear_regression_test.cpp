@@ -14,7 +14,7 @@ using namespace elbo::conjugate;
 
 namespace {
 
-BayesLinearRegression make_model(int n = 200, int d = 3, unsigned seed = 7) {
+BayesLinearRegression make_linear_model(int n = 200, int d = 3, unsigned seed = 7) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
   Eigen::MatrixXd X(n, d);
@@ -36,7 +36,7 @@ BayesLinearRegression make_model(int n = 200, int d = 3, unsigned seed = 7) {
 }  // namespace
 
 TEST(BayesLinearRegression, CaviReachesMeanFieldFixedPoint) {
-  auto model = make_model();
+  auto model = make_linear_model();
   const auto result = cavi(model, CaviOptions().max_iterations(200).tolerance(1e-14));
   const auto q = model.posterior();
   const auto fixed = model.mean_field_fixed_point();
@@ -54,7 +54,7 @@ TEST(BayesLinearRegression, CaviReachesMeanFieldFixedPoint) {
 }
 
 TEST(BayesLinearRegression, CaviElboNeverDecreases) {
-  auto model = make_model(100, 4, 3);
+  auto model = make_linear_model(100, 4, 3);
   const auto result = cavi(model, CaviOptions().max_iterations(50).tolerance(0));
   ASSERT_GE(result.elbo_trace.size(), 3u);
   for (size_t i = 1; i < result.elbo_trace.size(); ++i) {
@@ -64,7 +64,7 @@ TEST(BayesLinearRegression, CaviElboNeverDecreases) {
 
 TEST(BayesLinearRegression, ElboIsMaximalAtFixedPoint) {
   // Perturbing q(τ)'s rate away from the converged value lowers the ELBO.
-  auto model = make_model();
+  auto model = make_linear_model();
   cavi(model, CaviOptions().max_iterations(200).tolerance(1e-14));
   const auto stats = model.expected_statistics(model.all_points());
   const double best = model.elbo(stats);
@@ -78,8 +78,8 @@ TEST(BayesLinearRegression, ElboIsMaximalAtFixedPoint) {
 }
 
 TEST(BayesLinearRegression, FullBatchSviWithUnitRateIsCavi) {
-  auto a = make_model();
-  auto b = make_model();
+  auto a = make_linear_model();
+  auto b = make_linear_model();
   NaturalSvi svi(b, NaturalSviOptions().batch_size(b.num_data()).constant_rate(1.0));
   for (int t = 0; t < 5; ++t) {
     cavi_step(a);
@@ -92,7 +92,7 @@ TEST(BayesLinearRegression, FullBatchSviWithUnitRateIsCavi) {
 }
 
 TEST(BayesLinearRegression, MinibatchSviReachesFixedPoint) {
-  auto model = make_model(400, 3, 11);
+  auto model = make_linear_model(400, 3, 11);
   NaturalSvi svi(model, NaturalSviOptions().batch_size(40).tau0(1).kappa(0.9).max_steps(20000).seed(5));
   svi.run();
   const auto q = model.posterior();
@@ -104,14 +104,14 @@ TEST(BayesLinearRegression, MinibatchSviReachesFixedPoint) {
 TEST(NaturalSvi, CheckpointResumeContinuesIdentically) {
   const std::string path = ::testing::TempDir() + "conj_blr_ckpt.json";
   auto opts = NaturalSviOptions().batch_size(25).max_steps(30).seed(9);
-  auto a = make_model();
+  auto a = make_linear_model();
   NaturalSvi full(a, opts);
   full.run();
 
-  auto b = make_model();
+  auto b = make_linear_model();
   NaturalSvi first(b, NaturalSviOptions(opts).max_steps(12).checkpoint(path));
   first.run();
-  auto c = make_model();
+  auto c = make_linear_model();
   NaturalSvi second(c, opts);
   second.resume(path);
   EXPECT_EQ(second.steps_taken(), 12);
@@ -123,7 +123,7 @@ TEST(NaturalSvi, CheckpointResumeContinuesIdentically) {
 }
 
 TEST(NaturalSvi, RejectsBadOptions) {
-  auto model = make_model();
+  auto model = make_linear_model();
   EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().kappa(0.5)), elbo::ConfigError);
   EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().kappa(1.2)), elbo::ConfigError);
   EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().batch_size(0)), elbo::ConfigError);
@@ -138,10 +138,10 @@ TEST(NaturalSvi, RejectsBadOptions) {
 
 TEST(NaturalSvi, ResumeRejectsMismatchedCheckpoint) {
   const std::string path = ::testing::TempDir() + "conj_blr_bad.json";
-  auto a = make_model(200);
+  auto a = make_linear_model(200);
   NaturalSvi svi(a, NaturalSviOptions().batch_size(10).max_steps(2).checkpoint(path));
   svi.run();
-  auto b = make_model(150);
+  auto b = make_linear_model(150);
   NaturalSvi other(b, NaturalSviOptions());
   EXPECT_THROW(other.resume(path), elbo::InputError);
   EXPECT_THROW(other.resume(path + ".missing"), elbo::InputError);

@@ -13,7 +13,7 @@ using namespace elbo::conjugate;
 
 namespace {
 
-BayesLinearRegression make_model(int n = 400, unsigned seed = 21) {
+BayesLinearRegression make_svi_model(int n = 400, unsigned seed = 21) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
   const int d = 3;
@@ -43,8 +43,8 @@ void expect_near_fixed_point(const BayesLinearRegression& model, double tol_mean
 TEST(NaturalSviOptions, SvrgOnAModelWithoutLocalsIsExactCavi) {
   // Without local variables s_B(λ) = s_B(λ̃), so the SVRG estimate is exactly the
   // full-data optimum: every minibatch step with ρ = 1 is a CAVI iteration.
-  auto a = make_model();
-  auto b = make_model();
+  auto a = make_svi_model();
+  auto b = make_svi_model();
   NaturalSvi svi(b, NaturalSviOptions().batch_size(20).constant_rate(1.0).svrg_every(5).seed(3));
   for (int t = 0; t < 8; ++t) {
     cavi_step(a);
@@ -55,7 +55,7 @@ TEST(NaturalSviOptions, SvrgOnAModelWithoutLocalsIsExactCavi) {
 }
 
 TEST(NaturalSviOptions, AdaptiveRateReachesFixedPoint) {
-  auto model = make_model();
+  auto model = make_svi_model();
   NaturalSvi svi(model, NaturalSviOptions().batch_size(40).adaptive_rate(true).max_steps(3000).seed(4));
   const auto r = svi.run();
   expect_near_fixed_point(model, 0.01, 0.03);
@@ -64,14 +64,14 @@ TEST(NaturalSviOptions, AdaptiveRateReachesFixedPoint) {
 }
 
 TEST(NaturalSviOptions, WindowAveragingReachesFixedPoint) {
-  auto model = make_model();
+  auto model = make_svi_model();
   NaturalSvi svi(model, NaturalSviOptions().batch_size(40).window(8).kappa(0.9).max_steps(3000).seed(5));
   svi.run();
   expect_near_fixed_point(model, 0.01, 0.03);
 }
 
 TEST(NaturalSviOptions, AdaptiveBatchGrowsAndReachesFixedPoint) {
-  auto model = make_model();
+  auto model = make_svi_model();
   NaturalSvi svi(model, NaturalSviOptions().batch_size(4).adaptive_batch(true).kappa(0.9).max_steps(2000).seed(6));
   svi.run();
   EXPECT_GT(svi.current_batch_size(), 4);
@@ -79,14 +79,14 @@ TEST(NaturalSviOptions, AdaptiveBatchGrowsAndReachesFixedPoint) {
 }
 
 TEST(NaturalSviOptions, StreamingReachesFixedPoint) {
-  auto model = make_model();
+  auto model = make_svi_model();
   NaturalSvi svi(model, NaturalSviOptions().batch_size(40).streaming(true).kappa(0.9).max_steps(2000));
   svi.run();
   expect_near_fixed_point(model, 0.01, 0.03);
 }
 
 TEST(NaturalSviOptions, ImportanceSamplingReachesFixedPoint) {
-  auto model = make_model();
+  auto model = make_svi_model();
   std::vector<double> scores(static_cast<size_t>(model.num_data()));
   for (size_t i = 0; i < scores.size(); ++i) scores[i] = 1.0 + static_cast<double>(i % 7);
   NaturalSvi svi(model, NaturalSviOptions().batch_size(40).importance(scores).kappa(0.9).max_steps(3000).seed(8));
@@ -95,7 +95,7 @@ TEST(NaturalSviOptions, ImportanceSamplingReachesFixedPoint) {
 }
 
 TEST(NaturalSviOptions, ImportanceRejectsBadScores) {
-  auto model = make_model();
+  auto model = make_svi_model();
   std::vector<double> scores(static_cast<size_t>(model.num_data()), 1.0);
   scores[3] = -1.0;
   EXPECT_THROW(NaturalSvi(model, NaturalSviOptions().importance(scores)), elbo::ConfigError);

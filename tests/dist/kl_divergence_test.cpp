@@ -3,12 +3,13 @@
 // differentiability, and the registry's dispatch errors.
 #include <gtest/gtest.h>
 
+#include "double_tensor.hpp"
 #include "reference.hpp"
 
 namespace elbo::dist {
 namespace {
 
-at::Tensor t(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
+using test_helpers::t;
 
 std::vector<std::shared_ptr<Distribution>> some_distributions() {
   auto tril = t({1.0, 0.0, 0.0, 0.6, 0.5, 0.0, -1.0, 0.3, 2.0}).reshape({3, 3});

@@ -16,24 +16,25 @@
 
 #include <functional>
 
+#include "double_tensor.hpp"
 #include "reference.hpp"
 
 namespace elbo::dist {
 namespace {
 
-at::Tensor t(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
+using test_helpers::t;
 
 using Build = std::function<std::shared_ptr<Distribution>(const std::vector<at::Tensor>&)>;
 using Mask = std::function<bool(size_t param, int64_t flat_index)>;
 
-constexpr int64_t kDraws = 500;
+constexpr int64_t kGradientDraws = 500;
 constexpr uint64_t kSeed = 1234;
 
 at::Tensor objective(const Build& build, const std::vector<at::Tensor>& params) {
   auto d = build(params);
-  auto x = d->rsample({kDraws}, make_generator(kSeed));
+  auto x = d->rsample({kGradientDraws}, make_generator(kSeed));
   auto f = x.sin() + 0.5 * (2 * x).cos() + 0.1 * x;
-  return f.sum() / static_cast<double>(kDraws);
+  return f.sum() / static_cast<double>(kGradientDraws);
 }
 
 void expect_gradient_matches_fd(const std::string& label, const Build& build,

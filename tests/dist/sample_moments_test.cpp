@@ -7,20 +7,21 @@
 
 #include <functional>
 
+#include "double_tensor.hpp"
 #include "reference.hpp"
 
 namespace elbo::dist {
 namespace {
 
-constexpr int64_t kDraws = 20000;
+constexpr int64_t kMomentDraws = 20000;
 constexpr double kSigmas = 5.0;
 
-at::Tensor t(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
+using test_helpers::t;
 
 // draws [n, ...]: checks every component of the batch (and event).
 void expect_moments(const Distribution& d, uint64_t seed) {
-  auto x = d.sample({kDraws}, make_generator(seed)).to(torch::kDouble);
-  const double n = static_cast<double>(kDraws);
+  auto x = d.sample({kMomentDraws}, make_generator(seed)).to(torch::kDouble);
+  const double n = static_cast<double>(kMomentDraws);
   auto mean = x.mean(0);
   auto centred = x - mean;
   auto var = centred.square().mean(0);
@@ -76,11 +77,11 @@ TEST(SampleMoments, GaussianCovarianceMatrices) {
                                      t({0.5, 1.0, 0.1}));
   for (auto [d, cov] : {std::pair<const Distribution*, at::Tensor>{&mvn, mvn.covariance_matrix()},
                         {&low_rank, low_rank.covariance_matrix()}}) {
-    auto x = d->sample({kDraws}, make_generator(31));
-    auto sample_cov = x.t().matmul(x) / static_cast<double>(kDraws);  // zero mean known
+    auto x = d->sample({kMomentDraws}, make_generator(31));
+    auto sample_cov = x.t().matmul(x) / static_cast<double>(kMomentDraws);  // zero mean known
     // Var(x_i x_j) = Σ_ii Σ_jj + Σ_ij² for a Gaussian.
     auto diag = cov.diagonal();
-    auto se = ((diag.unsqueeze(0) * diag.unsqueeze(1) + cov.square()) / kDraws).sqrt();
+    auto se = ((diag.unsqueeze(0) * diag.unsqueeze(1) + cov.square()) / kMomentDraws).sqrt();
     EXPECT_TRUE((((sample_cov - cov) / se).abs() < kSigmas).all().item<bool>())
         << d->name() << "\n" << sample_cov << "\nvs\n" << cov;
   }
@@ -89,20 +90,20 @@ TEST(SampleMoments, GaussianCovarianceMatrices) {
 TEST(SampleMoments, CauchyQuartiles) {
   // P(|X − μ| < σ) = ½ for a Cauchy; binomial standard error √(¼/n).
   Cauchy d(t({2.0, -1.0}), t({0.5, 3.0}));
-  auto x = d.sample({kDraws}, make_generator(41));
+  auto x = d.sample({kMomentDraws}, make_generator(41));
   auto inside = ((x - d.loc()).abs() < d.scale()).to(torch::kDouble).mean(0);
-  auto z = ((inside - 0.5) / std::sqrt(0.25 / kDraws)).abs();
+  auto z = ((inside - 0.5) / std::sqrt(0.25 / kMomentDraws)).abs();
   EXPECT_TRUE((z < kSigmas).all().item<bool>()) << inside;
 }
 
 TEST(SampleMoments, CategoricalFrequencies) {
   auto probs = t({0.1, 0.0, 0.6, 0.3, 0.2, 0.2, 0.5, 0.1}).reshape({2, 4});
   auto d = Categorical::from_probs(probs);
-  auto x = d.sample({kDraws}, make_generator(51));
+  auto x = d.sample({kMomentDraws}, make_generator(51));
   ASSERT_EQ(x.scalar_type(), torch::kLong);
-  ASSERT_EQ(x.sizes(), (std::vector<int64_t>{kDraws, 2}));
+  ASSERT_EQ(x.sizes(), (std::vector<int64_t>{kMomentDraws, 2}));
   auto freq = torch::one_hot(x, 4).to(torch::kDouble).mean(0);  // [2, 4]
-  auto se = (probs * (1 - probs) / kDraws).sqrt().clamp_min(1e-12);
+  auto se = (probs * (1 - probs) / kMomentDraws).sqrt().clamp_min(1e-12);
   EXPECT_TRUE((((freq - probs) / se).abs() < kSigmas).all().item<bool>()) << freq;
   EXPECT_EQ(freq.index({0, 1}).item<double>(), 0.0);  // an impossible class is never drawn
 }

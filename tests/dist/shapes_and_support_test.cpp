@@ -4,13 +4,14 @@
 
 #include <limits>
 
+#include "double_tensor.hpp"
 #include "reference.hpp"
 
 namespace elbo::dist {
 namespace {
 
 using Shape = std::vector<int64_t>;
-at::Tensor t(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
+using test_helpers::t;
 const double kNegInf = -std::numeric_limits<double>::infinity();
 
 void expect_shapes(const Distribution& d, const Shape& batch, const Shape& event) {

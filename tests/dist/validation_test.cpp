@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "double_tensor.hpp"
 #include "reference.hpp"
 
 namespace elbo::dist {
@@ -21,7 +22,7 @@ void expect_domain_error(F make, const std::string& needle) {
   }
 }
 
-at::Tensor t(std::vector<double> v) { return torch::tensor(v, torch::kDouble); }
+using test_helpers::t;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/flow_family.hpp"
@@ -15,10 +16,9 @@
 namespace elbo::family {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
-std::shared_ptr<FlowFamily> randomised(const std::string& spec, int64_t dim, uint64_t seed,
+std::shared_ptr<FlowFamily> random_flow(const std::string& spec, int64_t dim, uint64_t seed,
                                        double scale = 0.5) {
   auto q = std::dynamic_pointer_cast<FlowFamily>(make_family(spec, dim, seed));
   EXPECT_TRUE(q) << spec;
@@ -32,7 +32,7 @@ class EveryStack : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryStack, LogProbByInverseEqualsForwardPassLogQ) {
   for (int64_t dim : {1, 2, 4}) {
-    auto q = randomised(GetParam(), dim, 3 + dim);
+    auto q = random_flow(GetParam(), dim, 3 + dim);
     torch::NoGradGuard no_grad;
     auto draws = q->rsample_weighted(200, make_generator(1));
     ASSERT_EQ(draws.theta.sizes(), (std::vector<int64_t>{200, dim}));
@@ -48,7 +48,7 @@ TEST_P(EveryStack, LogProbByInverseEqualsForwardPassLogQ) {
 TEST_P(EveryStack, LogProbIntegratesToOneIn1D) {
   // ∫ q = 1 by the trapezoidal rule on a wide grid: an independent check of
   // the log-determinants (a wrong Jacobian term breaks the normalisation).
-  auto q = randomised(GetParam(), 1, 17, 0.4);
+  auto q = random_flow(GetParam(), 1, 17, 0.4);
   torch::NoGradGuard no_grad;
   auto draws = q->sample(4000, make_generator(2));
   const double lo = draws.min().item<double>() - 6.0, hi = draws.max().item<double>() + 6.0;
@@ -98,7 +98,7 @@ TEST_P(EveryStack, GaussianStartIsTheNearestMeanFieldMember) {
 
 TEST_P(EveryStack, LogProbGradientsMatchFiniteDifferences) {
   // ∂ log q(θ)/∂λ and ∂/∂θ through the inverse (planar: root-find + Newton step).
-  auto q = randomised(GetParam(), 2, 23, 0.3);
+  auto q = random_flow(GetParam(), 2, 23, 0.3);
   auto theta = torch::randn({3, 2}, make_generator(4), kDouble).requires_grad_();
   auto params = q->parameters();
   std::vector<at::Tensor> inputs = params;
@@ -127,7 +127,7 @@ TEST_P(EveryStack, LogProbGradientsMatchFiniteDifferences) {
 TEST_P(EveryStack, ForwardLogQHasReparameterisationGradients) {
   // d/dλ of the sampled bound E[log q] on fixed ε vs finite differences (the
   // ELBO's entropy term differentiates the forward pass).
-  auto q = randomised(GetParam(), 2, 29, 0.3);
+  auto q = random_flow(GetParam(), 2, 29, 0.3);
   auto objective = [&]() {
     auto d = q->rsample_weighted(5, make_generator(8));
     return (d.log_q + d.theta.square().sum(1)).mean();
@@ -150,7 +150,7 @@ TEST_P(EveryStack, ForwardLogQHasReparameterisationGradients) {
 }
 
 TEST_P(EveryStack, CloneIsDeepAndEqual) {
-  auto q = randomised(GetParam(), 3, 31);
+  auto q = random_flow(GetParam(), 3, 31);
   auto copy = q->clone_family();
   EXPECT_EQ(copy->family_name(), q->family_name());
   torch::NoGradGuard no_grad;

@@ -21,7 +21,7 @@
 namespace elbo::family {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 // A layer of each kind with random, far-from-identity parameters.
 FlowTransformPtr random_layer(const std::string& kind, int64_t dim, uint64_t seed,

@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/gaussian_copula.hpp"
@@ -15,10 +16,9 @@
 namespace elbo::family {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
-std::shared_ptr<GaussianCopula> randomised(int64_t D, CopulaMarginal marginal, uint64_t seed) {
+std::shared_ptr<GaussianCopula> random_copula(int64_t D, CopulaMarginal marginal, uint64_t seed) {
   auto q = std::make_shared<GaussianCopula>(D, GaussianCopulaOptions().marginal(marginal));
   auto gen = make_generator(seed);
   torch::NoGradGuard no_grad;
@@ -27,14 +27,14 @@ std::shared_ptr<GaussianCopula> randomised(int64_t D, CopulaMarginal marginal, u
   return q;
 }
 
-at::Tensor mvn_log_density(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& cov) {
+at::Tensor copula_mvn_log_density(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& cov) {
   auto d = x - mu;
   auto maha = (d.matmul(torch::inverse(cov)) * d).sum(1);
   return -0.5 * (maha + torch::logdet(cov) + mu.size(0) * kLog2Pi);
 }
 
 TEST(GaussianCopula, CorrelationFactorHasUnitRows) {
-  auto q = randomised(4, CopulaMarginal::gaussian, 1);
+  auto q = random_copula(4, CopulaMarginal::gaussian, 1);
   auto L = q->correlation_cholesky().detach();
   EXPECT_TRUE(torch::allclose(L.square().sum(1), torch::ones({4}, kDouble), 0, 1e-12));
   EXPECT_TRUE(torch::allclose(L, L.tril(), 0, 0));
@@ -44,14 +44,14 @@ TEST(GaussianCopula, CorrelationFactorHasUnitRows) {
 
 TEST(GaussianCopula, GaussianMarginalsGiveTheGaussianWithThatCorrelation) {
   const int64_t D = 3;
-  auto q = randomised(D, CopulaMarginal::gaussian, 2);
+  auto q = random_copula(D, CopulaMarginal::gaussian, 2);
   auto sigma = q->log_scale.detach().exp();
   auto cov = sigma.unsqueeze(1) * q->correlation() * sigma.unsqueeze(0);
   EXPECT_TRUE(torch::allclose(q->covariance(), cov, 0, 1e-12));
   EXPECT_TRUE(torch::allclose(q->mean(), q->loc.detach(), 0, 0));
   auto gen = make_generator(3);
   auto theta = torch::randn({5, D}, gen, kDouble);
-  EXPECT_TRUE(torch::allclose(q->log_prob(theta).detach(), mvn_log_density(theta, q->loc.detach(), cov),
+  EXPECT_TRUE(torch::allclose(q->log_prob(theta).detach(), copula_mvn_log_density(theta, q->loc.detach(), cov),
                               0, 1e-10));
   EXPECT_TRUE(q->has_entropy());
   EXPECT_NEAR(q->entropy().item<double>(),
@@ -63,7 +63,7 @@ TEST(GaussianCopula, GaussianMarginalsGiveTheGaussianWithThatCorrelation) {
 // Gaussian copula density c = N_R(z) / Π φ(z_d) at z_d = S(x_d).
 TEST(GaussianCopula, SinhArcsinhDensityIsCopulaTimesMarginals) {
   const int64_t D = 3;
-  auto q = randomised(D, CopulaMarginal::sinh_arcsinh, 4);
+  auto q = random_copula(D, CopulaMarginal::sinh_arcsinh, 4);
   EXPECT_FALSE(q->has_entropy());
   EXPECT_THROW(q->entropy(), DomainError);
   auto gen = make_generator(5);
@@ -76,7 +76,7 @@ TEST(GaussianCopula, SinhArcsinhDensityIsCopulaTimesMarginals) {
   auto log_phi = -0.5 * S.square() - 0.5 * kLog2Pi;
   auto log_marginal = torch::log(delta * torch::cosh(inner)) + log_phi - torch::log(sigma) -
                       0.5 * torch::log(1 + x.square());
-  auto log_copula = mvn_log_density(S, torch::zeros({D}, kDouble), q->correlation()) - log_phi.sum(1);
+  auto log_copula = copula_mvn_log_density(S, torch::zeros({D}, kDouble), q->correlation()) - log_phi.sum(1);
   EXPECT_TRUE(torch::allclose(q->log_prob(theta), log_copula + log_marginal.sum(1), 0, 1e-10));
 }
 
@@ -102,7 +102,7 @@ TEST(GaussianCopula, SinhArcsinhDensityIntegratesToOne) {
 
 TEST(GaussianCopula, DrawsMatchQuadratureMoments) {
   const int64_t D = 3, S = 100000;
-  auto q = randomised(D, CopulaMarginal::sinh_arcsinh, 6);
+  auto q = random_copula(D, CopulaMarginal::sinh_arcsinh, 6);
   {
     torch::NoGradGuard no_grad;
     q->log_tail.clamp_(-0.3, 0.5);  // finite fourth moments for the test's standard errors

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/full_rank_gaussian.hpp"
@@ -16,10 +17,9 @@
 namespace elbo::family {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
 
 // Random, non-trivial parameters for any family.
-FamilyPtr randomised(const std::string& spec, int64_t dim, uint64_t seed) {
+FamilyPtr random_gaussian(const std::string& spec, int64_t dim, uint64_t seed) {
   auto q = make_family(spec, dim, seed);
   auto gen = make_generator(seed + 100);
   torch::NoGradGuard no_grad;
@@ -28,7 +28,7 @@ FamilyPtr randomised(const std::string& spec, int64_t dim, uint64_t seed) {
 }
 
 // log N(θ | μ, Σ) from the definition: −½[(θ−μ)ᵀΣ⁻¹(θ−μ) + log|Σ| + D log 2π].
-at::Tensor mvn_log_density(const at::Tensor& theta, const at::Tensor& mu, const at::Tensor& cov) {
+at::Tensor gaussian_mvn_log_density(const at::Tensor& theta, const at::Tensor& mu, const at::Tensor& cov) {
   auto diff = theta - mu;
   auto maha = (diff.matmul(torch::inverse(cov)) * diff).sum(1);
   return -0.5 * (maha + torch::logdet(cov) + mu.size(0) * kLog2Pi);
@@ -38,11 +38,11 @@ class GaussianFamily : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GaussianFamily, LogProbAndEntropyMatchExplicitGaussian) {
   const int64_t D = 5;
-  auto q = randomised(GetParam(), D, 1);
+  auto q = random_gaussian(GetParam(), D, 1);
   auto gen = make_generator(2);
   auto theta = torch::randn({7, D}, gen, torch::kDouble);
   auto mu = q->mean(), cov = q->covariance();
-  auto expected = mvn_log_density(theta, mu, cov);
+  auto expected = gaussian_mvn_log_density(theta, mu, cov);
   EXPECT_TRUE(torch::allclose(q->log_prob(theta).detach(), expected, 1e-10, 1e-10)) << GetParam();
   const double entropy = 0.5 * (D * (1 + kLog2Pi) + torch::logdet(cov).item<double>());
   EXPECT_NEAR(q->entropy().item<double>(), entropy, 1e-10);
@@ -50,7 +50,7 @@ TEST_P(GaussianFamily, LogProbAndEntropyMatchExplicitGaussian) {
 
 TEST_P(GaussianFamily, DrawMomentsMatchMeanAndCovariance) {
   const int64_t D = 4, S = 40000;
-  auto q = randomised(GetParam(), D, 3);
+  auto q = random_gaussian(GetParam(), D, 3);
   auto gen = make_generator(4);
   auto draws = q->sample(S, gen);
   auto mu = q->mean(), cov = q->covariance();
@@ -68,7 +68,7 @@ TEST_P(GaussianFamily, DrawMomentsMatchMeanAndCovariance) {
 TEST_P(GaussianFamily, ReparameterisationGradientMatchesFiniteDifferences) {
   // f(λ) = E_ε[Σ sin(θ) + θ²/2] with θ = T_λ(ε) and ε fixed by the seed.
   const int64_t D = 3;
-  auto q = randomised(GetParam(), D, 5);
+  auto q = random_gaussian(GetParam(), D, 5);
   auto objective = [&]() {
     auto gen = make_generator(6);
     auto theta = q->rsample(64, gen);
@@ -102,7 +102,7 @@ TEST_P(GaussianFamily, StopGradientLogProbIsLogProbWithFrozenParameters) {
   // must flow only through θ: compare with a parameter-frozen copy's log_prob,
   // both for θ straight from rsample and for θ computed from it.
   const int64_t D = 4;
-  auto q = randomised(GetParam(), D, 11);
+  auto q = random_gaussian(GetParam(), D, 11);
   auto frozen = q->clone_family();
   for (auto& p : frozen->parameters()) p.set_requires_grad(false);
   auto w = torch::linspace(-1.0, 2.0, 6, torch::kDouble);
@@ -128,7 +128,7 @@ INSTANTIATE_TEST_SUITE_P(All, GaussianFamily,
                          ::testing::Values("meanfield", "fullrank", "lowrank:1", "lowrank:2"));
 
 TEST(LowRankGaussian, CanonicalFactorGivesSameCovariance) {
-  auto q = std::dynamic_pointer_cast<LowRankGaussian>(randomised("lowrank:2", 4, 9));
+  auto q = std::dynamic_pointer_cast<LowRankGaussian>(random_gaussian("lowrank:2", 4, 9));
   auto canonical = q->canonical_parameters();
   auto W = canonical[1];
   EXPECT_TRUE(torch::allclose(W.matmul(W.t()), q->factor.matmul(q->factor.t()).detach(), 1e-12, 1e-12));

@@ -17,9 +17,9 @@ namespace elbo::family {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
-std::shared_ptr<GaussianMixture> randomised(int64_t D, int64_t C, bool full, uint64_t seed) {
+std::shared_ptr<GaussianMixture> random_mixture(int64_t D, int64_t C, bool full, uint64_t seed) {
   auto q = std::make_shared<GaussianMixture>(D, C, GaussianMixtureOptions().full_rank(full));
   auto gen = make_generator(seed);
   torch::NoGradGuard no_grad;
@@ -47,7 +47,7 @@ double direct_density(GaussianMixture& q, const at::Tensor& theta) {
 
 TEST(GaussianMixture, LogProbIsTheLogOfTheSumOfComponentDensities) {
   for (bool full : {true, false}) {
-    auto q = randomised(3, 4, full, 1);
+    auto q = random_mixture(3, 4, full, 1);
     auto gen = make_generator(2);
     auto theta = 3.0 * torch::randn({6, 3}, gen, kDouble);
     auto log_q = q->log_prob(theta).detach();
@@ -63,7 +63,7 @@ TEST(GaussianMixture, LogProbIsTheLogOfTheSumOfComponentDensities) {
 TEST(GaussianMixture, StratifiedWeightedDrawsEstimateSecondMomentWithoutBias) {
   for (bool full : {true, false}) {
     const int64_t D = 2, C = 3, K = 20000;
-    auto q = randomised(D, C, full, 3);
+    auto q = random_mixture(D, C, full, 3);
     // Closed form: E[θ_d²] = Σ_c π_c (Σ_c,dd + μ_c,d²) (differentiable in λ).
     auto L = q->scale_tril();
     auto second = (L.square().sum(2) + q->loc.square());  // [C, D]: Σ_c,dd + μ²
@@ -95,7 +95,7 @@ TEST(GaussianMixture, StratifiedWeightedDrawsEstimateSecondMomentWithoutBias) {
 
 TEST(GaussianMixture, DrawMomentsMatchMeanAndCovariance) {
   const int64_t D = 3, S = 60000;
-  auto q = randomised(D, 3, true, 5);
+  auto q = random_mixture(D, 3, true, 5);
   auto gen = make_generator(6);
   auto draws = q->sample(S, gen);
   auto mu = q->mean(), cov = q->covariance();

@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/hierarchical_family.hpp"
@@ -16,16 +17,15 @@
 namespace elbo::family {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
-at::Tensor mvn_log_density(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& cov) {
+at::Tensor hierarchical_mvn_log_density(const at::Tensor& x, const at::Tensor& mu, const at::Tensor& cov) {
   auto d = x - mu;
   auto maha = (d.matmul(torch::inverse(cov)) * d).sum(1);
   return -0.5 * (maha + torch::logdet(cov) + mu.size(0) * kLog2Pi);
 }
 
-std::shared_ptr<HierarchicalFamily> randomised(int64_t D, bool random_scale, uint64_t seed) {
+std::shared_ptr<HierarchicalFamily> random_hierarchical(int64_t D, bool random_scale, uint64_t seed) {
   auto q = std::make_shared<HierarchicalFamily>(
       D, HierarchicalFamilyOptions().random_scale(random_scale).log_prob_draws(4096));
   auto gen = make_generator(seed);
@@ -36,7 +36,7 @@ std::shared_ptr<HierarchicalFamily> randomised(int64_t D, bool random_scale, uin
 
 TEST(HierarchicalFamily, FixedScalesGiveTheGaussianMarginal) {
   const int64_t D = 3;
-  auto q = randomised(D, false, 1);
+  auto q = random_hierarchical(D, false, 1);
   EXPECT_EQ(q->nu_dim(), D);
   auto L = q->prior_scale_tril().detach();
   auto cov = L.matmul(L.t()) + torch::diag(torch::exp(2 * q->log_sigma.detach()));
@@ -45,7 +45,7 @@ TEST(HierarchicalFamily, FixedScalesGiveTheGaussianMarginal) {
   auto gen = make_generator(2);
   auto theta = torch::randn({6, D}, gen, kDouble);
   EXPECT_TRUE(torch::allclose(q->log_prob(theta).detach(),
-                              mvn_log_density(theta, q->prior_loc.detach(), cov), 0, 1e-10));
+                              hierarchical_mvn_log_density(theta, q->prior_loc.detach(), cov), 0, 1e-10));
   const int64_t S = 50000;
   auto draws = q->sample(S, gen);
   auto sd = cov.diagonal().sqrt();
@@ -59,7 +59,7 @@ TEST(HierarchicalFamily, FixedScalesGiveTheGaussianMarginal) {
 
 TEST(HierarchicalFamily, AuxiliaryLogQIsExactWithTheExactReverseModel) {
   const int64_t D = 2;
-  auto q = randomised(D, false, 3);
+  auto q = random_hierarchical(D, false, 3);
   auto gen = make_generator(4);
   {
     // Default r (= q(ν), ignoring θ): E[log q_aux − log q(θ)] = E KL(q(ν|θ) ‖ r) > 0.
@@ -101,7 +101,7 @@ double log_marginal_by_quadrature(HierarchicalFamily& q, double theta) {
 }
 
 TEST(HierarchicalFamily, RandomScalesImportanceSampledLogProbMatchesQuadrature) {
-  auto q = randomised(1, true, 5);
+  auto q = random_hierarchical(1, true, 5);
   {
     torch::NoGradGuard no_grad;
     q->prior_log_diag.fill_(std::log(0.5));
@@ -127,7 +127,7 @@ TEST(HierarchicalFamily, RandomScalesImportanceSampledLogProbMatchesQuadrature) 
 
 TEST(HierarchicalFamily, RandomScalesDrawsMatchLogNormalMoments) {
   const int64_t D = 2, S = 100000;
-  auto q = randomised(D, true, 6);
+  auto q = random_hierarchical(D, true, 6);
   {
     torch::NoGradGuard no_grad;
     q->prior_log_diag.clamp_(-3.0, std::log(0.4));

@@ -37,7 +37,7 @@ AdviOptions accurate_options(const std::string& family) {
   return o;
 }
 
-std::shared_ptr<testing::NormalNormal> normal_normal() {
+std::shared_ptr<testing::NormalNormal> recovery_normal_normal() {
   auto gen = make_generator(3);
   auto x = 2.0 + 1.5 * torch::randn({25}, gen, torch::kDouble);
   return std::make_shared<testing::NormalNormal>(x, 1.5, 0.0, 2.0);
@@ -46,7 +46,7 @@ std::shared_ptr<testing::NormalNormal> normal_normal() {
 class NormalNormalRecovery : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NormalNormalRecovery, MatchesExactPosterior) {
-  auto model = normal_normal();
+  auto model = recovery_normal_normal();
   auto fit = advi(model, accurate_options(GetParam()));
   const double sd = std::sqrt(model->posterior_var());
   EXPECT_NEAR(fit.q->mean()[0].item<double>(), model->posterior_mean(), 0.03 * sd);
@@ -138,7 +138,7 @@ TEST(AdviLaplaceStart, FlowsStartAtTheLaplaceApproximationAndMixturesAtItsMode) 
 
 TEST(AdviDefaultStep, IsTheFamilysOwnWhenNoneIsGiven) {
   // η NaN: the family's default_step_size (RealNVP flows and the hierarchical family take 0.01).
-  auto model = normal_normal();
+  auto model = recovery_normal_normal();
   for (const auto& [family, expected] :
        std::vector<std::pair<std::string, double>>{{"meanfield", 0.03}, {"flow:iaf*1", 0.03},
                                                    {"flow:realnvp*2", 0.01}, {"hierarchical", 0.01}}) {

@@ -23,7 +23,7 @@
 namespace elbo::infer {
 namespace {
 
-std::shared_ptr<testing::NormalNormal> normal_normal() {
+std::shared_ptr<testing::NormalNormal> bounds_normal_normal() {
   auto gen = make_generator(7);
   auto x = 1.5 + 0.8 * torch::randn({20}, gen, torch::kDouble);
   return std::make_shared<testing::NormalNormal>(x, 0.8, 0.0, 2.0);
@@ -38,7 +38,7 @@ SviOptions svi_options(int64_t iterations) {
   return o;
 }
 
-/// A 1-D mean-field q fitted to normal_normal() by 3000 constant steps of 0.05.
+/// A 1-D mean-field q fitted to bounds_normal_normal() by 3000 constant steps of 0.05.
 std::shared_ptr<family::MeanFieldGaussian> fit(const std::shared_ptr<testing::NormalNormal>& model,
                                                std::shared_ptr<objective::Objective> objective) {
   auto density = std::make_shared<model::ModelDensity>(model);
@@ -55,7 +55,7 @@ class BoundsSvi : public ::testing::TestWithParam<std::pair<std::string, bool>> 
 
 TEST_P(BoundsSvi, RecoversTheNormalNormalPosterior) {
   const auto [spec, dreg] = GetParam();
-  auto model = normal_normal();
+  auto model = bounds_normal_normal();
   auto q = fit(model, objective::make_objective(spec, 8, dreg));
   const double mean = q->loc.item<double>(), sd = q->log_scale.exp().item<double>();
   const double post_sd = std::sqrt(model->posterior_var());
@@ -80,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(Objectives, BoundsSvi,
 // infinite and few-draw estimates drive q to collapse. On this 1-D posterior it
 // collapses (sd → 1e-14) at K = 8 and K = 64 and converges at K = 512.
 TEST(ChiSvi, RecoversTheNormalNormalPosteriorWithManyDraws) {
-  auto model = normal_normal();
+  auto model = bounds_normal_normal();
   auto q = fit(model, objective::make_objective("chi", 512));
   const double post_sd = std::sqrt(model->posterior_var());
   EXPECT_NEAR(q->loc.item<double>(), model->posterior_mean(), 0.05 * post_sd);
@@ -92,7 +92,7 @@ TEST(AnnealedSvi, ResumesBitForBitMidSchedule) {
   std::filesystem::create_directories(dir);
   const std::string ckpt = (dir / "state.pt").string();
   auto run = [&](int64_t iterations, const std::string& checkpoint, bool resume) {
-    auto density = std::make_shared<model::ModelDensity>(normal_normal());
+    auto density = std::make_shared<model::ModelDensity>(bounds_normal_normal());
     auto q = std::make_shared<family::MeanFieldGaussian>(1);
     auto o = svi_options(iterations);
     o.average_iterates = false;
@@ -116,7 +116,7 @@ TEST(AnnealedSvi, ResumesBitForBitMidSchedule) {
 // after its 1000-step schedule.
 TEST(AnnealedSvi, DoesNotConvergeBeforeTheScheduleEnds) {
   auto run = [](const std::string& spec) {
-    auto density = std::make_shared<model::ModelDensity>(normal_normal());
+    auto density = std::make_shared<model::ModelDensity>(bounds_normal_normal());
     auto q = std::make_shared<family::MeanFieldGaussian>(1);
     SviOptions o;
     o.max_iterations = 5000;

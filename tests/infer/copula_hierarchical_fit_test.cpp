@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/gaussian_copula.hpp"
 #include "elbo/family/hierarchical_family.hpp"
@@ -25,8 +26,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
+using torch::kDouble;
 
 optim::OptimizerOptions adam(double eta) {
   optim::OptimizerOptions o;
@@ -56,7 +56,7 @@ std::shared_ptr<testing::GaussianTarget> correlated() {
                                                    sd.unsqueeze(1) * R * sd.unsqueeze(0));
 }
 
-double correlation(const at::Tensor& cov) {
+double copula_correlation(const at::Tensor& cov) {
   return (cov[0][1] / (cov[0][0] * cov[1][1]).sqrt()).item<double>();
 }
 
@@ -71,7 +71,7 @@ TEST(GaussianCopulaFit, RecoversCorrelationAndMarginals) {
     const std::string name = q->family_name();
     EXPECT_NEAR(q->correlation()[0][1].item<double>(), 0.8, 0.05) << name;
     auto cov = q->covariance();
-    EXPECT_NEAR(correlation(cov), 0.8, 0.05) << name;
+    EXPECT_NEAR(copula_correlation(cov), 0.8, 0.05) << name;
     EXPECT_LT((q->mean() - p->mean()).abs().max().item<double>(), 0.1) << name;
     EXPECT_NEAR(std::sqrt(cov[0][0].item<double>()), 1.0, 0.1) << name;
     EXPECT_NEAR(std::sqrt(cov[1][1].item<double>()), 2.0, 0.2) << name;
@@ -107,12 +107,12 @@ TEST(HierarchicalFit, CapturesCorrelationThroughTheVariationalPrior) {
       objective::AuxiliaryElboOptions().num_draws(8));
   Svi(p, q, objective, adam(0.05), run_for(2500, 12)).run();
   auto cov = q->covariance();
-  EXPECT_NEAR(correlation(cov), 0.8, 0.07) << cov;
+  EXPECT_NEAR(copula_correlation(cov), 0.8, 0.07) << cov;
   EXPECT_LT((q->mean() - p->mean()).abs().max().item<double>(), 0.15);
   // q(θ|ν) is mean-field: the correlation can only come from q(ν)'s mean block.
   auto L = q->prior_scale_tril().detach();
   auto S = L.matmul(L.t()).narrow(0, 0, 2).narrow(1, 0, 2);
-  EXPECT_GT(correlation(S), 0.8) << S;
+  EXPECT_GT(copula_correlation(S), 0.8) << S;
   // The bound is below log Z = ½ log|2πΣ| and close to it.
   const double log_z = 0.5 * (2 * kLog2Pi + torch::logdet(p->cov()).item<double>());
   auto gen = make_generator(5);

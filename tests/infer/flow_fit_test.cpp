@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/make_family.hpp"
 #include "elbo/infer/svi.hpp"
@@ -27,8 +28,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
+using torch::kDouble;
 
 /// Normalised N(0, Σ), Σ = [[1, 1.8], [1.8, 4]] (sd 1 and 2, ρ = 0.9).
 class CorrelatedGaussian : public model::LogDensity {
@@ -82,7 +82,7 @@ family::FamilyPtr fit(const std::shared_ptr<model::LogDensity>& target, const st
   return q;
 }
 
-double correlation(const at::Tensor& cov) {
+double flow_correlation(const at::Tensor& cov) {
   return cov[0][1].item<double>() / std::sqrt(cov[0][0].item<double>() * cov[1][1].item<double>());
 }
 
@@ -92,7 +92,7 @@ TEST_P(CorrelatedGaussianFit, RecoversTheCorrelation) {
   auto target = std::make_shared<CorrelatedGaussian>();
   auto q = fit(target, GetParam(), 1000, 0.01, 64);
   auto cov = q->covariance();
-  EXPECT_NEAR(correlation(cov), 0.9, 0.05) << GetParam();
+  EXPECT_NEAR(flow_correlation(cov), 0.9, 0.05) << GetParam();
   EXPECT_NEAR(std::sqrt(cov[0][0].item<double>()), 1.0, 0.1) << GetParam();
   EXPECT_NEAR(std::sqrt(cov[1][1].item<double>()), 2.0, 0.2) << GetParam();
   EXPECT_LT(q->mean().abs().max().item<double>(), 0.15) << GetParam();
@@ -115,7 +115,7 @@ TEST_P(BananaFit, GetsTheMomentsAndBeatsTheFullRankGaussian) {
   EXPECT_NEAR(mean[1].item<double>(), 1.0, 0.25) << GetParam();
   EXPECT_NEAR(cov[0][0].item<double>(), 0.9, 0.25) << GetParam();
   EXPECT_NEAR(cov[1][1].item<double>(), 1.75, 0.85) << GetParam();
-  EXPECT_NEAR(correlation(cov), 0.0, 0.2) << GetParam();
+  EXPECT_NEAR(flow_correlation(cov), 0.0, 0.2) << GetParam();
 
   auto gaussian = fit(target, "fullrank", 1000, 0.01, 64);
   auto g_mean = gaussian->mean(), g_cov = gaussian->covariance();

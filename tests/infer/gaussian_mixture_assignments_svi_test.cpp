@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/categorical_family.hpp"
 #include "elbo/family/mean_field_gaussian.hpp"
@@ -26,7 +27,6 @@
 namespace elbo::infer {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093453;
 
 struct MixedQ {
   std::shared_ptr<family::MeanFieldGaussian> gauss;

@@ -20,12 +20,12 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 /// Stan's tests with relative tolerances near round-off (1e2·ε on gᵀH⁻¹g, 1·ε on Δlog p).
 optim::LbfgsOptions tight_lbfgs() { return optim::LbfgsOptions().tol_rel_grad(1e2).tol_rel_obj(1.0); }
 
-double max_rel_error(const at::Tensor& actual, const at::Tensor& expected) {
+double laplace_max_rel_error(const at::Tensor& actual, const at::Tensor& expected) {
   return ((actual - expected).abs().max() / expected.abs().max()).item<double>();
 }
 
@@ -68,14 +68,14 @@ TEST(Laplace, KnownSigmaRegressionIsExact) {
   auto fit = laplace(density, LaplaceOptions().init(torch::full({3}, 0.5, kDouble)).lbfgs(tight_lbfgs()));
   EXPECT_TRUE(fit.converged);
   EXPECT_GT(fit.iterations, 0);
-  EXPECT_LT(max_rel_error(fit.mode, model->posterior_mean()), 1e-6);
-  EXPECT_LT(max_rel_error(fit.covariance, model->posterior_covariance()), 1e-6);
-  EXPECT_LT(max_rel_error(fit.precision, model->posterior_precision()), 1e-6);
-  EXPECT_LT(max_rel_error(fit.scale_tril.matmul(fit.scale_tril.t()), model->posterior_covariance()),
+  EXPECT_LT(laplace_max_rel_error(fit.mode, model->posterior_mean()), 1e-6);
+  EXPECT_LT(laplace_max_rel_error(fit.covariance, model->posterior_covariance()), 1e-6);
+  EXPECT_LT(laplace_max_rel_error(fit.precision, model->posterior_precision()), 1e-6);
+  EXPECT_LT(laplace_max_rel_error(fit.scale_tril.matmul(fit.scale_tril.t()), model->posterior_covariance()),
             1e-6);
   // The family q is N(mode, covariance) and its log density is the Gaussian's.
-  EXPECT_LT(max_rel_error(fit.q->mean(), model->posterior_mean()), 1e-6);
-  EXPECT_LT(max_rel_error(fit.q->covariance(), model->posterior_covariance()), 1e-6);
+  EXPECT_LT(laplace_max_rel_error(fit.q->mean(), model->posterior_mean()), 1e-6);
+  EXPECT_LT(laplace_max_rel_error(fit.q->covariance(), model->posterior_covariance()), 1e-6);
   auto theta = torch::tensor({{0.9, 0.4, -1.1}}, kDouble);
   auto diff = theta[0] - model->posterior_mean();
   const double expected =
@@ -113,7 +113,7 @@ TEST(Laplace, HessianMatchesFiniteDifferencesOnLogisticRegression) {
   auto theta = torch::tensor({0.2, 0.7, -0.3, 1.1}, kDouble);
   auto H = log_density_hessian(*density, theta);
   auto H_fd = finite_difference_hessian(*density, theta, 1e-5);
-  EXPECT_LT(max_rel_error(H, H_fd), 1e-7);
+  EXPECT_LT(laplace_max_rel_error(H, H_fd), 1e-7);
   EXPECT_LT((H - H.t()).abs().max().item<double>(), 1e-12);
 
   auto fit = laplace(density, LaplaceOptions().lbfgs(tight_lbfgs()));
@@ -122,8 +122,8 @@ TEST(Laplace, HessianMatchesFiniteDifferencesOnLogisticRegression) {
   auto g = log_density_gradient(*density, fit.mode);
   EXPECT_LT(g.dot(fit.covariance.matmul(g)).item<double>(), 1e-10);
   auto precision_fd = -finite_difference_hessian(*density, fit.mode, 1e-5);
-  EXPECT_LT(max_rel_error(fit.precision, precision_fd), 1e-7);
-  EXPECT_LT(max_rel_error(fit.covariance, torch::inverse(precision_fd)), 1e-6);
+  EXPECT_LT(laplace_max_rel_error(fit.precision, precision_fd), 1e-7);
+  EXPECT_LT(laplace_max_rel_error(fit.covariance, torch::inverse(precision_fd)), 1e-6);
 }
 
 TEST(Laplace, SaddlePointFailsWhenAsked) {

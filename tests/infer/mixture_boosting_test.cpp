@@ -23,7 +23,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 constexpr double kLog2 = 0.69314718055994530942;
 
 optim::OptimizerOptions adam(double eta) {

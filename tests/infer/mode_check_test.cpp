@@ -13,7 +13,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 std::shared_ptr<family::FullRankGaussian> gaussian_at(const at::Tensor& mean) {
   auto q = std::make_shared<family::FullRankGaussian>(mean.size(0));

@@ -26,7 +26,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 std::string sci(double v) {
   std::ostringstream out;
@@ -35,7 +35,7 @@ std::string sci(double v) {
   return out.str();
 }
 
-double max_rel_error(const at::Tensor& actual, const at::Tensor& expected) {
+double pathfinder_max_rel_error(const at::Tensor& actual, const at::Tensor& expected) {
   return ((actual - expected).abs().max() / expected.abs().max()).item<double>();
 }
 
@@ -71,14 +71,14 @@ TEST(Pathfinder, SinglePathIsExactOnAnIsotropicGaussianTarget) {
   const auto& path = r.paths[0];
   ASSERT_FALSE(path.failed) << path.message;
   const double mean_err = (path.mean - mean).abs().max().item<double>();
-  const double cov_err = max_rel_error(path.covariance, cov);
+  const double cov_err = pathfinder_max_rel_error(path.covariance, cov);
   EXPECT_LT(mean_err, 1e-6) << path.message;
   EXPECT_LT(cov_err, 1e-3) << path.message;
   EXPECT_NEAR(path.elbo, 0.0, 1e-6);
   auto q = std::dynamic_pointer_cast<family::FullRankGaussian>(r.q);
   ASSERT_TRUE(q);
   EXPECT_LT((q->mean() - mean).abs().max().item<double>(), 1e-6);
-  EXPECT_LT(max_rel_error(q->covariance(), cov), 1e-3);
+  EXPECT_LT(pathfinder_max_rel_error(q->covariance(), cov), 1e-3);
   RecordProperty("mean_error", sci(mean_err));
   RecordProperty("covariance_relative_error", sci(cov_err));
 }

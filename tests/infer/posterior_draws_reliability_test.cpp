@@ -23,7 +23,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // log p = −inf (or NaN) everywhere: a q entirely outside the model's support.

@@ -17,7 +17,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 struct Setup {
   std::shared_ptr<testing::NormalNormal> model;

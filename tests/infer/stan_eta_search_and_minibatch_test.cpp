@@ -17,14 +17,14 @@
 namespace elbo::infer {
 namespace {
 
-std::shared_ptr<testing::NormalNormal> normal_normal() {
+std::shared_ptr<testing::NormalNormal> eta_search_normal_normal() {
   auto gen = make_generator(21);
   auto x = -1.0 + 0.7 * torch::randn({40}, gen, torch::kDouble);
   return std::make_shared<testing::NormalNormal>(x, 0.7, 0.0, 3.0);
 }
 
 TEST(StanEtaSearch, PicksAGridStepThatImprovesTheElbo) {
-  auto model = normal_normal();
+  auto model = eta_search_normal_normal();
   auto density = std::make_shared<model::ModelDensity>(model);
   family::MeanFieldGaussian q(1);
   {
@@ -40,7 +40,7 @@ TEST(StanEtaSearch, PicksAGridStepThatImprovesTheElbo) {
 }
 
 TEST(StanEtaSearch, AdviWithStansSettingsReachesThePosteriorMean) {
-  auto model = normal_normal();
+  auto model = eta_search_normal_normal();
   AdviOptions o;
   o.family = "meanfield";
   o.optimizer.method = "stan";
@@ -63,7 +63,7 @@ TEST(StanEtaSearch, AdviWithStansSettingsReachesThePosteriorMean) {
 }
 
 TEST(Minibatch, ScaledSubsamplesRecoverTheExactPosterior) {
-  auto model = normal_normal();
+  auto model = eta_search_normal_normal();
   AdviOptions o;
   o.family = "meanfield";
   o.grad_draws = 4;

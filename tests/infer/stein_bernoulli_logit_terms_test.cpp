@@ -13,7 +13,7 @@
 namespace elbo::model {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 TEST(SteinBernoulliLogitTerms, MatchesSoftplusAndSigmoid) {
   auto gen = make_generator(21);

@@ -19,7 +19,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 at::Tensor ref_pairwise_sq_distances(const at::Tensor& x) {
   auto sq = x.square().sum(1);

@@ -11,7 +11,7 @@
 namespace elbo::model {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 TEST(SteinSmallMatmul, MatchesMatmul) {
   auto gen = make_generator(31);

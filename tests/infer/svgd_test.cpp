@@ -24,7 +24,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 /// N(μ, Σ) over R^D, written with torch ops: log p = −½ (θ − μ)ᵀ Σ⁻¹ (θ − μ).
 class GaussianDensity : public model::LogDensity {

@@ -18,7 +18,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 optim::OptimizerOptions adam(double eta) {
   optim::OptimizerOptions o;

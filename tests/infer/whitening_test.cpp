@@ -22,7 +22,7 @@
 namespace elbo::infer {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 // Equicorrelated covariance: sd² ((1 − ρ) I + ρ 11ᵀ).
 at::Tensor equicorrelated(int64_t D, double sd, double rho) {

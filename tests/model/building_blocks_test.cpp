@@ -17,7 +17,7 @@
 namespace elbo::model {
 namespace {
 
-constexpr auto kDouble = torch::kDouble;
+using torch::kDouble;
 
 TEST(LogMix, MatchesADirectComputation) {
   auto weights = torch::softmax(torch::randn({4, 3}, kDouble), 1);  // [K, C]

@@ -15,7 +15,7 @@
 namespace elbo::model {
 namespace {
 
-constexpr auto kDouble = torch::kDouble;
+using torch::kDouble;
 
 // p(α, β) = 1 on the triangle: alpha ∈ (0, 1), beta ∈ (0, 1 − alpha).
 class Triangle : public Model {

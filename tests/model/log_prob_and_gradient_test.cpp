@@ -15,7 +15,7 @@
 namespace elbo::model {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 /// ∂ log p / ∂θ by central differences, one coordinate at a time.
 at::Tensor finite_difference_gradient(const LogDensity& p, const at::Tensor& theta) {

@@ -18,7 +18,7 @@
 namespace elbo::model {
 namespace {
 
-constexpr auto kDouble = torch::kDouble;
+using torch::kDouble;
 
 enum class Failure { domain, numerical, torch_error, config };
 

@@ -21,7 +21,7 @@ namespace {
 
 using model::Draws;
 using model::Subsample;
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 /// The closed form against autograd of log_joint for the draws z.
 void expect_gradient_matches_autograd(const model::Model& m, const Draws& z, const Subsample& data) {

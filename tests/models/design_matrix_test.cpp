@@ -20,7 +20,7 @@ using testing::expect_close;
 using testing::reference;
 using testing::tensor_of;
 
-const nlohmann::json& ref() { return reference()["breast_cancer"]; }
+const nlohmann::json& cancer_ref() { return reference()["breast_cancer"]; }
 
 io::Table read_csv(const std::string& path) {
   std::ifstream in(path);
@@ -65,18 +65,18 @@ io::Table small_table() {
 
 TEST(DesignMatrix, BreastCancerStandardisationMatchesNumpy) {
   const auto& table = breast_cancer();
-  ASSERT_EQ(table.rows, ref()["rows"].get<int64_t>());
+  ASSERT_EQ(table.rows, cancer_ref()["rows"].get<int64_t>());
   auto d = design_matrix(table);
   EXPECT_TRUE(d.standardized);
-  EXPECT_EQ(d.target_name, ref()["target"].get<std::string>());
-  auto columns = ref()["columns"].get<std::vector<std::string>>();
+  EXPECT_EQ(d.target_name, cancer_ref()["target"].get<std::string>());
+  auto columns = cancer_ref()["columns"].get<std::vector<std::string>>();
   ASSERT_EQ(d.feature_names.size(), 30u);
   for (size_t j = 0; j < 30; ++j) EXPECT_EQ(d.feature_names[j], columns[j]);
   ASSERT_EQ(d.X.sizes(), (std::vector<int64_t>{569, 30}));
-  expect_close(d.means, tensor_of(ref()["means"]), 1e-12, 0);
-  expect_close(d.sds, tensor_of(ref()["sds"]), 1e-12, 0);
-  expect_close(d.X[0], tensor_of(ref()["first_row_standardised"]), 1e-10, 1e-12);
-  EXPECT_DOUBLE_EQ(d.y.sum().item<double>(), ref()["y_sum"].get<double>());
+  expect_close(d.means, tensor_of(cancer_ref()["means"]), 1e-12, 0);
+  expect_close(d.sds, tensor_of(cancer_ref()["sds"]), 1e-12, 0);
+  expect_close(d.X[0], tensor_of(cancer_ref()["first_row_standardised"]), 1e-10, 1e-12);
+  EXPECT_DOUBLE_EQ(d.y.sum().item<double>(), cancer_ref()["y_sum"].get<double>());
 }
 
 TEST(DesignMatrix, StandardisedColumnsHaveMeanZeroAndSampleSdOne) {

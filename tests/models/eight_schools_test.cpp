@@ -17,21 +17,21 @@ using testing::expect_close;
 using testing::reference;
 using testing::tensor_of;
 
-const nlohmann::json& ref() { return reference()["eight_schools"]; }
+const nlohmann::json& schools_ref() { return reference()["eight_schools"]; }
 
 Draws centred_draws() {
   Draws z;
-  z.set("mu", tensor_of(ref()["mu"]));
-  z.set("tau", tensor_of(ref()["tau"]));
-  z.set("theta", tensor_of(ref()["theta"]));
+  z.set("mu", tensor_of(schools_ref()["mu"]));
+  z.set("tau", tensor_of(schools_ref()["tau"]));
+  z.set("theta", tensor_of(schools_ref()["theta"]));
   return z;
 }
 
 Draws noncentred_draws() {
   Draws z;
-  z.set("mu", tensor_of(ref()["mu"]));
-  z.set("tau", tensor_of(ref()["tau"]));
-  z.set("theta_tilde", tensor_of(ref()["theta_tilde"]));
+  z.set("mu", tensor_of(schools_ref()["mu"]));
+  z.set("tau", tensor_of(schools_ref()["tau"]));
+  z.set("theta_tilde", tensor_of(schools_ref()["theta_tilde"]));
   return z;
 }
 
@@ -56,20 +56,20 @@ TEST(EightSchools, ClassicDataAndLatents) {
 TEST(EightSchools, CentredLogJointMatchesScipy) {
   EightSchools m;
   expect_close(m.log_joint(centred_draws(), Subsample::all(1)),
-               tensor_of(ref()["log_joint_centred"]));
+               tensor_of(schools_ref()["log_joint_centred"]));
   EightSchools alt(EightSchoolsOptions().prior_mu_scale(10).prior_tau_scale(2));
   expect_close(alt.log_joint(centred_draws(), Subsample::all(1)),
-               tensor_of(ref()["log_joint_centred_alt"]));
+               tensor_of(schools_ref()["log_joint_centred_alt"]));
 }
 
 TEST(EightSchools, NonCentredLogJointMatchesScipy) {
   EightSchools m(EightSchoolsOptions().non_centered(true));
   expect_close(m.log_joint(noncentred_draws(), Subsample::all(1)),
-               tensor_of(ref()["log_joint_noncentred"]));
+               tensor_of(schools_ref()["log_joint_noncentred"]));
   EightSchools alt(
       EightSchoolsOptions().non_centered(true).prior_mu_scale(10).prior_tau_scale(2));
   expect_close(alt.log_joint(noncentred_draws(), Subsample::all(1)),
-               tensor_of(ref()["log_joint_noncentred_alt"]));
+               tensor_of(schools_ref()["log_joint_noncentred_alt"]));
 }
 
 TEST(EightSchools, ParameterisationsDifferByTheJacobian) {
@@ -91,9 +91,9 @@ TEST(EightSchools, ParameterisationsDifferByTheJacobian) {
 TEST(EightSchools, ThetaOfNonCentredDraws) {
   EightSchools m(EightSchoolsOptions().non_centered(true));
   auto z = noncentred_draws();
-  auto mu = tensor_of(ref()["mu"]);
-  auto tau = tensor_of(ref()["tau"]);
-  auto tt = tensor_of(ref()["theta_tilde"]);
+  auto mu = tensor_of(schools_ref()["mu"]);
+  auto tau = tensor_of(schools_ref()["tau"]);
+  auto tt = tensor_of(schools_ref()["theta_tilde"]);
   auto theta = m.theta(z);
   ASSERT_EQ(theta.sizes(), (std::vector<int64_t>{3, 8}));
   for (int64_t k = 0; k < 3; ++k) {
@@ -111,8 +111,8 @@ TEST(EightSchools, NonCentredReportsThetaAsDerivedQuantity) {
   ASSERT_EQ(derived.size(), 1u);
   EXPECT_EQ(derived[0].first, "theta");
   expect_close(derived[0].second,
-               tensor_of(ref()["mu"]).unsqueeze(1) +
-                   tensor_of(ref()["tau"]).unsqueeze(1) * tensor_of(ref()["theta_tilde"]),
+               tensor_of(schools_ref()["mu"]).unsqueeze(1) +
+                   tensor_of(schools_ref()["tau"]).unsqueeze(1) * tensor_of(schools_ref()["theta_tilde"]),
                0, 0);
   EXPECT_TRUE(EightSchools().derived(centred_draws()).empty());
 }

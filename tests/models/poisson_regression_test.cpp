@@ -17,14 +17,14 @@ using testing::expect_close;
 using testing::reference;
 using testing::tensor_of;
 
-const nlohmann::json& ref() { return reference()["poisson"]; }
-at::Tensor X() { return tensor_of(reference()["X"]); }
-at::Tensor y() { return tensor_of(ref()["y"]); }
+const nlohmann::json& poisson_ref() { return reference()["poisson"]; }
+at::Tensor poisson_X() { return tensor_of(reference()["X"]); }
+at::Tensor poisson_y() { return tensor_of(poisson_ref()["y"]); }
 
-Draws draws() {
+Draws poisson_draws() {
   Draws z;
-  z.set("alpha", tensor_of(ref()["alpha"]));
-  z.set("beta", tensor_of(ref()["beta"]));
+  z.set("alpha", tensor_of(poisson_ref()["alpha"]));
+  z.set("beta", tensor_of(poisson_ref()["beta"]));
   return z;
 }
 
@@ -34,49 +34,49 @@ Subsample reference_subsample() {
 }
 
 TEST(PoissonRegression, LogJointMatchesScipy) {
-  PoissonRegression m(X(), y());
+  PoissonRegression m(poisson_X(), poisson_y());
   EXPECT_EQ(m.name(), "poisson_regression");
   EXPECT_EQ(m.num_data(), 8);
   EXPECT_EQ(m.latents().size(), 2u);
-  expect_close(m.log_joint(draws(), Subsample::all(8)), tensor_of(ref()["log_joint"]));
-  expect_close(m.log_joint(draws(), reference_subsample()),
-               tensor_of(ref()["log_joint_subsample"]));
+  expect_close(m.log_joint(poisson_draws(), Subsample::all(8)), tensor_of(poisson_ref()["log_joint"]));
+  expect_close(m.log_joint(poisson_draws(), reference_subsample()),
+               tensor_of(poisson_ref()["log_joint_subsample"]));
 }
 
 TEST(PoissonRegression, ExposureAndPriorOptions) {
-  PoissonRegression m(X(), y(),
+  PoissonRegression m(poisson_X(), poisson_y(),
                       PoissonRegressionOptions().prior_alpha_scale(3.0).prior_beta_scale(2.0),
-                      tensor_of(ref()["exposure"]));
-  expect_close(m.log_joint(draws(), Subsample::all(8)), tensor_of(ref()["log_joint_exposure"]));
-  expect_close(m.log_joint(draws(), reference_subsample()),
-               tensor_of(ref()["log_joint_exposure_subsample"]));
+                      tensor_of(poisson_ref()["exposure"]));
+  expect_close(m.log_joint(poisson_draws(), Subsample::all(8)), tensor_of(poisson_ref()["log_joint_exposure"]));
+  expect_close(m.log_joint(poisson_draws(), reference_subsample()),
+               tensor_of(poisson_ref()["log_joint_exposure_subsample"]));
 }
 
 TEST(PoissonRegression, MinibatchesOfAPartitionAverageToTheFullLogJoint) {
-  PoissonRegression m(X(), y());
+  PoissonRegression m(poisson_X(), poisson_y());
   auto sum = torch::zeros({3}, torch::kDouble);
   for (int64_t b = 0; b < 8; ++b) {  // minibatches of one point each
-    sum += m.log_joint(draws(), Subsample::of(torch::tensor({b}, torch::kLong), 8));
+    sum += m.log_joint(poisson_draws(), Subsample::of(torch::tensor({b}, torch::kLong), 8));
   }
-  expect_close(sum / 8, tensor_of(ref()["log_joint"]));
+  expect_close(sum / 8, tensor_of(poisson_ref()["log_joint"]));
 }
 
 TEST(PoissonRegression, RejectsBadCounts) {
-  auto bad = y().clone();
+  auto bad = poisson_y().clone();
   bad[1] = -1;
   testing::expect_throw_message<DomainError>(
-      [&] { PoissonRegression(X(), bad); },
+      [&] { PoissonRegression(poisson_X(), bad); },
       "poisson_regression: y[1] is -1, but must be a nonnegative integer");
   bad[1] = 1.5;
   testing::expect_throw_message<DomainError>(
-      [&] { PoissonRegression(X(), bad); },
+      [&] { PoissonRegression(poisson_X(), bad); },
       "poisson_regression: y[1] is 1.5, but must be a nonnegative integer");
   auto exposure = torch::ones({8}, torch::kDouble);
   exposure[4] = 0;
   testing::expect_throw_message<DomainError>(
-      [&] { PoissonRegression(X(), y(), {}, exposure); },
+      [&] { PoissonRegression(poisson_X(), poisson_y(), {}, exposure); },
       "poisson_regression: exposure[4] is 0, but must be positive finite");
-  EXPECT_THROW(PoissonRegression(X(), y(), {}, torch::ones({7}, torch::kDouble)), DomainError);
+  EXPECT_THROW(PoissonRegression(poisson_X(), poisson_y(), {}, torch::ones({7}, torch::kDouble)), DomainError);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/hierarchical_family.hpp"
@@ -21,18 +22,17 @@
 namespace elbo::objective {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
 
-struct Setup {
+struct AuxiliarySetup {
   std::shared_ptr<testing::NormalNormal> model;
   std::shared_ptr<model::ModelDensity> density;
   double log_z;
 };
 
-Setup normal_normal() {
+AuxiliarySetup normal_normal() {
   auto gen = make_generator(3);
   auto x = 1.0 + torch::randn({12}, gen, torch::kDouble);
-  Setup s;
+  AuxiliarySetup s;
   s.model = std::make_shared<testing::NormalNormal>(x, 0.8, 0.5, 2.0);
   s.density = std::make_shared<model::ModelDensity>(s.model);
   const double mu = s.model->posterior_mean(), var = s.model->posterior_var();

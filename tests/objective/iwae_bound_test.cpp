@@ -18,7 +18,7 @@ namespace {
 
 using testing::NormalNormal2;
 
-std::pair<double, at::Tensor> value_and_grad(Objective& objective, const model::LogDensity& p,
+std::pair<double, at::Tensor> iwae_value_and_grad(Objective& objective, const model::LogDensity& p,
                                              family::Family& q, uint64_t seed) {
   q.zero_grad();
   auto gen = make_generator(seed);
@@ -29,19 +29,19 @@ std::pair<double, at::Tensor> value_and_grad(Objective& objective, const model::
   return {e.value, torch::cat(grads)};
 }
 
-std::shared_ptr<family::FullRankGaussian> mismatched(const NormalNormal2& p) {
+std::shared_ptr<family::FullRankGaussian> iwae_mismatched(const NormalNormal2& p) {
   auto cov = 0.5 * p.posterior_covariance() + 0.02 * torch::eye(2, torch::kDouble);
   return testing::full_rank_at(p.posterior_mean() + torch::tensor({-0.3, 0.2}, torch::kDouble), cov);
 }
 
 TEST(IwaeBound, OneDrawIsTheElbo) {
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = iwae_mismatched(p);
   IwaeBound iwae(IwaeBoundOptions().num_draws(1));
   ReparamElbo elbo(ReparamElboOptions().num_draws(1).analytic_entropy(false));
   for (uint64_t seed : {1, 2, 3}) {
-    auto a = value_and_grad(iwae, p, *q, seed);
-    auto b = value_and_grad(elbo, p, *q, seed);
+    auto a = iwae_value_and_grad(iwae, p, *q, seed);
+    auto b = iwae_value_and_grad(elbo, p, *q, seed);
     EXPECT_NEAR(a.first, b.first, 1e-12);
     EXPECT_TRUE(torch::allclose(a.second, b.second, 1e-10, 1e-12));
   }
@@ -49,7 +49,7 @@ TEST(IwaeBound, OneDrawIsTheElbo) {
 
 TEST(IwaeBound, ValueIsTheLogMeanWeight) {
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = iwae_mismatched(p);
   auto gen = make_generator(4);
   auto theta = q->rsample(8, gen).detach();
   auto log_w = (p.log_prob(theta) - q->log_prob(theta)).detach();
@@ -63,7 +63,7 @@ TEST(IwaeBound, ValueIsTheLogMeanWeight) {
 
 TEST(IwaeBound, ExpectationRisesWithKTowardsTheLogEvidence) {
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = iwae_mismatched(p);
   const double log_z = p.log_evidence();
   const int R = 500;
   double previous = -INFINITY;
@@ -88,8 +88,8 @@ TEST(IwaeBound, ExactPosteriorGivesTheLogEvidenceAndZeroDregGradient) {
   IwaeBound dreg(IwaeBoundOptions().num_draws(6).doubly_reparameterized(true));
   IwaeBound plain(IwaeBoundOptions().num_draws(6));
   for (uint64_t seed : {1, 2}) {
-    auto d = value_and_grad(dreg, p, *q, seed);
-    auto g = value_and_grad(plain, p, *q, seed);
+    auto d = iwae_value_and_grad(dreg, p, *q, seed);
+    auto g = iwae_value_and_grad(plain, p, *q, seed);
     EXPECT_NEAR(d.first, p.log_evidence(), 1e-9);
     EXPECT_NEAR(g.first, p.log_evidence(), 1e-9);
     EXPECT_LT(d.second.abs().max().item<double>(), 1e-9);
@@ -99,14 +99,14 @@ TEST(IwaeBound, ExactPosteriorGivesTheLogEvidenceAndZeroDregGradient) {
 
 TEST(IwaeBound, DregIsUnbiasedAwayFromThePosterior) {
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = iwae_mismatched(p);
   IwaeBound dreg(IwaeBoundOptions().num_draws(5).doubly_reparameterized(true));
   IwaeBound plain(IwaeBoundOptions().num_draws(5));
   const int R = 600;
   std::vector<at::Tensor> a, b;
   for (int r = 0; r < R; ++r) {
-    a.push_back(value_and_grad(dreg, p, *q, 5000 + r).second);
-    b.push_back(value_and_grad(plain, p, *q, 5000 + r).second);
+    a.push_back(iwae_value_and_grad(dreg, p, *q, 5000 + r).second);
+    b.push_back(iwae_value_and_grad(plain, p, *q, 5000 + r).second);
   }
   auto A = torch::stack(a), B = torch::stack(b);
   auto diff = (A - B).mean(0);

@@ -26,7 +26,7 @@ struct Grad {
 };
 
 // Value and gradient of the surrogate of `objective` for draws from seed.
-Grad value_and_grad(Objective& objective, const model::LogDensity& p, family::Family& q,
+Grad renyi_value_and_grad(Objective& objective, const model::LogDensity& p, family::Family& q,
                     uint64_t seed) {
   q.zero_grad();
   auto gen = make_generator(seed);
@@ -38,35 +38,35 @@ Grad value_and_grad(Objective& objective, const model::LogDensity& p, family::Fa
 }
 
 // A q away from the posterior.
-std::shared_ptr<family::FullRankGaussian> mismatched(const NormalNormal2& p) {
+std::shared_ptr<family::FullRankGaussian> renyi_mismatched(const NormalNormal2& p) {
   auto cov = 2.0 * p.posterior_covariance() + 0.05 * torch::eye(2, torch::kDouble);
   return testing::full_rank_at(p.posterior_mean() + torch::tensor({0.4, -0.3}, torch::kDouble), cov);
 }
 
 TEST(RenyiBound, AlphaToOneIsTheElboValueAndGradient) {
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = renyi_mismatched(p);
   ReparamElbo elbo(ReparamElboOptions().num_draws(7).analytic_entropy(false));
-  auto ref = value_and_grad(elbo, p, *q, 5);
+  auto ref = renyi_value_and_grad(elbo, p, *q, 5);
   for (double alpha : {1.0 - 1e-6, 1.0 + 1e-6}) {
     RenyiBound renyi(RenyiBoundOptions().alpha(alpha).num_draws(7));
-    auto got = value_and_grad(renyi, p, *q, 5);
+    auto got = renyi_value_and_grad(renyi, p, *q, 5);
     // L_α = ELBO + O(1 − α) on the same draws (the O(1−α) term is ½(1−α)·Var(log w)).
     EXPECT_NEAR(got.value, ref.value, 1e-5 * (1 + std::abs(ref.value))) << alpha;
     EXPECT_TRUE(torch::allclose(got.grad, ref.grad, 1e-5, 1e-5)) << alpha << "\n" << got.grad << ref.grad;
   }
   // And away from the limit they differ (the test can fail).
   RenyiBound half(RenyiBoundOptions().alpha(0.5).num_draws(7));
-  EXPECT_GT(value_and_grad(half, p, *q, 5).value - ref.value, 1e-3);
+  EXPECT_GT(renyi_value_and_grad(half, p, *q, 5).value - ref.value, 1e-3);
 }
 
 TEST(RenyiBound, AlphaZeroIsIwaeOnTheSameDraws) {
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = renyi_mismatched(p);
   IwaeBound iwae(IwaeBoundOptions().num_draws(9));
   RenyiBound renyi(RenyiBoundOptions().alpha(0.0).num_draws(9));
-  auto a = value_and_grad(iwae, p, *q, 8);
-  auto b = value_and_grad(renyi, p, *q, 8);
+  auto a = renyi_value_and_grad(iwae, p, *q, 8);
+  auto b = renyi_value_and_grad(renyi, p, *q, 8);
   EXPECT_NEAR(a.value, b.value, 1e-12);
   EXPECT_TRUE(torch::allclose(a.grad, b.grad, 1e-10, 1e-12));
 }
@@ -75,7 +75,7 @@ TEST(RenyiBound, ValueMatchesTheDefinitionOnTheDraws) {
   // 1/(1−α) log (1/K) Σ w_k^{1−α} computed by hand from the same draws, for
   // negative, fractional and > 1 α; VR-max = max_k log w_k.
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = renyi_mismatched(p);
   auto gen = make_generator(21);
   auto theta = q->rsample(6, gen).detach();
   auto log_w = (p.log_prob(theta) - q->log_prob(theta)).detach();
@@ -98,13 +98,13 @@ TEST(RenyiBound, ValueMatchesTheDefinitionOnTheDraws) {
 TEST(RenyiBound, NonIncreasingInAlpha) {
   // L̂_α on fixed draws is a power mean of the w_k: non-increasing in α.
   NormalNormal2 p;
-  auto q = mismatched(p);
+  auto q = renyi_mismatched(p);
   double previous = INFINITY;
   RenyiBound vrmax(RenyiBoundOptions().vr_max(true).num_draws(10));
-  previous = value_and_grad(vrmax, p, *q, 4).value;
+  previous = renyi_value_and_grad(vrmax, p, *q, 4).value;
   for (double alpha : {-5.0, -1.0, 0.0, 0.5, 0.999, 1.001, 2.0, 10.0}) {
     RenyiBound renyi(RenyiBoundOptions().alpha(alpha).num_draws(10));
-    const double v = value_and_grad(renyi, p, *q, 4).value;
+    const double v = renyi_value_and_grad(renyi, p, *q, 4).value;
     EXPECT_LT(v, previous + 1e-12) << alpha;
     previous = v;
   }
@@ -117,11 +117,11 @@ TEST(RenyiBound, EveryAlphaIsTheLogEvidenceAtTheExactPosterior) {
   for (double alpha : {-10.0, -1.0, 0.0, 0.5, 0.99, 1.5, 4.0}) {
     RenyiBound renyi(RenyiBoundOptions().alpha(alpha).num_draws(5));
     for (uint64_t seed : {1, 2, 3}) {
-      EXPECT_NEAR(value_and_grad(renyi, p, *q, seed).value, log_z, 1e-9) << alpha;
+      EXPECT_NEAR(renyi_value_and_grad(renyi, p, *q, seed).value, log_z, 1e-9) << alpha;
     }
   }
   RenyiBound vrmax(RenyiBoundOptions().vr_max(true).num_draws(5));
-  EXPECT_NEAR(value_and_grad(vrmax, p, *q, 7).value, log_z, 1e-9);
+  EXPECT_NEAR(renyi_value_and_grad(vrmax, p, *q, 7).value, log_z, 1e-9);
 }
 
 TEST(RenyiBound, DoublyReparameterisedGradientVanishesAtThePosteriorAndIsUnbiased) {
@@ -129,23 +129,23 @@ TEST(RenyiBound, DoublyReparameterisedGradientVanishesAtThePosteriorAndIsUnbiase
   auto exact = testing::full_rank_at(p.posterior_mean(), p.posterior_covariance());
   for (double alpha : {-1.0, 0.5, 2.0}) {
     RenyiBound dreg(RenyiBoundOptions().alpha(alpha).num_draws(4).doubly_reparameterized(true));
-    auto g = value_and_grad(dreg, p, *exact, 3);
+    auto g = renyi_value_and_grad(dreg, p, *exact, 3);
     EXPECT_NEAR(g.value, p.log_evidence(), 1e-9);
     EXPECT_LT(g.grad.abs().max().item<double>(), 1e-9) << alpha;
     RenyiBound plain(RenyiBoundOptions().alpha(alpha).num_draws(4));
-    EXPECT_GT(value_and_grad(plain, p, *exact, 3).grad.abs().max().item<double>(), 1e-3) << alpha;
+    EXPECT_GT(renyi_value_and_grad(plain, p, *exact, 3).grad.abs().max().item<double>(), 1e-3) << alpha;
   }
   // Away from it, both estimate ∇E[L̂_α]: averages over R repetitions agree
   // within their Monte-Carlo error (4.5 standard errors of the difference).
-  auto q = mismatched(p);
+  auto q = renyi_mismatched(p);
   for (double alpha : {0.5, -1.0}) {
     RenyiBound dreg(RenyiBoundOptions().alpha(alpha).num_draws(4).doubly_reparameterized(true));
     RenyiBound plain(RenyiBoundOptions().alpha(alpha).num_draws(4));
     const int R = 600;
     std::vector<at::Tensor> a, b;
     for (int r = 0; r < R; ++r) {
-      a.push_back(value_and_grad(dreg, p, *q, 1000 + r).grad);
-      b.push_back(value_and_grad(plain, p, *q, 1000 + r).grad);
+      a.push_back(renyi_value_and_grad(dreg, p, *q, 1000 + r).grad);
+      b.push_back(renyi_value_and_grad(plain, p, *q, 1000 + r).grad);
     }
     auto A = torch::stack(a), B = torch::stack(b);
     auto diff = (A - B).mean(0);

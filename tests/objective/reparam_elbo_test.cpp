@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
 #include "elbo/family/mean_field_gaussian.hpp"
@@ -18,19 +19,18 @@
 namespace elbo::objective {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;
 
-struct Setup {
+struct ReparamSetup {
   std::shared_ptr<testing::NormalNormal> model;
   std::shared_ptr<model::ModelDensity> density;
   std::shared_ptr<family::MeanFieldGaussian> q;
   double log_z;
 };
 
-Setup at_posterior() {
+ReparamSetup at_posterior() {
   auto gen = make_generator(3);
   auto x = 1.0 + torch::randn({12}, gen, torch::kDouble);
-  Setup s;
+  ReparamSetup s;
   s.model = std::make_shared<testing::NormalNormal>(x, 0.8, 0.5, 2.0);
   s.density = std::make_shared<model::ModelDensity>(s.model);
   s.q = std::make_shared<family::MeanFieldGaussian>(1);

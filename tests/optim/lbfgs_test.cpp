@@ -19,7 +19,7 @@
 namespace elbo::optim {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kDouble);
+using torch::kDouble;
 
 std::string sci(double v) {
   std::ostringstream out;

@@ -1,4 +1,5 @@
 #include "elbo/amortized/bernoulli_log_likelihood.hpp"
+#include "elbo/core/cpu_features.hpp"
 
 #include <torch/torch.h>
 
@@ -56,17 +57,13 @@ __attribute__((target("avx2,fma"))) float row_avx2(const float* x, const float* 
   return total + row_scalar(x + j, l + j, sig + j, p - j);
 }
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
 
 template <typename T>
 T row(const T* x, const T* l, T* sig, int64_t p) {
 #ifdef ELBO_BERNOULLI_AVX2
   if constexpr (std::is_same<T, float>::value) {
-    if (has_avx2()) return row_avx2(x, l, sig, p);
+    if (cpu_has_avx2_fma()) return row_avx2(x, l, sig, p);
   }
 #endif
   return row_scalar(x, l, sig, p);

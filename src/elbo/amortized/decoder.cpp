@@ -4,11 +4,11 @@
 
 #include "elbo/amortized/bernoulli_log_likelihood.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::amortized {
 
 namespace {
-constexpr double kHalfLog2Pi = 0.91893853320467274178;
 }
 
 Likelihood parse_likelihood(const std::string& name) {

@@ -1,4 +1,5 @@
 #include "elbo/amortized/fused_adam.hpp"
+#include "elbo/core/cpu_features.hpp"
 
 #include <ATen/Parallel.h>
 #include <c10/util/string_utils.h>
@@ -79,10 +80,6 @@ __attribute__((target("avx2,fma"))) void adam_avx2(double* p, const double* g, d
   adam_scalar(p + i, g + i, m + i, v + i, n - i, c);
 }
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
 
 template <typename T>
@@ -95,7 +92,7 @@ void adam_update(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, 
   at::parallel_for(0, p.numel(), 32768, [&](int64_t begin, int64_t end) {
     const int64_t n = end - begin;
 #ifdef ELBO_ADAM_AVX2
-    if (has_avx2()) {
+    if (cpu_has_avx2_fma()) {
       adam_avx2(pp + begin, gp + begin, mp + begin, vp + begin, n, c);
       return;
     }

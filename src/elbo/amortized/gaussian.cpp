@@ -1,4 +1,5 @@
 #include "elbo/amortized/gaussian.hpp"
+#include "elbo/core/math_constants.hpp"
 
 #include <torch/torch.h>
 
@@ -7,7 +8,6 @@
 namespace elbo::amortized {
 
 namespace {
-constexpr double kHalfLog2Pi = 0.91893853320467274178;  // ½ log 2π
 }
 
 at::Tensor standard_normal_log_prob(const at::Tensor& z) {

@@ -5,11 +5,11 @@
 #include "elbo/amortized/gaussian.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::amortized {
 
 namespace {
-constexpr double kHalfLog2Pi = 0.91893853320467274178;
 }
 
 PriorImpl::PriorImpl(int64_t latent, int64_t components) : latent_(latent), components_(components) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "elbo/core/error.hpp"
+#include "elbo/core/cpu_features.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
@@ -187,10 +188,6 @@ __attribute__((target("avx2,fma"))) void csc_times_rows_avx2(const int64_t* cp, 
   }
 }
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #define ELBO_SPARSE_AVX2 1
 #endif
 
@@ -202,7 +199,7 @@ ELBO_CLONES void csr_times_rows_generic(const int64_t* rp, const int32_t* cp, co
 void csr_times_rows(const int64_t* rp, const int32_t* cp, const float* vp, int64_t n, const float* wt,
                     const float* bias, int64_t h, float* y) {
 #ifdef ELBO_SPARSE_AVX2
-  if (has_avx2()) return csr_times_rows_avx2(rp, cp, vp, n, wt, bias, h, y);
+  if (cpu_has_avx2_fma()) return csr_times_rows_avx2(rp, cp, vp, n, wt, bias, h, y);
 #endif
   csr_times_rows_generic(rp, cp, vp, n, wt, bias, h, y);
 }
@@ -250,7 +247,7 @@ class SparseInputLinearFunction : public torch::autograd::Function<SparseInputLi
     at::Tensor grad_weight, grad_bias;
     if (ctx->needs_input_grad(1)) {
 #ifdef ELBO_SPARSE_AVX2
-      if (g.scalar_type() == at::kFloat && has_avx2()) {
+      if (g.scalar_type() == at::kFloat && cpu_has_avx2_fma()) {
         // Compressed columns of x by a counting sort of the compressed rows.
         const int64_t* rp = saved[0].data_ptr<int64_t>();
         const int32_t* cols = saved[1].data_ptr<int32_t>();
@@ -291,7 +288,7 @@ class SparseInputLinearFunction : public torch::autograd::Function<SparseInputLi
 // a.t().contiguous() for a 2-D tensor.
 at::Tensor transposed(const at::Tensor& a) {
 #ifdef ELBO_SPARSE_AVX2
-  if (a.scalar_type() == at::kFloat && has_avx2()) {
+  if (a.scalar_type() == at::kFloat && cpu_has_avx2_fma()) {
     const at::Tensor c = a.contiguous();
     at::Tensor out = at::empty({a.size(1), a.size(0)}, a.options());
     transpose_avx2(c.data_ptr<float>(), a.size(0), a.size(1), out.data_ptr<float>());

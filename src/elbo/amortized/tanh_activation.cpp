@@ -1,4 +1,5 @@
 #include "elbo/amortized/tanh_activation.hpp"
+#include "elbo/core/cpu_features.hpp"
 
 #include <torch/torch.h>
 
@@ -21,10 +22,6 @@ __attribute__((target("avx2,fma"))) void tanh_avx2(const float* x, float* y, int
   for (; i < n; ++i) y[i] = std::tanh(x[i]);
 }
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
 
 class TanhFunction : public torch::autograd::Function<TanhFunction> {
@@ -55,7 +52,7 @@ class TanhFunction : public torch::autograd::Function<TanhFunction> {
 
 at::Tensor tanh_activation(const at::Tensor& x) {
 #ifdef ELBO_TANH_AVX2
-  if (x.scalar_type() == at::kFloat && x.device().is_cpu() && x.is_contiguous() && x.numel() > 0 && has_avx2()) {
+  if (x.scalar_type() == at::kFloat && x.device().is_cpu() && x.is_contiguous() && x.numel() > 0 && cpu_has_avx2_fma()) {
     return TanhFunction::apply(x);
   }
 #endif

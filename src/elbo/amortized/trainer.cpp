@@ -17,7 +17,7 @@
 namespace elbo::amortized {
 
 namespace {
-constexpr const char* kFormat = "elbo-vae-train-state-1";
+constexpr const char* kTrainStateFormat = "elbo-vae-train-state-1";
 }
 
 VaeTrainer::VaeTrainer(Vae vae, TrainOptions options)
@@ -101,7 +101,7 @@ std::string VaeTrainer::signature() const {
 
 void VaeTrainer::save_state(const std::string& path) const {
   torch::serialize::OutputArchive archive;
-  write_string(archive, "format", kFormat);
+  write_string(archive, "format", kTrainStateFormat);
   write_string(archive, "signature", signature());
   torch::serialize::OutputArchive model, optimizer;
   vae_->save(model);
@@ -126,7 +126,7 @@ void VaeTrainer::save_state(const std::string& path) const {
 void VaeTrainer::load_state(const std::string& path) {
   torch::serialize::InputArchive archive;
   load_archive(archive, path);
-  if (read_string(archive, "format", path) != kFormat) {
+  if (read_string(archive, "format", path) != kTrainStateFormat) {
     throw InputError(path, 0, "format", "not an elbo VAE training checkpoint");
   }
   const std::string found = read_string(archive, "signature", path);

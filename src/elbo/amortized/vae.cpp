@@ -15,7 +15,7 @@ std::vector<int64_t> reversed(std::vector<int64_t> v) {
   std::reverse(v.begin(), v.end());
   return v;
 }
-constexpr const char* kFormat = "elbo-vae-1";
+constexpr const char* kVaeFormat = "elbo-vae-1";
 // Inputs at most this dense take the encoder's sparse first layer (binarised MNIST: ~0.13).
 constexpr double kSparseInputDensity = 0.3;
 }  // namespace
@@ -140,7 +140,7 @@ int64_t VaeImpl::multiply_adds() const {
 
 void save_vae(Vae& vae, const std::string& path) {
   torch::serialize::OutputArchive archive;
-  write_string(archive, "format", kFormat);
+  write_string(archive, "format", kVaeFormat);
   write_string(archive, "options", vae_options_to_json(vae->options()).dump());
   torch::serialize::OutputArchive model;
   vae->save(model);
@@ -151,7 +151,7 @@ void save_vae(Vae& vae, const std::string& path) {
 Vae load_vae(const std::string& path) {
   torch::serialize::InputArchive archive;
   load_archive(archive, path);
-  if (read_string(archive, "format", path) != kFormat) {
+  if (read_string(archive, "format", path) != kVaeFormat) {
     throw InputError(path, 0, "format", "not an elbo VAE model file");
   }
   nlohmann::json j;

@@ -4,22 +4,13 @@
 
 #include <sstream>
 
+#include "elbo/bijector/support_check.hpp"
 #include "elbo/core/error.hpp"
 
 namespace elbo::bijector {
-namespace {
-
-void check_event(const char* function, const at::Tensor& t, const char* name) {
-  if (t.dim() < 1) {
-    throw DomainError(std::string(function) + ": " + name +
-                      " is a scalar, but must have an event (last) dimension");
-  }
-}
-
-}  // namespace
 
 at::Tensor Ordered::forward(const at::Tensor& y) const {
-  check_event(positive_ ? "PositiveOrdered::forward" : "Ordered::forward", y, "y");
+  detail::check_has_event_dim(positive_ ? "PositiveOrdered::forward" : "Ordered::forward", y, "y");
   const int64_t n = y.size(-1);
   if (n == 0) return y.clone();
   // x = x_1 + cumsum of the positive increments exp(y_2..N), with x_1 first.
@@ -32,7 +23,7 @@ at::Tensor Ordered::forward(const at::Tensor& y) const {
 
 at::Tensor Ordered::inverse(const at::Tensor& x) const {
   const char* where = positive_ ? "PositiveOrdered::inverse" : "Ordered::inverse";
-  check_event(where, x, "x");
+  detail::check_has_event_dim(where, x, "x");
   const int64_t n = x.size(-1);
   if (n == 0) return x.clone();
   auto first = x.narrow(-1, 0, 1);
@@ -51,7 +42,7 @@ at::Tensor Ordered::inverse(const at::Tensor& x) const {
 }
 
 at::Tensor Ordered::log_abs_det_jacobian(const at::Tensor& y) const {
-  check_event(positive_ ? "PositiveOrdered::log_abs_det_jacobian" : "Ordered::log_abs_det_jacobian",
+  detail::check_has_event_dim(positive_ ? "PositiveOrdered::log_abs_det_jacobian" : "Ordered::log_abs_det_jacobian",
               y, "y");
   const int64_t n = y.size(-1);
   if (positive_) return y.sum(-1);

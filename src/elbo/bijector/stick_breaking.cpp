@@ -4,17 +4,11 @@
 
 #include "elbo/bijector/support_check.hpp"
 #include "elbo/core/check.hpp"
+#include "elbo/bijector/support_check.hpp"
 #include "elbo/core/error.hpp"
 
 namespace elbo::bijector {
 namespace {
-
-void check_event(const char* function, const at::Tensor& t, const char* name) {
-  if (t.dim() < 1) {
-    throw DomainError(std::string(function) + ": " + name +
-                      " is a scalar, but must have an event (last) dimension");
-  }
-}
 
 // log(K − k) for k = 1..K−1, i.e. log(n), log(n − 1), ..., log(1) with n = K − 1.
 at::Tensor log_offset(int64_t n, const at::Tensor& like) {
@@ -42,7 +36,7 @@ Sticks sticks(const at::Tensor& y) {
 }  // namespace
 
 at::Tensor StickBreaking::forward(const at::Tensor& y) const {
-  check_event("StickBreaking::forward", y, "y");
+  detail::check_has_event_dim("StickBreaking::forward", y, "y");
   auto s = sticks(y);
   auto leading = y.sizes().vec();
   leading.back() = 1;
@@ -52,7 +46,7 @@ at::Tensor StickBreaking::forward(const at::Tensor& y) const {
 }
 
 at::Tensor StickBreaking::inverse(const at::Tensor& x) const {
-  check_event("StickBreaking::inverse", x, "x");
+  detail::check_has_event_dim("StickBreaking::inverse", x, "x");
   check_simplex("StickBreaking::inverse", "x", x,
                 x.scalar_type() == torch::kDouble ? 1e-8 : 1e-4);
   detail::check_greater_than("StickBreaking::inverse", "x", x, 0.0);
@@ -63,7 +57,7 @@ at::Tensor StickBreaking::inverse(const at::Tensor& x) const {
 }
 
 at::Tensor StickBreaking::log_abs_det_jacobian(const at::Tensor& y) const {
-  check_event("StickBreaking::log_abs_det_jacobian", y, "y");
+  detail::check_has_event_dim("StickBreaking::log_abs_det_jacobian", y, "y");
   const int64_t n = y.size(-1);
   auto s = sticks(y);
   return (s.log_z + s.log_1mz).sum(-1) + s.log_stick.narrow(-1, 0, n).sum(-1);

@@ -28,6 +28,13 @@ std::string bound_text(const char* what, double bound) {
 
 }  // namespace
 
+void check_has_event_dim(const char* function, const at::Tensor& t, const char* name) {
+  if (t.dim() < 1) {
+    throw DomainError(std::string(function) + ": " + name +
+                      " is a scalar, but must have an event (last) dimension");
+  }
+}
+
 void check_greater_than(const char* function, const char* name, const at::Tensor& x,
                         double lower) {
   auto v = x.detach().to(torch::kDouble);

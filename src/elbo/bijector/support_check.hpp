@@ -7,6 +7,9 @@
 
 namespace elbo::bijector::detail {
 
+/// Throws unless t has an event (last) dimension, i.e. is not a scalar.
+void check_has_event_dim(const char* function, const at::Tensor& t, const char* name);
+
 void check_greater_than(const char* function, const char* name, const at::Tensor& x,
                         double lower);
 void check_less_than(const char* function, const char* name, const at::Tensor& x,

@@ -13,12 +13,11 @@
 #include "elbo/conjugate/parallel.hpp"
 #include "elbo/conjugate/special.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::conjugate {
 
 namespace {
-constexpr double kLog2Pi = 1.8378770664093454836;
-constexpr double kLn2 = 0.69314718055994530942;
 constexpr int64_t kBlockRows = 512;
 
 double log_det_spd(const Eigen::MatrixXd& A, const char* what) {
@@ -31,7 +30,7 @@ double log_det_spd(const Eigen::MatrixXd& A, const char* what) {
 
 // ln B(W, ν) with ln|W| given (Bishop B.79).
 double log_wishart_norm(double log_det_W, double nu, int64_t D) {
-  return -0.5 * nu * log_det_W - 0.5 * nu * D * kLn2 - log_multi_gamma(0.5 * nu, static_cast<int>(D));
+  return -0.5 * nu * log_det_W - 0.5 * nu * D * kLog2 - log_multi_gamma(0.5 * nu, static_cast<int>(D));
 }
 }  // namespace
 
@@ -158,7 +157,7 @@ void BayesGmm::set_global_parameters(const Eigen::VectorXd& lambda) {
     W_[k] = 0.5 * (W_[k] + W_[k].transpose());
     log_det_W_(k) = -2.0 * llt.matrixLLT().diagonal().array().log().sum();
     chol_[k] = W_[k].llt().matrixL();
-    e_log_det_(k) = sum_digamma_wishart(nu_(k), static_cast<int>(D_)) + D_ * kLn2 + log_det_W_(k);
+    e_log_det_(k) = sum_digamma_wishart(nu_(k), static_cast<int>(D_)) + D_ * kLog2 + log_det_W_(k);
     e_log_pi_(k) = fast_digamma(alpha_(k)) - psi_total;
   }
   chol_all_.resize(D_, K_ * D_);

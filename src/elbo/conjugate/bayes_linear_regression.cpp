@@ -6,11 +6,11 @@
 #include <cmath>
 
 #include "elbo/core/error.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::conjugate {
 
 namespace {
-constexpr double kLog2Pi = 1.8378770664093454836;
 
 struct View {
   Eigen::VectorXd pm;

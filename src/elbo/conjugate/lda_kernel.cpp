@@ -1,4 +1,5 @@
 #include "elbo/conjugate/lda_kernel.hpp"
+#include "elbo/core/cpu_features.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -224,10 +225,6 @@ ELBO_AVX2 void exp_digamma_shifted_avx2(const double* x, const double* shift, in
   for (int64_t j = K; j < Kp; ++j) out[j] = 0.0;
 }
 
-bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
 
 }  // namespace
@@ -235,7 +232,7 @@ bool have_avx2() {
 void lda_accumulate(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                     double* acc, double* ratio) {
 #ifdef ELBO_LDA_AVX2
-  if (have_avx2()) return accumulate_avx2(B, c, n, Kp, e, eps, acc, ratio);
+  if (cpu_has_avx2_fma()) return accumulate_avx2(B, c, n, Kp, e, eps, acc, ratio);
 #endif
   accumulate_plain(B, c, n, Kp, e, eps, acc, ratio);
 }
@@ -243,14 +240,14 @@ void lda_accumulate(const double* B, const double* c, int64_t n, int64_t Kp, con
 void lda_ratios(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                 double* ratio) {
 #ifdef ELBO_LDA_AVX2
-  if (have_avx2()) return ratios_avx2(B, c, n, Kp, e, eps, ratio);
+  if (cpu_has_avx2_fma()) return ratios_avx2(B, c, n, Kp, e, eps, ratio);
 #endif
   ratios_plain(B, c, n, Kp, e, eps, ratio);
 }
 
 void lda_exp_digamma_shifted(const double* x, const double* shift, int64_t K, int64_t Kp, double* out) {
 #ifdef ELBO_LDA_AVX2
-  if (have_avx2()) return exp_digamma_shifted_avx2(x, shift, K, Kp, out);
+  if (cpu_has_avx2_fma()) return exp_digamma_shifted_avx2(x, shift, K, Kp, out);
 #endif
   for (int64_t k = 0; k < K; ++k) out[k] = std::exp(lda_digamma(x[k]) - shift[k]);
   for (int64_t k = K; k < Kp; ++k) out[k] = 0.0;
@@ -258,7 +255,7 @@ void lda_exp_digamma_shifted(const double* x, const double* shift, int64_t K, in
 
 void lda_exp_dirichlet(const double* g, int64_t K, int64_t Kp, double* e) {
 #ifdef ELBO_LDA_AVX2
-  if (have_avx2()) return exp_dirichlet_avx2(g, K, Kp, e);
+  if (cpu_has_avx2_fma()) return exp_dirichlet_avx2(g, K, Kp, e);
 #endif
   exp_dirichlet_plain(g, K, Kp, e);
 }

@@ -10,13 +10,12 @@
 #include "elbo/conjugate/parallel.hpp"
 #include "elbo/conjugate/special.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::conjugate {
 
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454836;
-constexpr double kLn2 = 0.69314718055994530942;
 constexpr int64_t kBlockRows = 512;
 // scikit-learn's message for a collapsed component (ValueError in Python).
 const char* const kIllDefined =
@@ -157,7 +156,7 @@ Derived derive(CovarianceType type, WeightPriorType wp, const VgmmState& s, cons
         log_det = static_cast<double>(D) * std::log(P(k, 0));
         break;
     }
-    double log_lambda = static_cast<double>(D) * kLn2;
+    double log_lambda = static_cast<double>(D) * kLog2;
     for (int64_t i = 0; i < D; ++i) log_lambda += fast_digamma(0.5 * (nu - static_cast<double>(i)));
     d.constant(k) = elog_pi(k) + log_det - 0.5 * D * kLog2Pi - 0.5 * D * std::log(nu) +
                     0.5 * (log_lambda - static_cast<double>(D) / s.mean_precision(k));
@@ -467,7 +466,7 @@ double vgmm_lower_bound(const VgmmPrior& prior, const VgmmState& state, double e
   auto log_wishart_norm = [&](double nu, double log_det_chol) {
     double g = 0.0;
     for (int64_t i = 0; i < D; ++i) g += std::lgamma(0.5 * (nu - static_cast<double>(i)));
-    return -(nu * log_det_chol + nu * static_cast<double>(D) * 0.5 * kLn2 + g);
+    return -(nu * log_det_chol + nu * static_cast<double>(D) * 0.5 * kLog2 + g);
   };
   double log_wishart = 0.0;
   for (int64_t k = 0; k < (type == CovarianceType::tied ? 1 : K); ++k) {

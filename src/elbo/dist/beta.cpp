@@ -9,7 +9,7 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& concentration1, const Param& concentration0) {
+std::vector<at::Tensor> beta_params(const Param& concentration1, const Param& concentration0) {
   check_positive_finite("beta", "concentration1", concentration1);
   check_positive_finite("beta", "concentration0", concentration0);
   return broadcast_params("beta", {concentration1.tensor(), concentration0.tensor()});
@@ -17,7 +17,7 @@ std::vector<at::Tensor> checked(const Param& concentration1, const Param& concen
 }  // namespace
 
 Beta::Beta(Param concentration1, Param concentration0)
-    : Beta(checked(concentration1, concentration0)) {}
+    : Beta(beta_params(concentration1, concentration0)) {}
 
 Beta::Beta(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

@@ -7,7 +7,7 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& total_count, const Param& logits) {
+std::vector<at::Tensor> binomial_params(const Param& total_count, const Param& logits) {
   check_nonnegative_integer("binomial", "total_count", total_count);
   check_not_nan("binomial", "logits", logits);
   auto p = broadcast_params("binomial", {total_count.tensor(), logits.tensor()});
@@ -16,7 +16,7 @@ std::vector<at::Tensor> checked(const Param& total_count, const Param& logits) {
 }
 }  // namespace
 
-Binomial::Binomial(Param total_count, Param logits) : Binomial(checked(total_count, logits)) {}
+Binomial::Binomial(Param total_count, Param logits) : Binomial(binomial_params(total_count, logits)) {}
 
 Binomial::Binomial(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

@@ -19,7 +19,7 @@ void check_classes(const at::Tensor& t, const char* name) {
   }
 }
 
-std::vector<at::Tensor> checked(at::Tensor logits) {
+std::vector<at::Tensor> categorical_params(at::Tensor logits) {
   check_classes(logits, "logits");
   check_not_nan("categorical", "logits", Param(logits));
   logits = Param(std::move(logits)).tensor();
@@ -31,7 +31,7 @@ std::vector<at::Tensor> checked(at::Tensor logits) {
 }
 }  // namespace
 
-Categorical::Categorical(at::Tensor logits) : Categorical(checked(std::move(logits))) {}
+Categorical::Categorical(at::Tensor logits) : Categorical(categorical_params(std::move(logits))) {}
 
 Categorical::Categorical(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().slice(0, params[0].dim() - 1).vec(), {}),

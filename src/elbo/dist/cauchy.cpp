@@ -8,14 +8,14 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& loc, const Param& scale) {
+std::vector<at::Tensor> cauchy_params(const Param& loc, const Param& scale) {
   check_finite("cauchy", "loc", loc);
   check_positive_finite("cauchy", "scale", scale);
   return broadcast_params("cauchy", {loc.tensor(), scale.tensor()});
 }
 }  // namespace
 
-Cauchy::Cauchy(Param loc, Param scale) : Cauchy(checked(loc, scale)) {}
+Cauchy::Cauchy(Param loc, Param scale) : Cauchy(cauchy_params(loc, scale)) {}
 
 Cauchy::Cauchy(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

@@ -9,7 +9,7 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(at::Tensor concentration) {
+std::vector<at::Tensor> dirichlet_params(at::Tensor concentration) {
   if (concentration.dim() < 1 || concentration.size(-1) < 1) {
     throw DomainError("dirichlet: concentration has shape " +
                       shape_string(concentration.sizes()) +
@@ -20,7 +20,7 @@ std::vector<at::Tensor> checked(at::Tensor concentration) {
 }
 }  // namespace
 
-Dirichlet::Dirichlet(at::Tensor concentration) : Dirichlet(checked(std::move(concentration))) {}
+Dirichlet::Dirichlet(at::Tensor concentration) : Dirichlet(dirichlet_params(std::move(concentration))) {}
 
 Dirichlet::Dirichlet(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().slice(0, params[0].dim() - 1).vec(), {params[0].size(-1)}),

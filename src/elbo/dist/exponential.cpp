@@ -7,13 +7,13 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& rate) {
+std::vector<at::Tensor> exponential_params(const Param& rate) {
   check_positive_finite("exponential", "rate", rate);
   return {rate.tensor()};
 }
 }  // namespace
 
-Exponential::Exponential(Param rate) : Exponential(checked(rate)) {}
+Exponential::Exponential(Param rate) : Exponential(exponential_params(rate)) {}
 
 Exponential::Exponential(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}), rate_(std::move(params[0])) {}

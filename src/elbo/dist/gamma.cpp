@@ -7,14 +7,14 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& concentration, const Param& rate) {
+std::vector<at::Tensor> gamma_params(const Param& concentration, const Param& rate) {
   check_positive_finite("gamma", "concentration", concentration);
   check_positive_finite("gamma", "rate", rate);
   return broadcast_params("gamma", {concentration.tensor(), rate.tensor()});
 }
 }  // namespace
 
-Gamma::Gamma(Param concentration, Param rate) : Gamma(checked(concentration, rate)) {}
+Gamma::Gamma(Param concentration, Param rate) : Gamma(gamma_params(concentration, rate)) {}
 
 Gamma::Gamma(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

@@ -9,13 +9,13 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& scale) {
+std::vector<at::Tensor> half_normal_params(const Param& scale) {
   check_positive_finite("half_normal", "scale", scale);
   return {scale.tensor()};
 }
 }  // namespace
 
-HalfNormal::HalfNormal(Param scale) : HalfNormal(checked(scale)) {}
+HalfNormal::HalfNormal(Param scale) : HalfNormal(half_normal_params(scale)) {}
 
 HalfNormal::HalfNormal(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}), scale_(std::move(params[0])) {}

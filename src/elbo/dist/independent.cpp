@@ -17,7 +17,7 @@ std::vector<int64_t> split_event(const Distribution& base, int64_t ndims) {
   event.insert(event.end(), base.event_shape().begin(), base.event_shape().end());
   return event;
 }
-const std::shared_ptr<const Distribution>& checked(
+const std::shared_ptr<const Distribution>& independent_params(
     const std::shared_ptr<const Distribution>& base, int64_t ndims) {
   if (!base) throw DomainError("independent: base distribution is null");
   auto max = static_cast<int64_t>(base->batch_shape().size());
@@ -33,7 +33,7 @@ const std::shared_ptr<const Distribution>& checked(
 
 Independent::Independent(std::shared_ptr<const Distribution> base,
                          int64_t reinterpreted_batch_ndims)
-    : Independent(checked(base, reinterpreted_batch_ndims), reinterpreted_batch_ndims, true) {}
+    : Independent(independent_params(base, reinterpreted_batch_ndims), reinterpreted_batch_ndims, true) {}
 
 Independent::Independent(std::shared_ptr<const Distribution> base, int64_t ndims, bool)
     : Distribution(split_batch(*base, ndims), split_event(*base, ndims)),

@@ -9,7 +9,7 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& concentration, const Param& scale) {
+std::vector<at::Tensor> inverse_gamma_params(const Param& concentration, const Param& scale) {
   check_positive_finite("inverse_gamma", "concentration", concentration);
   check_positive_finite("inverse_gamma", "scale", scale);
   return broadcast_params("inverse_gamma", {concentration.tensor(), scale.tensor()});
@@ -17,7 +17,7 @@ std::vector<at::Tensor> checked(const Param& concentration, const Param& scale) 
 }  // namespace
 
 InverseGamma::InverseGamma(Param concentration, Param scale)
-    : InverseGamma(checked(concentration, scale)) {}
+    : InverseGamma(inverse_gamma_params(concentration, scale)) {}
 
 InverseGamma::InverseGamma(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

@@ -3,20 +3,20 @@
 #include <torch/torch.h>
 
 #include "elbo/dist/support.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::dist {
 
 namespace {
-constexpr double kHalfLog2Pi = 0.91893853320467274178;
 
-std::vector<at::Tensor> checked(const Param& loc, const Param& scale) {
+std::vector<at::Tensor> log_normal_params(const Param& loc, const Param& scale) {
   check_finite("log_normal", "loc", loc);
   check_positive_finite("log_normal", "scale", scale);
   return broadcast_params("log_normal", {loc.tensor(), scale.tensor()});
 }
 }  // namespace
 
-LogNormal::LogNormal(Param loc, Param scale) : LogNormal(checked(loc, scale)) {}
+LogNormal::LogNormal(Param loc, Param scale) : LogNormal(log_normal_params(loc, scale)) {}
 
 LogNormal::LogNormal(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

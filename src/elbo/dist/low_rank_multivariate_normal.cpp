@@ -5,14 +5,14 @@
 #include "elbo/core/check.hpp"
 #include "elbo/dist/batched_linalg.hpp"
 #include "elbo/dist/param.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::dist {
 
 namespace {
-constexpr double kLog2Pi = 1.83787706640934548356;
 constexpr const char* kName = "low_rank_multivariate_normal";
 
-std::vector<at::Tensor> checked(at::Tensor loc, at::Tensor cov_factor, at::Tensor cov_diag) {
+std::vector<at::Tensor> low_rank_multivariate_normal_params(at::Tensor loc, at::Tensor cov_factor, at::Tensor cov_diag) {
   if (loc.dim() < 1) {
     throw DomainError(std::string(kName) + ": loc has shape " + shape_string(loc.sizes()) +
                       ", but must have at least one dimension");
@@ -57,7 +57,7 @@ std::vector<at::Tensor> checked(at::Tensor loc, at::Tensor cov_factor, at::Tenso
 LowRankMultivariateNormal::LowRankMultivariateNormal(at::Tensor loc, at::Tensor cov_factor,
                                                      at::Tensor cov_diag)
     : LowRankMultivariateNormal(
-          checked(std::move(loc), std::move(cov_factor), std::move(cov_diag))) {}
+          low_rank_multivariate_normal_params(std::move(loc), std::move(cov_factor), std::move(cov_diag))) {}
 
 LowRankMultivariateNormal::LowRankMultivariateNormal(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().slice(0, params[0].dim() - 1).vec(), {params[0].size(-1)}),

@@ -7,11 +7,11 @@
 #include "elbo/core/check.hpp"
 #include "elbo/dist/batched_linalg.hpp"
 #include "elbo/dist/param.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::dist {
 
 namespace {
-constexpr double kLog2Pi = 1.83787706640934548356;
 constexpr const char* kName = "multivariate_normal";
 
 void check_loc_and_matrix(const at::Tensor& loc, const at::Tensor& matrix, const char* name) {
@@ -43,7 +43,7 @@ std::vector<at::Tensor> broadcast_loc_matrix(at::Tensor loc, at::Tensor matrix) 
   return {loc.expand(loc_shape), matrix.expand(matrix_shape)};
 }
 
-std::vector<at::Tensor> checked(at::Tensor loc, at::Tensor scale_tril) {
+std::vector<at::Tensor> multivariate_normal_params(at::Tensor loc, at::Tensor scale_tril) {
   check_loc_and_matrix(loc, scale_tril, "scale_tril");
   if (validate_args()) {
     elbo::check_finite(kName, "loc", loc);
@@ -54,7 +54,7 @@ std::vector<at::Tensor> checked(at::Tensor loc, at::Tensor scale_tril) {
 }  // namespace
 
 MultivariateNormal::MultivariateNormal(at::Tensor loc, at::Tensor scale_tril)
-    : MultivariateNormal(checked(std::move(loc), std::move(scale_tril))) {}
+    : MultivariateNormal(multivariate_normal_params(std::move(loc), std::move(scale_tril))) {}
 
 MultivariateNormal::MultivariateNormal(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().slice(0, params[0].dim() - 1).vec(), {params[0].size(-1)}),

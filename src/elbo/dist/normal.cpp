@@ -1,4 +1,5 @@
 #include "elbo/dist/normal.hpp"
+#include "elbo/core/math_constants.hpp"
 
 #include <torch/torch.h>
 
@@ -7,16 +8,15 @@
 namespace elbo::dist {
 
 namespace {
-constexpr double kHalfLog2Pi = 0.91893853320467274178;  // ½ log 2π
 
-std::vector<at::Tensor> checked(const Param& loc, const Param& scale) {
+std::vector<at::Tensor> normal_params(const Param& loc, const Param& scale) {
   check_finite("normal", "loc", loc);
   check_positive_finite("normal", "scale", scale);
   return broadcast_params("normal", {loc.tensor(), scale.tensor()});
 }
 }  // namespace
 
-Normal::Normal(Param loc, Param scale) : Normal(checked(loc, scale)) {}
+Normal::Normal(Param loc, Param scale) : Normal(normal_params(loc, scale)) {}
 
 Normal::Normal(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

@@ -7,13 +7,13 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& rate) {
+std::vector<at::Tensor> poisson_params(const Param& rate) {
   check_nonnegative_finite("poisson", "rate", rate);
   return {rate.tensor()};
 }
 }  // namespace
 
-Poisson::Poisson(Param rate) : Poisson(checked(rate)) {}
+Poisson::Poisson(Param rate) : Poisson(poisson_params(rate)) {}
 
 Poisson::Poisson(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}), rate_(std::move(params[0])) {}

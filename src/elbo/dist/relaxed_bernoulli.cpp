@@ -9,7 +9,7 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& temperature, const Param& logits) {
+std::vector<at::Tensor> relaxed_bernoulli_params(const Param& temperature, const Param& logits) {
   check_positive_finite("relaxed_bernoulli", "temperature", temperature);
   check_not_nan("relaxed_bernoulli", "logits", logits);
   return broadcast_params("relaxed_bernoulli", {temperature.tensor(), logits.tensor()});
@@ -17,7 +17,7 @@ std::vector<at::Tensor> checked(const Param& temperature, const Param& logits) {
 }  // namespace
 
 RelaxedBernoulli::RelaxedBernoulli(Param temperature, Param logits)
-    : RelaxedBernoulli(checked(temperature, logits)) {}
+    : RelaxedBernoulli(relaxed_bernoulli_params(temperature, logits)) {}
 
 RelaxedBernoulli::RelaxedBernoulli(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

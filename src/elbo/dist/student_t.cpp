@@ -10,7 +10,7 @@
 namespace elbo::dist {
 
 namespace {
-std::vector<at::Tensor> checked(const Param& df, const Param& loc, const Param& scale) {
+std::vector<at::Tensor> student_t_params(const Param& df, const Param& loc, const Param& scale) {
   check_positive_finite("student_t", "df", df);
   check_finite("student_t", "loc", loc);
   check_positive_finite("student_t", "scale", scale);
@@ -18,7 +18,7 @@ std::vector<at::Tensor> checked(const Param& df, const Param& loc, const Param& 
 }
 }  // namespace
 
-StudentT::StudentT(Param df, Param loc, Param scale) : StudentT(checked(df, loc, scale)) {}
+StudentT::StudentT(Param df, Param loc, Param scale) : StudentT(student_t_params(df, loc, scale)) {}
 
 StudentT::StudentT(std::vector<at::Tensor> params)
     : Distribution(params[0].sizes().vec(), {}),

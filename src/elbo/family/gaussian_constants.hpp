@@ -1,11 +1,13 @@
 #pragma once
 // Constants shared by the Gaussian families.
 #include <cmath>
+#include <cstdint>
+
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::family {
 
-/// log(2π)
-inline constexpr double kLog2Pi = 1.8378770664093454835606594728112;
+using ::elbo::kLog2Pi;
 
 /// Entropy of a D-dimensional Gaussian with log|Σ|^{1/2} = half_log_det:
 ///   H = D/2 (1 + log 2π) + ½ log|Σ|.

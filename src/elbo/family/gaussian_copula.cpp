@@ -7,12 +7,12 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/family/gaussian_constants.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::family {
 
 namespace {
 
-constexpr double kLog2 = 0.69314718055994530942;
 
 /// L = rows of (tril(B_raw, −1) + I) normalised to unit length.
 at::Tensor corr_cholesky_from_raw(const at::Tensor& raw) {

@@ -15,13 +15,13 @@
 #include "elbo/core/random.hpp"
 #include "elbo/family/full_rank_gaussian.hpp"
 #include "elbo/family/gaussian_mixture.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::infer {
 
 namespace {
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
-const double kLog2Pi = std::log(2.0 * M_PI);
 
 void check_options(const PathfinderOptions& o, const model::LogDensity& p) {
   check_option_positive("pathfinder", "num_paths", static_cast<double>(o.num_paths()));

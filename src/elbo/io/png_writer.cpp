@@ -13,7 +13,7 @@ namespace elbo::io {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
+[[noreturn]] void fail_png(const std::string& path, const std::string& what) {
   throw InputError(path, 0, "", what);
 }
 
@@ -62,15 +62,15 @@ bool encode(std::string* out, int64_t width, int64_t height, const std::vector<u
 void write_png_gray(const std::string& path, int64_t width, int64_t height,
                     const std::vector<uint8_t>& pixels) {
   if (width < 1 || height < 1 || width > (1 << 20) || height > (1 << 20)) {
-    fail(path, "image size " + std::to_string(width) + " x " + std::to_string(height) +
+    fail_png(path, "image size " + std::to_string(width) + " x " + std::to_string(height) +
                    " is out of range");
   }
   if (static_cast<int64_t>(pixels.size()) != width * height) {
-    fail(path, "image of " + std::to_string(width) + " x " + std::to_string(height) + " needs " +
+    fail_png(path, "image of " + std::to_string(width) + " x " + std::to_string(height) + " needs " +
                    std::to_string(width * height) + " pixels, got " + std::to_string(pixels.size()));
   }
   std::string bytes, message;
-  if (!encode(&bytes, width, height, pixels, &message)) fail(path, message);
+  if (!encode(&bytes, width, height, pixels, &message)) fail_png(path, message);
   write_file_atomically(path, bytes);
 }
 

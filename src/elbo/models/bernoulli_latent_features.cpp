@@ -7,37 +7,37 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/models/regression_data.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "bernoulli_latent_features";
-constexpr double kLog2Pi = 1.8378770664093453;
+constexpr const char* kBernoulliLatentFeaturesName = "bernoulli_latent_features";
 }  // namespace
 
 BernoulliLatentFeatures::BernoulliLatentFeatures(const at::Tensor& x, int64_t num_features,
                                                  BernoulliLatentFeaturesOptions options)
     : num_features_(num_features), options_(std::move(options)) {
-  detail::check_scale_option(kName, "prior_weight_scale", options_.prior_weight_scale());
+  detail::check_scale_option(kBernoulliLatentFeaturesName, "prior_weight_scale", options_.prior_weight_scale());
   const double rho = options_.feature_probability();
   if (!(rho > 0.0 && rho < 1.0)) {
-    throw ConfigError(check_message(kName, "feature_probability", -1, rho, "in (0, 1)"));
+    throw ConfigError(check_message(kBernoulliLatentFeaturesName, "feature_probability", -1, rho, "in (0, 1)"));
   }
   if (num_features < 1) {
-    throw ConfigError(check_message(kName, "num_features", -1, static_cast<double>(num_features),
+    throw ConfigError(check_message(kBernoulliLatentFeaturesName, "num_features", -1, static_cast<double>(num_features),
                                     "at least 1"));
   }
-  if (!x.defined()) throw DomainError(std::string(kName) + ": x must be a defined tensor");
+  if (!x.defined()) throw DomainError(std::string(kBernoulliLatentFeaturesName) + ": x must be a defined tensor");
   auto data = x.detach().to(torch::kDouble);
-  check_dim(kName, "x", data, 2);
+  check_dim(kBernoulliLatentFeaturesName, "x", data, 2);
   if (data.size(0) < 1 || data.size(1) < 1) {
-    throw DomainError(std::string(kName) + ": x has shape " + shape_string(data.sizes()) +
+    throw DomainError(std::string(kBernoulliLatentFeaturesName) + ": x has shape " + shape_string(data.sizes()) +
                       ", but must have at least one row and one column");
   }
   auto bad = (data != 0.0).logical_and(data != 1.0).reshape(-1).nonzero();
   if (bad.size(0) > 0) {
     const int64_t i = bad[0].item<int64_t>();
-    throw DomainError(check_message(kName, "x", i, data.reshape(-1)[i].item<double>(), "0 or 1"));
+    throw DomainError(check_message(kBernoulliLatentFeaturesName, "x", i, data.reshape(-1)[i].item<double>(), "0 or 1"));
   }
   x_ = data.contiguous();
 }

@@ -10,7 +10,7 @@
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "design_matrix";
+constexpr const char* kDesignMatrixName = "design_matrix";
 
 std::string source_of(const io::Table& table) {
   return table.source.empty() ? std::string("<table>") : table.source;
@@ -25,7 +25,7 @@ int64_t target_index(const io::Table& table, const std::string& target) {
   }
   std::string available;
   for (const auto& c : table.columns) available += (available.empty() ? "" : ", ") + c;
-  throw ConfigError(std::string(kName) + ": target column '" + target + "' is not in " +
+  throw ConfigError(std::string(kDesignMatrixName) + ": target column '" + target + "' is not in " +
                     source_of(table) + " (columns: " + available + ")");
 }
 }  // namespace
@@ -34,16 +34,16 @@ DesignMatrix design_matrix(const io::Table& table, const DesignMatrixOptions& op
   const int64_t N = table.rows;
   const int64_t C = table.cols();
   if (C < 2) {
-    throw ConfigError(std::string(kName) + ": " + source_of(table) + " has " +
+    throw ConfigError(std::string(kDesignMatrixName) + ": " + source_of(table) + " has " +
                       std::to_string(C) +
                       " column(s), but a design needs a target and at least one feature");
   }
   if (N < 1) {
-    throw DomainError(check_message(kName, "number of rows", -1, static_cast<double>(N),
+    throw DomainError(check_message(kDesignMatrixName, "number of rows", -1, static_cast<double>(N),
                                     "at least 1"));
   }
   if (static_cast<int64_t>(table.values.size()) != N * C) {
-    throw DomainError(std::string(kName) + ": " + source_of(table) + " has " +
+    throw DomainError(std::string(kDesignMatrixName) + ": " + source_of(table) + " has " +
                       std::to_string(table.values.size()) + " values, but " +
                       std::to_string(N) + " rows × " + std::to_string(C) +
                       " columns need " + std::to_string(N * C));
@@ -52,7 +52,7 @@ DesignMatrix design_matrix(const io::Table& table, const DesignMatrixOptions& op
     for (int64_t j = 0; j < C; ++j) {
       const double v = table.at(i, j);
       if (!std::isfinite(v)) {
-        throw DomainError(std::string(kName) + ": column '" + table.columns[j] + "' of " +
+        throw DomainError(std::string(kDesignMatrixName) + ": column '" + table.columns[j] + "' of " +
                           source_of(table) + " is " + std::to_string(v) + " at row " +
                           std::to_string(i + 1) + ", but must be finite");
       }
@@ -83,7 +83,7 @@ DesignMatrix design_matrix(const io::Table& table, const DesignMatrixOptions& op
     return out;
   }
   if (N < 2) {
-    throw DomainError(check_message(kName, "number of rows", -1, static_cast<double>(N),
+    throw DomainError(check_message(kDesignMatrixName, "number of rows", -1, static_cast<double>(N),
                                     "at least 2 to standardise the features"));
   }
   out.means = X.mean(0);
@@ -96,7 +96,7 @@ DesignMatrix design_matrix(const io::Table& table, const DesignMatrixOptions& op
     // A column whose spread is at the round-off level of its values is constant
     // (the mean of N equal values need not be exactly that value).
     if (!(sds[j] > 1e-12 * mag[j])) {
-      throw DomainError(std::string(kName) + ": column '" + out.feature_names[j] + "' of " +
+      throw DomainError(std::string(kDesignMatrixName) + ": column '" + out.feature_names[j] + "' of " +
                         source_of(table) +
                         " is constant (standard deviation 0), so it cannot be "
                         "standardised; drop it or disable standardisation");
@@ -108,8 +108,8 @@ DesignMatrix design_matrix(const io::Table& table, const DesignMatrixOptions& op
 
 std::pair<at::Tensor, at::Tensor> DesignMatrix::to_original_scale(
     const at::Tensor& alpha, const at::Tensor& beta) const {
-  check_dim(kName, "alpha", alpha, 1);
-  check_shape(kName, "beta", beta, {alpha.size(0), sds.size(0)});
+  check_dim(kDesignMatrixName, "alpha", alpha, 1);
+  check_shape(kDesignMatrixName, "beta", beta, {alpha.size(0), sds.size(0)});
   if (!standardized) return {alpha, beta};
   auto beta_orig = beta / sds.to(beta.scalar_type());
   auto alpha_orig = alpha - beta_orig.matmul(means.to(beta.scalar_type()));

@@ -10,7 +10,7 @@
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "eight_schools";
+constexpr const char* kEightSchoolsName = "eight_schools";
 
 at::Tensor classic_y() {
   return torch::tensor({28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0}, torch::kDouble);
@@ -26,21 +26,21 @@ EightSchools::EightSchools(EightSchoolsOptions options)
 EightSchools::EightSchools(const at::Tensor& y, const at::Tensor& sigma,
                            EightSchoolsOptions options)
     : options_(std::move(options)) {
-  detail::check_scale_option(kName, "prior_mu_scale", options_.prior_mu_scale());
-  detail::check_scale_option(kName, "prior_tau_scale", options_.prior_tau_scale());
+  detail::check_scale_option(kEightSchoolsName, "prior_mu_scale", options_.prior_mu_scale());
+  detail::check_scale_option(kEightSchoolsName, "prior_tau_scale", options_.prior_tau_scale());
   if (!y.defined() || !sigma.defined()) {
-    throw DomainError(std::string(kName) + ": y and sigma must be defined tensors");
+    throw DomainError(std::string(kEightSchoolsName) + ": y and sigma must be defined tensors");
   }
-  check_dim(kName, "y", y, 1);
+  check_dim(kEightSchoolsName, "y", y, 1);
   if (y.size(0) < 1) {
-    throw DomainError(check_message(kName, "number of groups", -1,
+    throw DomainError(check_message(kEightSchoolsName, "number of groups", -1,
                                     static_cast<double>(y.size(0)), "at least 1"));
   }
-  check_same_shape(kName, "y", y, "sigma", sigma);
+  check_same_shape(kEightSchoolsName, "y", y, "sigma", sigma);
   y_ = y.detach().to(torch::kDouble).contiguous();
   sigma_ = sigma.detach().to(torch::kDouble).contiguous();
-  check_finite(kName, "y", y_);
-  check_positive_finite(kName, "sigma", sigma_);
+  check_finite(kEightSchoolsName, "y", y_);
+  check_positive_finite(kEightSchoolsName, "sigma", sigma_);
 }
 
 std::vector<model::Latent> EightSchools::latents() const {
@@ -67,10 +67,10 @@ at::Tensor EightSchools::log_joint(const model::Draws& z,
                                    const model::Subsample& /*data*/) const {
   const auto& mu = z["mu"];
   const auto& tau = z["tau"];
-  check_dim(kName, "mu", mu, 1);
-  check_shape(kName, "tau", tau, {mu.size(0)});
+  check_dim(kEightSchoolsName, "mu", mu, 1);
+  check_shape(kEightSchoolsName, "tau", tau, {mu.size(0)});
   const auto& raw = z[non_centered() ? "theta_tilde" : "theta"];
-  check_shape(kName, non_centered() ? "theta_tilde" : "theta", raw,
+  check_shape(kEightSchoolsName, non_centered() ? "theta_tilde" : "theta", raw,
               {mu.size(0), num_groups()});
 
   auto lp = detail::normal_lpdf(mu, 0.0, options_.prior_mu_scale()) +

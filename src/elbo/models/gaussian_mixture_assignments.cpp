@@ -7,39 +7,39 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/models/regression_data.hpp"
+#include "elbo/core/math_constants.hpp"
 
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "gaussian_mixture_assignments";
-constexpr double kLog2Pi = 1.8378770664093453;
+constexpr const char* kGaussianMixtureAssignmentsName = "gaussian_mixture_assignments";
 }  // namespace
 
 GaussianMixtureAssignments::GaussianMixtureAssignments(const at::Tensor& x, int64_t num_clusters,
                                                        GaussianMixtureAssignmentsOptions options)
     : num_clusters_(num_clusters), options_(std::move(options)) {
-  detail::check_scale_option(kName, "prior_mean_scale", options_.prior_mean_scale());
-  detail::check_scale_option(kName, "observation_sd", options_.observation_sd());
+  detail::check_scale_option(kGaussianMixtureAssignmentsName, "prior_mean_scale", options_.prior_mean_scale());
+  detail::check_scale_option(kGaussianMixtureAssignmentsName, "observation_sd", options_.observation_sd());
   if (num_clusters < 2) {
-    throw ConfigError(check_message(kName, "num_clusters", -1, static_cast<double>(num_clusters),
+    throw ConfigError(check_message(kGaussianMixtureAssignmentsName, "num_clusters", -1, static_cast<double>(num_clusters),
                                     "at least 2"));
   }
-  if (!x.defined()) throw DomainError(std::string(kName) + ": x must be a defined tensor");
+  if (!x.defined()) throw DomainError(std::string(kGaussianMixtureAssignmentsName) + ": x must be a defined tensor");
   auto data = x.detach().to(torch::kDouble);
   if (data.dim() == 1) data = data.unsqueeze(1);
-  check_dim(kName, "x", data, 2);
+  check_dim(kGaussianMixtureAssignmentsName, "x", data, 2);
   if (data.size(0) < 1 || data.size(1) < 1) {
-    throw DomainError(std::string(kName) + ": x has shape " + shape_string(data.sizes()) +
+    throw DomainError(std::string(kGaussianMixtureAssignmentsName) + ": x has shape " + shape_string(data.sizes()) +
                       ", but must have at least one row and one column");
   }
-  check_finite(kName, "x", data);
+  check_finite(kGaussianMixtureAssignmentsName, "x", data);
   x_ = data.contiguous();
   const auto opts = torch::TensorOptions().dtype(torch::kDouble);
   if (options_.weights().defined()) {
     auto w = options_.weights().detach().to(torch::kDouble).reshape(-1);
-    check_shape(kName, "weights", w, {num_clusters});
-    check_positive(kName, "weights", w);
-    check_simplex(kName, "weights", w, 1e-8);
+    check_shape(kGaussianMixtureAssignmentsName, "weights", w, {num_clusters});
+    check_positive(kGaussianMixtureAssignmentsName, "weights", w);
+    check_simplex(kGaussianMixtureAssignmentsName, "weights", w, 1e-8);
     log_weights_ = w.log();
   } else {
     log_weights_ = torch::full({num_clusters}, -std::log(static_cast<double>(num_clusters)), opts);

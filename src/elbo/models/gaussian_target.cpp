@@ -13,7 +13,7 @@
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "gaussian_target";
+constexpr const char* kGaussianTargetName = "gaussian_target";
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define ELBO_GAUSSIAN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -42,23 +42,23 @@ void log_density(const double* d, const double* g, int64_t K, int64_t D, double 
 }  // namespace
 
 GaussianTarget::GaussianTarget(const at::Tensor& mean, const at::Tensor& covariance) {
-  check_dim(kName, "mean", mean, 1);
+  check_dim(kGaussianTargetName, "mean", mean, 1);
   const int64_t D = mean.size(0);
-  if (D < 1) throw DomainError(std::string(kName) + ": mean is empty");
-  check_shape(kName, "covariance", covariance, {D, D});
+  if (D < 1) throw DomainError(std::string(kGaussianTargetName) + ": mean is empty");
+  check_shape(kGaussianTargetName, "covariance", covariance, {D, D});
   mean_ = mean.detach().to(torch::kDouble).contiguous();
   covariance_ = covariance.detach().to(torch::kDouble).contiguous();
-  check_finite(kName, "mean", mean_);
-  check_finite(kName, "covariance", covariance_);
+  check_finite(kGaussianTargetName, "mean", mean_);
+  check_finite(kGaussianTargetName, "covariance", covariance_);
   const double asymmetry = (covariance_ - covariance_.t()).abs().max().item<double>();
   const double size = covariance_.abs().max().item<double>();
   if (asymmetry > 1e-10 * size) {
-    throw DomainError(std::string(kName) + ": covariance is not symmetric (max |Σ - Σᵀ| = " +
+    throw DomainError(std::string(kGaussianTargetName) + ": covariance is not symmetric (max |Σ - Σᵀ| = " +
                       std::to_string(asymmetry) + ")");
   }
   auto [L, info] = torch::linalg_cholesky_ex(covariance_);
   if (info.item<int64_t>() != 0) {
-    throw DomainError(std::string(kName) + ": covariance is not positive definite (Cholesky "
+    throw DomainError(std::string(kGaussianTargetName) + ": covariance is not positive definite (Cholesky "
                       "fails at row " + std::to_string(info.item<int64_t>()) + ")");
   }
   auto P = torch::cholesky_inverse(L);
@@ -72,7 +72,7 @@ std::vector<model::Latent> GaussianTarget::latents() const { return {{"x", {dim(
 
 at::Tensor GaussianTarget::log_joint(const model::Draws& z, const model::Subsample&) const {
   const auto& x = z["x"];
-  check_shape(kName, "x", x, {x.size(0), dim()});
+  check_shape(kGaussianTargetName, "x", x, {x.size(0), dim()});
   auto d = x - mean_.to(x.scalar_type());
   return -0.5 * (d.matmul(precision_.to(x.scalar_type())) * d).sum(1) + log_normaliser_;
 }
@@ -80,7 +80,7 @@ at::Tensor GaussianTarget::log_joint(const model::Draws& z, const model::Subsamp
 std::optional<model::JointAndGradient> GaussianTarget::log_joint_and_gradient(
     const model::Draws& z, const model::Subsample& /*data*/) const {
   const auto& x = z["x"];
-  check_shape(kName, "x", x, {x.size(0), dim()});
+  check_shape(kGaussianTargetName, "x", x, {x.size(0), dim()});
   if (x.scalar_type() != at::kDouble) {
     // Other dtypes: the same formulas with tensor ops.
     at::NoGradGuard no_grad;

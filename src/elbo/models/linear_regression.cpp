@@ -13,20 +13,20 @@
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "linear_regression";
+constexpr const char* kLinearRegressionName = "linear_regression";
 
 }  // namespace
 
 LinearRegression::LinearRegression(const at::Tensor& X, const at::Tensor& y,
                                    LinearRegressionOptions options)
     : options_(std::move(options)) {
-  detail::check_scale_option(kName, "prior_alpha_scale", options_.prior_alpha_scale());
-  detail::check_scale_option(kName, "prior_beta_scale", options_.prior_beta_scale());
-  detail::check_scale_option(kName, "prior_sigma_scale", options_.prior_sigma_scale());
+  detail::check_scale_option(kLinearRegressionName, "prior_alpha_scale", options_.prior_alpha_scale());
+  detail::check_scale_option(kLinearRegressionName, "prior_beta_scale", options_.prior_beta_scale());
+  detail::check_scale_option(kLinearRegressionName, "prior_sigma_scale", options_.prior_sigma_scale());
   if (options_.known_sigma()) {
-    detail::check_scale_option(kName, "known_sigma", *options_.known_sigma());
+    detail::check_scale_option(kLinearRegressionName, "known_sigma", *options_.known_sigma());
   }
-  auto data = detail::check_regression_data(kName, X, y);
+  auto data = detail::check_regression_data(kLinearRegressionName, X, y);
   X_ = std::move(data.X);
   y_ = std::move(data.y);
 }
@@ -42,8 +42,8 @@ at::Tensor LinearRegression::log_joint(const model::Draws& z,
                                        const model::Subsample& data) const {
   const auto& alpha = z["alpha"];
   const auto& beta = z["beta"];
-  detail::check_glm_draws(kName, alpha, beta, num_features());
-  detail::check_subsample(kName, data.is_full(), data.total(), num_data());
+  detail::check_glm_draws(kLinearRegressionName, alpha, beta, num_features());
+  detail::check_subsample(kLinearRegressionName, data.is_full(), data.total(), num_data());
 
   auto lp = detail::normal_lpdf(alpha, 0.0, options_.prior_alpha_scale()) +
             detail::normal_lpdf(beta, 0.0, options_.prior_beta_scale()).sum(-1);
@@ -52,7 +52,7 @@ at::Tensor LinearRegression::log_joint(const model::Draws& z,
     sigma = torch::full({alpha.size(0)}, *options_.known_sigma(), alpha.options());
   } else {
     sigma = z["sigma"];
-    check_shape(kName, "sigma", sigma, {alpha.size(0)});
+    check_shape(kLinearRegressionName, "sigma", sigma, {alpha.size(0)});
     lp = lp + detail::half_normal_lpdf(sigma, options_.prior_sigma_scale());
   }
   const auto dtype = alpha.scalar_type();
@@ -63,7 +63,7 @@ at::Tensor LinearRegression::log_joint(const model::Draws& z,
 
 GaussianPosterior LinearRegression::exact_posterior() const {
   if (!options_.known_sigma()) {
-    throw ConfigError(std::string(kName) +
+    throw ConfigError(std::string(kLinearRegressionName) +
                       ": the exact posterior needs a known sigma (option known_sigma)");
   }
   return exact_posterior_known_sigma(X_, y_, *options_.known_sigma(),

@@ -6,12 +6,13 @@
 
 #include <cmath>
 
+#include "elbo/core/math_constants.hpp"
+
 namespace elbo::models::detail {
 
-/// ½ log(2π).
-constexpr double kHalfLog2Pi = 0.91893853320467274178;
-constexpr double kLog2 = 0.69314718055994530942;
-constexpr double kLogPi = 1.14472988584940017414;
+using ::elbo::kHalfLog2Pi;
+using ::elbo::kLog2;
+using ::elbo::kLogPi;
 
 /// log N(x | μ, σ) = −log σ − ½ log 2π − ½ ((x − μ)/σ)², element-wise.
 inline at::Tensor normal_lpdf(const at::Tensor& x, const at::Tensor& mu,

@@ -13,20 +13,20 @@
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "logistic_regression";
+constexpr const char* kLogisticRegressionName = "logistic_regression";
 
 }  // namespace
 
 LogisticRegression::LogisticRegression(const at::Tensor& X, const at::Tensor& y,
                                        LogisticRegressionOptions options)
     : options_(std::move(options)) {
-  detail::check_scale_option(kName, "prior_alpha_scale", options_.prior_alpha_scale());
-  detail::check_scale_option(kName, "prior_beta_scale", options_.prior_beta_scale());
-  auto data = detail::check_regression_data(kName, X, y);
+  detail::check_scale_option(kLogisticRegressionName, "prior_alpha_scale", options_.prior_alpha_scale());
+  detail::check_scale_option(kLogisticRegressionName, "prior_beta_scale", options_.prior_beta_scale());
+  auto data = detail::check_regression_data(kLogisticRegressionName, X, y);
   auto bad = ((data.y != 0) & (data.y != 1)).nonzero();
   if (bad.size(0) > 0) {
     const int64_t i = bad.index({0, 0}).item<int64_t>();
-    throw DomainError(check_message(kName, "y", i, data.y[i].item<double>(), "0 or 1"));
+    throw DomainError(check_message(kLogisticRegressionName, "y", i, data.y[i].item<double>(), "0 or 1"));
   }
   X_ = std::move(data.X);
   y_ = std::move(data.y);
@@ -38,7 +38,7 @@ std::vector<model::Latent> LogisticRegression::latents() const {
 }
 
 detail::GlmNormalPrior LogisticRegression::glm() const {
-  return {kName, GlmFamily::bernoulli_logit, X_, y_, at::Tensor(), options_.prior_alpha_scale(),
+  return {kLogisticRegressionName, GlmFamily::bernoulli_logit, X_, y_, at::Tensor(), options_.prior_alpha_scale(),
           options_.prior_beta_scale()};
 }
 

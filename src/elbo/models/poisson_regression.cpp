@@ -14,7 +14,7 @@
 namespace elbo::models {
 
 namespace {
-constexpr const char* kName = "poisson_regression";
+constexpr const char* kPoissonRegressionName = "poisson_regression";
 
 }  // namespace
 
@@ -22,14 +22,14 @@ PoissonRegression::PoissonRegression(const at::Tensor& X, const at::Tensor& y,
                                      PoissonRegressionOptions options,
                                      const at::Tensor& exposure)
     : options_(std::move(options)) {
-  detail::check_scale_option(kName, "prior_alpha_scale", options_.prior_alpha_scale());
-  detail::check_scale_option(kName, "prior_beta_scale", options_.prior_beta_scale());
-  auto data = detail::check_regression_data(kName, X, y);
-  check_nonnegative_integer(kName, "y", data.y);
+  detail::check_scale_option(kPoissonRegressionName, "prior_alpha_scale", options_.prior_alpha_scale());
+  detail::check_scale_option(kPoissonRegressionName, "prior_beta_scale", options_.prior_beta_scale());
+  auto data = detail::check_regression_data(kPoissonRegressionName, X, y);
+  check_nonnegative_integer(kPoissonRegressionName, "y", data.y);
   if (exposure.defined()) {
-    check_shape(kName, "exposure", exposure, {data.X.size(0)});
+    check_shape(kPoissonRegressionName, "exposure", exposure, {data.X.size(0)});
     auto t = exposure.detach().to(torch::kDouble).contiguous();
-    check_positive_finite(kName, "exposure", t);
+    check_positive_finite(kPoissonRegressionName, "exposure", t);
     log_exposure_ = t.log();
   }
   X_ = std::move(data.X);
@@ -42,7 +42,7 @@ std::vector<model::Latent> PoissonRegression::latents() const {
 }
 
 detail::GlmNormalPrior PoissonRegression::glm() const {
-  return {kName, GlmFamily::poisson_log, X_, y_, log_exposure_, options_.prior_alpha_scale(),
+  return {kPoissonRegressionName, GlmFamily::poisson_log, X_, y_, log_exposure_, options_.prior_alpha_scale(),
           options_.prior_beta_scale()};
 }
 
