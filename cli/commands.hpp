@@ -22,5 +22,7 @@ void add_vae_commands(CLI::App& app);
 void add_gradvar_command(CLI::App& app);
 /// `elbo report DIR` (cli/report.cpp).
 void add_report_command(CLI::App& app);
+/// `elbo predict --model DIR --data NEW` (cli/predict.cpp).
+void add_predict_command(CLI::App& app);
 
 }  // namespace elbo_cli

@@ -15,12 +15,13 @@
 #include "elbo/core/error.hpp"
 #include "elbo/diagnostics/summary.hpp"
 #include "elbo/io/csv_reader.hpp"
-#include "elbo/io/json_data_reader.hpp"
 #include "elbo/models/design_matrix.hpp"
 #include "elbo/models/linear_regression.hpp"
 #include "elbo/models/logistic_regression.hpp"
 #include "elbo/models/poisson_regression.hpp"
 #include "fit_runner.hpp"
+#include "regression_table.hpp"
+#include "saved_model.hpp"
 
 namespace elbo_cli {
 
@@ -39,33 +40,6 @@ struct GlmCliOptions {
   FitCliOptions fit;
 };
 
-// JSON data: {"N": .., "D": .., "X": [[..]], "y": [..]} → a Table whose last column is y.
-elbo::io::Table table_from_json(const std::string& path) {
-  auto data = elbo::io::read_json_data(path);
-  auto X = data.matrix("X");
-  const int64_t N = X.shape[0], D = X.shape[1];
-  auto y = data.vector("y", N);
-  if (data.contains("N") && data.integer("N") != N) {
-    throw elbo::InputError(path, 0, "N", "N is " + std::to_string(data.integer("N")) +
-                                             " but X has " + std::to_string(N) + " rows");
-  }
-  if (data.contains("D") && data.integer("D") != D) {
-    throw elbo::InputError(path, 0, "D", "D is " + std::to_string(data.integer("D")) +
-                                             " but X has " + std::to_string(D) + " columns");
-  }
-  elbo::io::Table table;
-  table.source = path;
-  for (int64_t j = 0; j < D; ++j) table.columns.push_back("X." + std::to_string(j + 1));
-  table.columns.push_back("y");
-  table.rows = N;
-  table.values.reserve(N * (D + 1));
-  for (int64_t i = 0; i < N; ++i) {
-    for (int64_t j = 0; j < D; ++j) table.values.push_back(X.values[i * D + j]);
-    table.values.push_back(y[i]);
-  }
-  return table;
-}
-
 elbo::io::Table load_table(const GlmCliOptions& o, const std::string& command) {
   if (o.data.empty()) {
     if (command != "logistic") {
@@ -73,12 +47,7 @@ elbo::io::Table load_table(const GlmCliOptions& o, const std::string& command) {
     }
     return elbo::io::parse_csv(default_data_csv, "<built-in breast_cancer.csv>");
   }
-  if (!std::filesystem::exists(o.data)) {
-    throw elbo::InputError(o.data, 0, "", "file does not exist");
-  }
-  const auto ext = std::filesystem::path(o.data).extension().string();
-  if (ext == ".json") return table_from_json(o.data);
-  return elbo::io::read_csv(o.data);
+  return read_regression_table(o.data);
 }
 
 // Reads the data, builds the model and fits it.
@@ -150,6 +119,19 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
     }
     out["summary_original_scale"] = params;
   };
+  // What `elbo predict` needs besides draws.csv: the design's columns and scaling.
+  auto values = [](const at::Tensor& t) {
+    auto c = t.contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  };
+  write_saved_model(o.fit.output, command,
+                    {{"target", design.target_name},
+                     {"features", design.feature_names},
+                     {"standardized", design.standardized},
+                     {"means", values(design.means)},
+                     {"sds", values(design.sds)},
+                     {"sigma", o.known_sigma > 0 ? nlohmann::json(o.known_sigma) : nlohmann::json(nullptr)},
+                     {"draws", "draws.csv"}});
   run_fit(model, o.fit, context);
 }
 

@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "next_step.hpp"
+#include "saved_model.hpp"
 #include "elbo/conjugate/bayes_gmm.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/natural_svi.hpp"
@@ -171,6 +172,14 @@ void run_fit_gmm(const GmmArgs& a) {
   if (!a.output.empty()) {
     elbo::io::ensure_directory(a.output);
     elbo::io::write_json_file(a.output + "/gmm.json", summary);
+    // What `elbo predict` needs: the columns and q(π) q(μ, Λ) (conjugate/gmm_predict.hpp).
+    write_saved_model(a.output, "gmm",
+                      {{"columns", names},
+                       {"weight_concentration", summary["weight_concentration"]},
+                       {"mean_precision", summary["mean_precision"]},
+                       {"degrees_of_freedom", summary["degrees_of_freedom"]},
+                       {"means", summary["means"]},
+                       {"covariances", summary["covariances"]}});
   }
   finish_fit(a.output, a.report, a.quiet);
 }

@@ -1,7 +1,8 @@
 // `elbo fit lda`: latent Dirichlet allocation on a bag-of-words corpus (LDA-C or
 // UCI docword format) by CAVI, natural-gradient SVI, or collapsed VI (CVB0/SCVB0);
 // prints the top words per topic and the held-out perplexity (document completion)
-// and writes topics.csv, topics.json and summary.json to --output.
+// and writes topics.csv, topics.json and summary.json to --output, and for
+// `elbo predict` model.json, topic_word_counts.csv (and doc_topics.csv with CAVI).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 
 #include "commands.hpp"
 #include "next_step.hpp"
+#include "saved_model.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/cvb0.hpp"
 #include "elbo/conjugate/lda.hpp"
@@ -124,6 +126,45 @@ void validate(const LdaArgs& a) {
   }
 }
 
+// A matrix as CSV, under a header row "<header_prefix>0,..." when a prefix is given.
+std::string matrix_csv(const Eigen::MatrixXd& m, const char* number_format, const std::string& header_prefix = "") {
+  std::string csv;
+  if (!header_prefix.empty()) {
+    for (Eigen::Index j = 0; j < m.cols(); ++j) csv += (j ? "," : "") + header_prefix + std::to_string(j);
+    csv += '\n';
+  }
+  csv.reserve(static_cast<size_t>(m.size()) * 12);
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+      csv += fmt::format(fmt::runtime(number_format), m(i, j));
+      csv += j + 1 < m.cols() ? ',' : '\n';
+    }
+  }
+  return csv;
+}
+
+// What `elbo predict` needs (cli/predict_lda.cpp): λ (topic_word_counts.csv, at
+// full precision), the priors, the E-step settings and the corpus format and
+// vocabulary; with CAVI also the fitted topic proportions E[θ_d] (doc_topics.csv).
+void write_lda_model(const LdaArgs& a, const Eigen::MatrixXd& lambda_kv, const Eigen::MatrixXd& doc_gamma,
+                     double alpha, double eta, const std::vector<std::string>& vocabulary) {
+  elbo::io::write_file_atomically(a.output + "/topic_word_counts.csv", matrix_csv(lambda_kv, "{:.17g}", "word_"));
+  if (doc_gamma.size() > 0) {
+    const Eigen::MatrixXd theta = doc_gamma.array().colwise() / doc_gamma.rowwise().sum().array();
+    elbo::io::write_file_atomically(a.output + "/doc_topics.csv", matrix_csv(theta, "{:.9g}", "topic_"));
+  }
+  write_saved_model(a.output, "lda",
+                    {{"topics", lambda_kv.rows()},
+                     {"words", lambda_kv.cols()},
+                     {"alpha", alpha},
+                     {"eta", eta},
+                     {"local_max_iterations", a.local_max_iter},
+                     {"local_tolerance", a.local_tol},
+                     {"corpus_format", a.format == "auto" ? detect_format(a.docword) : a.format},
+                     {"vocabulary", vocabulary},
+                     {"topic_word_counts", "topic_word_counts.csv"}});
+}
+
 void run_fit_lda(const LdaArgs& a) {
   validate(a);
   const auto t_load = Clock::now();
@@ -182,7 +223,10 @@ void run_fit_lda(const LdaArgs& a) {
   nlohmann::json trace = nlohmann::json::array();
 
   Eigen::MatrixXd topics;
+  Eigen::MatrixXd lambda_kv;  // K×V topic–word pseudo-counts, for `elbo predict`
+  Eigen::MatrixXd doc_gamma;  // M×K fitted γ (CAVI only)
   double alpha = 0;
+  double eta = 0;
   std::vector<std::vector<int64_t>> top;
   double fit_seconds = 0, eval_seconds = 0;
   const auto t0 = Clock::now();
@@ -193,6 +237,7 @@ void run_fit_lda(const LdaArgs& a) {
   if (a.method == "cavi" || a.method == "svi") {
     conj::Lda model(std::move(train), lda_opts);
     alpha = model.alpha();
+    eta = model.eta();
     if (observed.num_docs() > 0) model.set_heldout(observed, evaluated);
     conj::Rng rng(a.seed);
     model.initialize(rng);
@@ -272,6 +317,12 @@ void run_fit_lda(const LdaArgs& a) {
     topics = model.topics();
     for (int64_t k = 0; k < a.topics; ++k) top.push_back(model.top_words(k, a.top_words));
     train = model.corpus();
+    const Eigen::VectorXd& l = model.global_parameters();  // word-major: λ(w K + k)
+    lambda_kv.resize(a.topics, train.num_words);
+    for (int64_t w = 0; w < train.num_words; ++w)
+      for (int64_t k = 0; k < a.topics; ++k) lambda_kv(k, w) = l(w * a.topics + k);
+    // CAVI's last sweep left every document's γ; SVI's are stale for most documents.
+    if (a.method == "cavi") doc_gamma = model.gamma();
   } else {
     // collapsed variational inference
     auto cvb_opts = conj::Cvb0Options()
@@ -283,6 +334,7 @@ void run_fit_lda(const LdaArgs& a) {
                         .tolerance(a.tol);
     conj::Cvb0 model(std::move(train), cvb_opts);
     alpha = model.alpha();
+    eta = model.eta();
     auto record = [&](int64_t it) {
       if (observed.num_docs() == 0) return;
       const auto te = Clock::now();
@@ -321,6 +373,7 @@ void run_fit_lda(const LdaArgs& a) {
     topics = model.topics();
     for (int64_t k = 0; k < a.topics; ++k) top.push_back(model.top_words(k, a.top_words));
     train = model.corpus();
+    lambda_kv = model.topic_word_pseudo_counts();
   }
   summary["fit_seconds"] = fit_seconds;
   summary["load_seconds"] = load_seconds;
@@ -362,15 +415,8 @@ void run_fit_lda(const LdaArgs& a) {
     elbo::io::ensure_directory(a.output);
     elbo::io::write_json_file(a.output + "/summary.json", summary);
     elbo::io::write_json_file(a.output + "/topics.json", topics_json);
-    std::string csv;
-    csv.reserve(static_cast<size_t>(topics.size()) * 12);
-    for (int64_t k = 0; k < topics.rows(); ++k) {
-      for (int64_t w = 0; w < topics.cols(); ++w) {
-        csv += fmt::format("{:.9g}", topics(k, w));
-        csv += w + 1 < topics.cols() ? ',' : '\n';
-      }
-    }
-    elbo::io::write_file_atomically(a.output + "/topics.csv", csv);
+    elbo::io::write_file_atomically(a.output + "/topics.csv", matrix_csv(topics, "{:.9g}"));
+    write_lda_model(a, lambda_kv, doc_gamma, alpha, eta, train.vocabulary);
   }
   finish_fit(a.output, a.report, a.quiet);
 }

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   elbo_cli::add_vae_commands(app);
   elbo_cli::add_gradvar_command(app);
   elbo_cli::add_report_command(app);
+  elbo_cli::add_predict_command(app);
 
   // Threads: the BLAS gets one per core, LibTorch's OpenMP pool one (core/threads.hpp);
   // commands with --threads set their own.

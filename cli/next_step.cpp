@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "elbo/report/report.hpp"
 
@@ -19,8 +20,20 @@ void finish_fit(const std::string& directory, bool report, bool quiet) {
   if (report) {
     const std::string path = elbo::report::write_report(directory);
     if (!quiet) std::printf("wrote %s\n", path.c_str());
-  } else if (!quiet) {
+  }
+  if (quiet) {
+    std::fflush(stdout);
+    return;
+  }
+  std::error_code ec;
+  const bool predicts = std::filesystem::exists(std::filesystem::path(directory) / "model.json", ec);
+  if (!report && predicts) {
+    std::printf("next: elbo report %s (plots), elbo predict --model %s --data NEW\n", directory.c_str(),
+                directory.c_str());
+  } else if (!report) {
     std::printf("next: elbo report %s  (plots and diagnostics in one HTML file)\n", directory.c_str());
+  } else if (predicts) {
+    std::printf("next: elbo predict --model %s --data NEW\n", directory.c_str());
   }
   std::fflush(stdout);
 }

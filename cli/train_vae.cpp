@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "next_step.hpp"
+#include "saved_model.hpp"
 #include "elbo/core/threads.hpp"
 #include "elbo/amortized/evaluate.hpp"
 #include "elbo/amortized/image_data.hpp"
@@ -255,6 +256,8 @@ void run_train_vae(const TrainVaeArgs& a) {
   if (!a.output.empty()) {
     elbo::io::ensure_directory(a.output);
     am::save_vae(vae, a.output + "/model.pt");
+    // `elbo predict` encodes new images with model.pt, preprocessed as training's were.
+    write_saved_model(a.output, "vae", {{"weights", "model.pt"}, {"binarize", a.binarize}});
     auto img_gen = elbo::make_generator(a.seed ^ 0x9a1dULL);
     const auto grids = am::write_vae_grids(vae, x_test.defined() ? test.x : train.x, a.output, img_gen);
     summary["images"] = grids;

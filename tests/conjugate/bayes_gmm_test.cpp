@@ -12,6 +12,7 @@
 
 #include "elbo/conjugate/bayes_gmm.hpp"
 #include "elbo/conjugate/cavi.hpp"
+#include "elbo/conjugate/gmm_predict.hpp"
 #include "elbo/conjugate/natural_svi.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/io/csv_reader.hpp"
@@ -203,4 +204,22 @@ TEST(BayesGmm, WeightedStatisticsMatchPerPointDefinition) {
   const auto slow = model.ConjugateModel::weighted_statistics(batch, w);
   EXPECT_LT((fast.sufficient - slow.sufficient).cwiseAbs().maxCoeff(), 1e-10);
   EXPECT_NEAR(fast.local_bound, slow.local_bound, 1e-10);
+}
+
+// gmm_predict_proba (what `elbo predict` uses, from the saved summary alone)
+// equals the responsibilities of the model's own (blocked, centred) E-step.
+TEST(BayesGmmPredict, ProbabilitiesEqualTheLastEStep) {
+  const Eigen::MatrixXd X = load_features("iris", {"sepal_length", "sepal_width", "petal_length", "petal_width"});
+  BayesGmm model(X, BayesGmmOptions().num_components(3).threads(1));
+  Rng rng(3);
+  model.initialize(rng);
+  cavi(model, CaviOptions().max_iterations(20));
+  Batch all(static_cast<size_t>(X.rows()));
+  for (Eigen::Index n = 0; n < X.rows(); ++n) all[static_cast<size_t>(n)] = n;
+  model.local_step(all);
+  const Eigen::MatrixXd predicted = gmm_predict_proba(model.summary(), X);
+  ASSERT_EQ(predicted.rows(), X.rows());
+  ASSERT_EQ(predicted.cols(), 3);
+  EXPECT_LT((predicted - model.responsibilities()).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_THROW(gmm_predict_proba(model.summary(), X.leftCols(2)), elbo::DomainError);
 }

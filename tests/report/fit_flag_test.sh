@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --report on the fit commands writes DIR/report.html next to the fit's files;
-# without it a fit ends with one line naming `elbo report DIR`.
+# without it a fit ends with one line naming `elbo report DIR` (and `elbo predict`
+# for a model that predicts).
 # Usage: fit_flag_test.sh ELBO_BINARY
 set -eu
 elbo=$1
@@ -15,7 +16,7 @@ grep -qx "wrote $tmp/a/report.html" <<<"$out" || fail "fit logistic --report did
 
 out=$("$elbo" fit logistic --seed 1 --threads 1 --max-iter 300 -o "$tmp/b" 2>/dev/null)
 [[ ! -e "$tmp/b/report.html" ]] || fail "a report without --report"
-[[ "$(tail -n1 <<<"$out")" == "next: elbo report $tmp/b  (plots and diagnostics in one HTML file)" ]] ||
+[[ "$(tail -n1 <<<"$out")" == "next: elbo report $tmp/b (plots), elbo predict --model $tmp/b --data NEW" ]] ||
   fail "the last line is not the next step: $(tail -n1 <<<"$out")"
 [[ -z "$("$elbo" fit logistic --seed 1 --threads 1 --max-iter 300 -o "$tmp/c" -q 2>/dev/null)" ]] ||
   fail "--quiet printed something"

@@ -116,4 +116,43 @@ std::pair<at::Tensor, at::Tensor> DesignMatrix::to_original_scale(
   return {alpha_orig, beta_orig};
 }
 
+at::Tensor DesignMatrix::features_of(const io::Table& table) const {
+  const int64_t M = table.rows;
+  const int64_t D = static_cast<int64_t>(feature_names.size());
+  if (M < 1) {
+    throw DomainError(std::string(kDesignMatrixName) + ": " + source_of(table) + " has no data rows");
+  }
+  std::vector<int64_t> cols;
+  for (const auto& name : feature_names) {
+    int64_t found = -1;
+    for (int64_t j = 0; j < table.cols(); ++j) {
+      if (table.columns[j] == name) found = j;
+    }
+    if (found < 0) {
+      std::string available;
+      for (const auto& c : table.columns) available += (available.empty() ? "" : ", ") + c;
+      throw ConfigError(std::string(kDesignMatrixName) + ": feature column '" + name +
+                        "' of the fitted model is not in " + source_of(table) + " (columns: " +
+                        available + ")");
+    }
+    cols.push_back(found);
+  }
+  auto X = torch::empty({M, D}, torch::kDouble);
+  auto x = X.accessor<double, 2>();
+  auto m = means.accessor<double, 1>();
+  auto s = sds.accessor<double, 1>();
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < D; ++j) {
+      const double v = table.at(i, cols[j]);
+      if (!std::isfinite(v)) {
+        throw DomainError(std::string(kDesignMatrixName) + ": column '" + feature_names[j] + "' of " +
+                          source_of(table) + " is " + std::to_string(v) + " at row " +
+                          std::to_string(i + 1) + ", but must be finite");
+      }
+      x[i][j] = (v - m[j]) / s[j];
+    }
+  }
+  return X;
+}
+
 }  // namespace elbo::models

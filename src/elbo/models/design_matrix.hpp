@@ -38,6 +38,13 @@ struct DesignMatrix {
   /// beta [K, D], to the original feature scale (identity when not standardised).
   std::pair<at::Tensor, at::Tensor> to_original_scale(const at::Tensor& alpha,
                                                       const at::Tensor& beta) const;
+
+  /// X [M, D] of new rows for prediction: this design's feature columns, found
+  /// by name in `table` (any order; other columns, the target among them, are
+  /// ignored) and scaled with this design's means and sds. Throws ConfigError
+  /// naming a missing column and the source, DomainError for no rows or a
+  /// non-finite value (naming column and row).
+  at::Tensor features_of(const io::Table& table) const;
 };
 
 /// Builds the design from `table`. Throws ConfigError when the target column is
