@@ -16,6 +16,8 @@ void add_compile_command(CLI::App& app);
 /// `elbo fit lda` and `elbo fit gmm` (cli/fit_lda.cpp, cli/fit_gmm.cpp).
 void add_fit_lda_command(CLI::App& fit);
 void add_fit_gmm_command(CLI::App& fit);
+/// `elbo fit hmm` (cli/fit_hmm.cpp).
+void add_fit_hmm_command(CLI::App& fit);
 /// `elbo train vae` and `elbo eval vae` (cli/train_vae.cpp, cli/eval_vae.cpp).
 void add_vae_commands(CLI::App& app);
 /// `elbo gradvar logistic|mixture` (cli/gradvar.cpp).

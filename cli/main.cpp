@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   elbo_cli::add_fit_eight_schools_command(*fit);
   elbo_cli::add_fit_lda_command(*fit);
   elbo_cli::add_fit_gmm_command(*fit);
+  elbo_cli::add_fit_hmm_command(*fit);
   elbo_cli::add_fit_stan_command(*fit);
   elbo_cli::add_compile_command(app);
   elbo_cli::add_vae_commands(app);
