@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "json_matrix.hpp"
 #include "next_step.hpp"
 #include "saved_model.hpp"
 #include "elbo/conjugate/bayes_gmm.hpp"
@@ -45,16 +46,6 @@ struct GmmArgs {
   double tol = 1e-6;
   bool resume = false, adaptive_rate = false, no_progress = false, quiet = false, report = false;
 };
-
-nlohmann::json matrix_json(const Eigen::MatrixXd& m) {
-  nlohmann::json out = nlohmann::json::array();
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    std::vector<double> row(static_cast<size_t>(m.cols()));
-    for (Eigen::Index j = 0; j < m.cols(); ++j) row[static_cast<size_t>(j)] = m(i, j);
-    out.push_back(row);
-  }
-  return out;
-}
 
 void run_fit_gmm(const GmmArgs& a) {
   conj::check_option_at_least("fit gmm", "--components", static_cast<double>(a.components), 1);

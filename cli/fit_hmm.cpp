@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "json_matrix.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/natural_svi.hpp"
 #include "elbo/conjugate/option_check.hpp"
@@ -110,16 +111,6 @@ SequenceData load_sequences(const std::string& path, const HmmArgs& a) {
     out.ids = {0.0};
   }
   return out;
-}
-
-nlohmann::json json_matrix(const Eigen::MatrixXd& m) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    std::vector<double> row(static_cast<size_t>(m.cols()));
-    for (Eigen::Index j = 0; j < m.cols(); ++j) row[static_cast<size_t>(j)] = m(i, j);
-    rows.push_back(row);
-  }
-  return rows;
 }
 
 void write_states_csv(const std::string& path, const SequenceData& d, const hmm::RowMatrix& marginals,

@@ -8,6 +8,7 @@
 #include "elbo/conjugate/gmm_predict.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/io/csv_reader.hpp"
+#include "json_matrix.hpp"
 #include "predict.hpp"
 #include "saved_model.hpp"
 
@@ -20,18 +21,6 @@ Eigen::VectorXd vector_of(const nlohmann::json& j) {
   return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
-Eigen::MatrixXd matrix_of(const nlohmann::json& j, const std::string& path) {
-  const auto rows = j.get<std::vector<std::vector<double>>>();
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), rows.empty() ? 0 : static_cast<Eigen::Index>(rows[0].size()));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (static_cast<Eigen::Index>(rows[i].size()) != m.cols()) {
-      throw elbo::InputError(path, 0, "", "holds a matrix whose rows differ in length");
-    }
-    for (size_t j2 = 0; j2 < rows[i].size(); ++j2) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j2)) = rows[i][j2];
-  }
-  return m;
-}
-
 }  // namespace
 
 void predict_gmm(const nlohmann::json& saved, const PredictArgs& args) {
@@ -41,8 +30,8 @@ void predict_gmm(const nlohmann::json& saved, const PredictArgs& args) {
   fit.beta = vector_of(saved["mean_precision"]);
   fit.nu = vector_of(saved["degrees_of_freedom"]);
   const std::string path = saved_model_path(saved);
-  fit.means = matrix_of(saved["means"], path);
-  for (const auto& c : saved["covariances"]) fit.covariances.push_back(matrix_of(c, path));
+  fit.means = matrix_from_json(saved["means"], path);
+  for (const auto& c : saved["covariances"]) fit.covariances.push_back(matrix_from_json(c, path));
   const auto K = fit.means.rows();
   const auto D = static_cast<Eigen::Index>(columns.size());
   if (fit.alpha.size() != K || fit.beta.size() != K || fit.nu.size() != K || fit.means.cols() != D ||

@@ -22,6 +22,7 @@
 #include "elbo/conjugate/variational_gmm.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_corpus.hpp"
+#include "value_error_translator.hpp"
 
 namespace py = pybind11;
 namespace conj = elbo::conjugate;
@@ -212,19 +213,7 @@ void bind_gmm(py::module_& m);
 
 PYBIND11_MODULE(_conjugate, m) {
   m.doc() = "elbo's conjugate models (use elbo.sklearn, not this module)";
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const elbo::DomainError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const elbo::ConfigError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const elbo::InputError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const elbo::NumericalError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    }
-  });
+  elbo_python::register_value_error_translator();
   bind_lda(m);
   bind_gmm(m);
 }

@@ -19,6 +19,7 @@
 #include "elbo/hmm/bayesian_hmm.hpp"
 #include "elbo/hmm/categorical_emission.hpp"
 #include "elbo/hmm/gaussian_emission.hpp"
+#include "value_error_translator.hpp"
 
 namespace py = pybind11;
 namespace conj = elbo::conjugate;
@@ -146,19 +147,7 @@ class FittedHmm {
 
 PYBIND11_MODULE(_hmm, m) {
   m.doc() = "elbo's Bayesian HMM (use elbo.hmm, not this module)";
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const elbo::DomainError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const elbo::ConfigError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const elbo::InputError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const elbo::NumericalError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    }
-  });
+  elbo_python::register_value_error_translator();
   py::class_<FittedHmm>(m, "FittedHmm")
       .def(py::init([](const CDoubles& X, const std::vector<int64_t>& lengths, const std::string& emission,
                        const std::string& method, int64_t n_states, int64_t n_symbols, int64_t max_iter, double tol,
