@@ -1,0 +1,101 @@
+#include "elbo/gp/stationary_kernel.hpp"
+
+#include <cmath>
+
+namespace elbo::gp {
+
+namespace {
+
+// f(r²) and df/d(r²) of each shape.
+inline double stationary_value(StationaryShape s, double r2) {
+  const double r = std::sqrt(r2);
+  switch (s) {
+    case StationaryShape::squared_exponential: return std::exp(-0.5 * r2);
+    case StationaryShape::matern12: return std::exp(-r);
+    case StationaryShape::matern32: return (1 + std::sqrt(3.0) * r) * std::exp(-std::sqrt(3.0) * r);
+    case StationaryShape::matern52:
+      return (1 + std::sqrt(5.0) * r + 5.0 / 3.0 * r2) * std::exp(-std::sqrt(5.0) * r);
+  }
+  return 0;
+}
+
+inline double stationary_slope(StationaryShape s, double r2) {
+  const double r = std::sqrt(r2);
+  switch (s) {
+    case StationaryShape::squared_exponential: return -0.5 * std::exp(-0.5 * r2);
+    // −e^{−r}/(2r) is unbounded at r = 0, but every use multiplies it by a
+    // squared or plain coordinate difference that is 0 there: take the limit 0.
+    case StationaryShape::matern12: return r > 1e-12 ? -std::exp(-r) / (2 * r) : 0.0;
+    case StationaryShape::matern32: return -1.5 * std::exp(-std::sqrt(3.0) * r);
+    case StationaryShape::matern52: return -5.0 / 6.0 * (1 + std::sqrt(5.0) * r) * std::exp(-std::sqrt(5.0) * r);
+  }
+  return 0;
+}
+
+}  // namespace
+
+StationaryKernel::StationaryKernel(StationaryShape shape, Eigen::Index dims, double lengthscale)
+    : shape_(shape), log_lengthscales_(Vector::Constant(dims, std::log(lengthscale))) {}
+
+std::string StationaryKernel::spec() const {
+  switch (shape_) {
+    case StationaryShape::squared_exponential: return "rbf";
+    case StationaryShape::matern12: return "matern12";
+    case StationaryShape::matern32: return "matern32";
+    case StationaryShape::matern52: return "matern52";
+  }
+  return "?";
+}
+
+void StationaryKernel::params(double* out) const {
+  for (Eigen::Index d = 0; d < log_lengthscales_.size(); ++d) out[d] = log_lengthscales_[d];
+}
+void StationaryKernel::set_params(const double* in) {
+  for (Eigen::Index d = 0; d < log_lengthscales_.size(); ++d) log_lengthscales_[d] = in[d];
+}
+void StationaryKernel::param_names(const std::string& prefix, std::vector<std::string>& out) const {
+  for (Eigen::Index d = 0; d < log_lengthscales_.size(); ++d)
+    out.push_back(prefix + "lengthscale[" + std::to_string(d) + "]");
+}
+void StationaryKernel::constrained_params(std::vector<double>& out) const {
+  for (Eigen::Index d = 0; d < log_lengthscales_.size(); ++d) out.push_back(std::exp(log_lengthscales_[d]));
+}
+
+Matrix StationaryKernel::scaled_sq_dist(const Matrix& As, const Matrix& Bs) const {
+  Matrix R2 = -2.0 * As * Bs.transpose();
+  R2.colwise() += As.rowwise().squaredNorm();
+  R2.rowwise() += Bs.rowwise().squaredNorm().transpose();
+  return R2.cwiseMax(0.0);
+}
+
+Matrix StationaryKernel::cross(const Matrix& A, const Matrix& B) const {
+  const Eigen::RowVectorXd inv = (-log_lengthscales_).array().exp().matrix().transpose();
+  const Matrix As = A.array().rowwise() * inv.array(), Bs = B.array().rowwise() * inv.array();
+  Matrix K = scaled_sq_dist(As, Bs);
+  K = K.unaryExpr([this](double r2) { return stationary_value(shape_, r2); });
+  return K;
+}
+
+void StationaryKernel::backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const {
+  const Eigen::RowVectorXd inv = (-log_lengthscales_).array().exp().matrix().transpose();
+  const Matrix As = A.array().rowwise() * inv.array(), Bs = B.array().rowwise() * inv.array();
+  // W = G ∘ f'(r²): the weight of each pair's r².
+  Matrix W = scaled_sq_dist(As, Bs).unaryExpr([this](double r2) { return stationary_slope(shape_, r2); });
+  W.array() *= G.array();
+  const Vector row = W.rowwise().sum(), col = W.colwise().sum().transpose();
+  const Matrix WB = W * Bs;  // n×D
+  // ∂r²/∂log ℓ_d = −2 (a_d − b_d)²/ℓ_d²; Σ_ij W_ij (a'_id − b'_jd)² expanded.
+  for (Eigen::Index d = 0; d < As.cols(); ++d) {
+    const double s = As.col(d).array().square().matrix().dot(row) + Bs.col(d).array().square().matrix().dot(col) -
+                     2.0 * As.col(d).dot(WB.col(d));
+    grad[d] += -2.0 * s;
+  }
+  if (dA) {
+    // ∂r²/∂a_d = 2 (a'_d − b'_d)/ℓ_d.
+    Matrix D = (As.array().colwise() * row.array() - WB.array()) * 2.0;
+    D.array().rowwise() *= inv.array();
+    *dA += D;
+  }
+}
+
+}  // namespace elbo::gp
