@@ -48,7 +48,7 @@ double Svgp::elbo(const Matrix& X, const Vector& y, double scale, SvgpGradient* 
   // Through m = Aᵀμ and v = k − ‖a‖² + ‖L_Sᵀa‖².
   const Matrix Adv = A * dv.asDiagonal();
   Matrix A_bar = mu_ * dm.transpose() - 2.0 * Adv;
-  A_bar.noalias() += 2.0 * Ls_.triangularView<Eigen::Lower>() * (B * dv.asDiagonal());
+  A_bar.noalias() += Ls_.triangularView<Eigen::Lower>() * (2.0 * B * dv.asDiagonal());
   grad->q_mean = A * dm - mu_;
   Matrix Ls_bar = 2.0 * Adv * B.transpose();
   Ls_bar -= Ls_;  // −KL: −L_S + diag(1/L_S,tt)
