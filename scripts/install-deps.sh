@@ -18,6 +18,7 @@ packages=(
   # Stan programs (`elbo fit stan`): stanc2 inside rstan, Stan Math and stan/model
   # headers, the Eigen 3.3 Stan 2.21 wants, Boost and TBB headers.
   r-base-core r-cran-rstan r-cran-stanheaders r-cran-rcppeigen libboost-dev libtbb-dev
+  libopenmpi-dev openmpi-bin  # distributed VI (src/elbo/distributed, mpirun in tests/distributed)
   chromium  # the report's browser test (tests/report/browser_test.sh): headless, from disk
 )
 
