@@ -19,7 +19,9 @@ void SingleProcessCommunicator::abort(const std::string& message, int exit_code)
 }
 
 std::unique_ptr<Communicator> world_communicator() {
+#ifdef ELBO_WITH_MPI
   if (mpi_active()) return make_mpi_communicator();
+#endif
   return std::make_unique<SingleProcessCommunicator>();
 }
 

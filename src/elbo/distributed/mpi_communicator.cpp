@@ -7,13 +7,11 @@
 
 #include "elbo/distributed/mpi_session.hpp"
 
-#ifdef ELBO_WITH_MPI
+// Compiled only with ELBO_WITH_MPI (CMakeLists.txt).
 #include <mpi.h>
-#endif
 
 namespace elbo::distributed {
 
-#ifdef ELBO_WITH_MPI
 namespace {
 
 // MPI counts are int: long buffers go in chunks.
@@ -90,10 +88,5 @@ std::unique_ptr<Communicator> make_mpi_communicator() {
   if (!mpi_active()) throw std::logic_error("make_mpi_communicator: MPI is not initialised");
   return std::make_unique<MpiCommunicator>();
 }
-#else
-std::unique_ptr<Communicator> make_mpi_communicator() {
-  throw std::logic_error("make_mpi_communicator: elbo was built without MPI (ELBO_WITH_MPI=OFF)");
-}
-#endif
 
 }  // namespace elbo::distributed

@@ -8,7 +8,8 @@
 
 namespace elbo::distributed {
 
-/// Throws std::logic_error when MPI is not built in or not initialised.
+/// Throws std::logic_error when MPI is not initialised. Defined only when elbo is
+/// built with ELBO_WITH_MPI (world_communicator() is the portable entry point).
 std::unique_ptr<Communicator> make_mpi_communicator();
 
 }  // namespace elbo::distributed
