@@ -25,7 +25,7 @@ double Likelihood::expected_log_lik_quadrature(const Vector& y, const Vector& m,
   double total = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
     const double sd = std::sqrt(2.0 * std::max(v[i], 0.0));
-    double e = 0, e1 = 0, e2 = 0;
+    double e = 0, e1 = 0, e2 = 0, ex = 0;
     for (Eigen::Index k = 0; k < rule_.nodes.size(); ++k) {
       double d1 = 0, d2 = 0;
       std::fill(dp.begin(), dp.end(), 0.0);
@@ -33,12 +33,17 @@ double Likelihood::expected_log_lik_quadrature(const Vector& y, const Vector& m,
       e += w * log_density(y[i], m[i] + sd * rule_.nodes[k], &d1, &d2, dparams ? dp.data() : nullptr);
       e1 += w * d1;
       e2 += w * d2;
+      ex += w * d1 * rule_.nodes[k];
       if (dparams)
         for (Eigen::Index p = 0; p < P; ++p) dparams[p] += w * dp[static_cast<size_t>(p)];
     }
     total += e;
     dm[i] = e1;
-    dv[i] = 0.5 * e2;
+    // The derivative of the quadrature itself (f_k = m + √(2v) x_k), so that the
+    // gradient is exact for the objective being optimised; Stein's ½ E[g″] is the
+    // same in the limit but differs by the rule's error (~1e-4 for the logit at
+    // 20 nodes). At v = 0 the two agree and only Stein's form is defined.
+    dv[i] = sd > 1e-8 ? ex / sd : 0.5 * e2;
   }
   return total;
 }

@@ -2,7 +2,7 @@
 // Observation models p(y | f) of the sparse GP. The variational objective needs
 // E_{N(f; m, v)}[log p(y | f)] with its derivatives in m and v; by default that is
 // Gauss–Hermite quadrature of the pointwise log density and its first two
-// derivatives (∂/∂v E[g] = ½ E[g″], Opper & Archambeau 2009), and a likelihood
+// derivatives (∂/∂v of the rule itself, ½ E[g″] by Stein at v = 0), and a likelihood
 // with a closed form overrides it (Gaussian, Poisson). Parameters are stored
 // unconstrained (log of the positive ones).
 #include <Eigen/Core>

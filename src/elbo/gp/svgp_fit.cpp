@@ -13,6 +13,16 @@ namespace {
 
 bool fits_q_by_adam(const SvgpFitOptions& o) { return o.method == SvgpMethod::adam; }
 
+// The factor on both step sizes at `step` (0-based): 1, then linear to 0.01 over
+// the last anneal_fraction of the run. A function of the step alone, so a resumed
+// run takes the same steps.
+double step_size_factor(const SvgpFitOptions& o, int64_t step) {
+  const double tail = o.anneal_fraction * static_cast<double>(o.steps);
+  const double left = static_cast<double>(o.steps - step);
+  if (tail < 1 || left >= tail) return 1.0;
+  return std::max(0.01, left / tail);
+}
+
 }  // namespace
 
 Eigen::VectorXd pack_svgp(const Svgp& model, const SvgpFitOptions& options) {
@@ -94,8 +104,9 @@ void fit_svgp(Svgp& model, const Matrix& X, const Vector& y, const SvgpFitOption
   const double scale = static_cast<double>(M) / static_cast<double>(S);
   Matrix Xb(S, X.cols());
   Vector yb(S);
-  state.adam.learning_rate = options.learning_rate;
   for (; state.step < options.steps; ++state.step) {
+    const double factor = step_size_factor(options, state.step);
+    state.adam.learning_rate = options.learning_rate * factor;
     const Matrix* Xp = &X;
     const Vector* yp = &y;
     if (!full) {
@@ -111,7 +122,7 @@ void fit_svgp(Svgp& model, const Matrix& X, const Vector& y, const SvgpFitOption
       Xp = &Xb;
       yp = &yb;
     }
-    if (options.method == SvgpMethod::natural_gradient) model.natural_gradient_step(*Xp, *yp, scale, options.natural_step);
+    if (options.method == SvgpMethod::natural_gradient) model.natural_gradient_step(*Xp, *yp, scale, options.natural_step * factor);
     if (options.method == SvgpMethod::collapsed) model.natural_gradient_step(*Xp, *yp, 1.0, 1.0);
     SvgpGradient g;
     const double value = model.elbo(*Xp, *yp, scale, &g);

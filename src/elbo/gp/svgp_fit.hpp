@@ -26,6 +26,9 @@ struct SvgpFitOptions {
   int64_t steps = 1000;
   double learning_rate = 0.01;    // Adam
   double natural_step = 0.1;      // ρ of the natural-gradient steps
+  // Both step sizes fall linearly to 1% over this last fraction of the steps:
+  // at a fixed ρ the minibatch noise keeps q(v) a few nats below the optimum.
+  double anneal_fraction = 0.25;
   bool learn_inducing = true;
   uint64_t seed = 1;
 };
