@@ -153,5 +153,17 @@ TEST(JsonDataReader, RaggedNestedArrays) {
   expect_parse_error(R"({"X": [[], [1]]})", "X", "element [2] (1-based) has 1 entries, expected 0");
 }
 
+TEST(JsonDataReader, NestingIsBoundedBeforeItCanExhaustTheStack) {
+  // 100,000 levels once crashed the reader (recursion per level); 64 is refused
+  // as it is opened, 63 (far beyond any data variable) still parses.
+  const auto nested = [](int levels) {
+    return "{\"x\": " + std::string(static_cast<size_t>(levels), '[') + "1" +
+           std::string(static_cast<size_t>(levels), ']') + "}";
+  };
+  expect_parse_error(nested(100000), "", "JSON nested more than 64 levels deep");
+  expect_parse_error(nested(64), "", "JSON nested more than 64 levels deep");
+  EXPECT_NO_THROW(parse_json_data(nested(62), "data.json"));
+}
+
 }  // namespace
 }  // namespace elbo::io

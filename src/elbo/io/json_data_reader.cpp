@@ -165,6 +165,7 @@ DataSet read_json_data(const std::string& path) {
 }
 
 DataSet parse_json_data(std::string_view text, const std::string& source) {
+  constexpr int kMaxJsonNesting = 64;
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (std::all_of(text.begin(), text.end(),
                   [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; })) {
@@ -173,6 +174,14 @@ DataSet parse_json_data(std::string_view text, const std::string& source) {
   std::set<std::string> keys;
   const json::parser_callback_t on_event = [&](int depth, json::parse_event_t event,
                                                json& parsed) {
+    // Data variables are arrays of rank a few; a bound on nesting keeps a hostile file
+    // from driving the converter's recursion (and the stack) arbitrarily deep.
+    if ((event == json::parse_event_t::array_start || event == json::parse_event_t::object_start) &&
+        depth >= kMaxJsonNesting) {
+      throw InputError(source, 0, "",
+                       "JSON nested more than " + std::to_string(kMaxJsonNesting) +
+                           " levels deep (data variables are arrays of at most a few dimensions)");
+    }
     if (event == json::parse_event_t::key && depth == 1) {
       const auto& key = parsed.get_ref<const std::string&>();
       if (!keys.insert(key).second) throw InputError(source, 0, key, "duplicate variable name");
