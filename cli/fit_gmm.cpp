@@ -1,7 +1,9 @@
 // `elbo fit gmm`: Bayesian Gaussian mixture (Dirichlet weights, Normal–Wishart
 // components; priors as scikit-learn's BayesianGaussianMixture) on the numeric
 // columns of a CSV file, by CAVI or natural-gradient SVI; writes the cluster
-// weights, means and covariances to --output/gmm.json.
+// weights, means and covariances to --output/gmm.json. Under `mpirun -np N` (N > 1)
+// or with --distributed, each rank reads its byte range of the CSV and the fit runs
+// data-parallel (src/elbo/distributed); rank 0 writes the outputs and checkpoints.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +23,11 @@
 #include "elbo/conjugate/option_check.hpp"
 #include "elbo/conjugate/parallel.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/distributed/communicator.hpp"
+#include "elbo/distributed/distributed_svi.hpp"
+#include "elbo/distributed/mpi_session.hpp"
+#include "elbo/distributed/sharded_gmm.hpp"
+#include "elbo/distributed/table_shard.hpp"
 #include "elbo/io/csv_reader.hpp"
 #include "elbo/io/json_writer.hpp"
 #include "elbo/io/progress_bar.hpp"
@@ -45,9 +52,11 @@ struct GmmArgs {
   double passes = 0;
   double tol = 1e-6;
   bool resume = false, adaptive_rate = false, no_progress = false, quiet = false, report = false;
+  bool distributed = false;
 };
 
-void run_fit_gmm(const GmmArgs& a) {
+void check_gmm_args(const GmmArgs& a) {
+
   conj::check_option_at_least("fit gmm", "--components", static_cast<double>(a.components), 1);
   conj::check_option_at_least("fit gmm", "--batch-size", static_cast<double>(a.batch_size), 1);
   conj::check_option_half_open("fit gmm", "--kappa", a.kappa, 0.5, 1.0);
@@ -61,10 +70,11 @@ void run_fit_gmm(const GmmArgs& a) {
   if (!a.columns.empty() && !a.drop.empty()) {
     throw elbo::ConfigError("fit gmm: give --columns or --drop, not both");
   }
-  const auto t_load = Clock::now();
-  const elbo::io::Table table = elbo::io::read_csv(a.data);
+}
+
+// The table's columns to cluster (--columns, or all but --drop), by index.
+std::vector<int64_t> gmm_columns(const elbo::io::Table& table, const GmmArgs& a) {
   std::vector<int64_t> cols;
-  std::vector<std::string> names;
   if (!a.columns.empty()) {
     for (const auto& c : a.columns) cols.push_back(table.column_index(c));
   } else {
@@ -74,10 +84,179 @@ void run_fit_gmm(const GmmArgs& a) {
       if (std::find(dropped.begin(), dropped.end(), j) == dropped.end()) cols.push_back(j);
   }
   if (cols.empty()) throw elbo::ConfigError("fit gmm: no columns left to cluster");
-  for (int64_t c : cols) names.push_back(table.columns[c]);
+  return cols;
+}
+
+Eigen::MatrixXd gmm_matrix(const elbo::io::Table& table, const std::vector<int64_t>& cols) {
   Eigen::MatrixXd X(table.rows, static_cast<Eigen::Index>(cols.size()));
   for (int64_t i = 0; i < table.rows; ++i)
     for (size_t j = 0; j < cols.size(); ++j) X(i, static_cast<Eigen::Index>(j)) = table.at(i, cols[j]);
+  return X;
+}
+
+// What gmm.json and model.json hold of a fitted mixture.
+void add_gmm_posterior(nlohmann::json& summary, const conj::GmmSummary& s) {
+  summary["weights"] = std::vector<double>(s.weights.data(), s.weights.data() + s.weights.size());
+  summary["means"] = matrix_json(s.means);
+  nlohmann::json covs = nlohmann::json::array();
+  for (const auto& c : s.covariances) covs.push_back(matrix_json(c));
+  summary["covariances"] = covs;
+  summary["weight_concentration"] = std::vector<double>(s.alpha.data(), s.alpha.data() + s.alpha.size());
+  summary["mean_precision"] = std::vector<double>(s.beta.data(), s.beta.data() + s.beta.size());
+  summary["degrees_of_freedom"] = std::vector<double>(s.nu.data(), s.nu.data() + s.nu.size());
+}
+
+void print_gmm(const GmmArgs& a, const conj::GmmSummary& s, int64_t rows, const std::vector<std::string>& names,
+               double elbo_value, double fit_seconds) {
+  fmt::print("data: {} rows × {} columns ({})\n", rows, names.size(), fmt::join(names, ", "));
+  fmt::print("ELBO {:.6f}, fit time {:.3f} s\n", elbo_value, fit_seconds);
+  for (int64_t k = 0; k < a.components; ++k) {
+    std::string mean;
+    for (Eigen::Index j = 0; j < s.means.cols(); ++j) mean += fmt::format("{}{:.4g}", j ? " " : "", s.means(k, j));
+    fmt::print("component {:>3}: weight {:.4f}  mean [{}]\n", k, s.weights(k), mean);
+  }
+}
+
+void write_gmm_outputs(const GmmArgs& a, const nlohmann::json& summary, const std::vector<std::string>& names) {
+  elbo::io::ensure_directory(a.output);
+  elbo::io::write_json_file(a.output + "/gmm.json", summary);
+  // What `elbo predict` needs: the columns and q(π) q(μ, Λ) (conjugate/gmm_predict.hpp).
+  write_saved_model(a.output, "gmm",
+                    {{"columns", names},
+                     {"weight_concentration", summary["weight_concentration"]},
+                     {"mean_precision", summary["mean_precision"]},
+                     {"degrees_of_freedom", summary["degrees_of_freedom"]},
+                     {"means", summary["means"]},
+                     {"covariances", summary["covariances"]}});
+}
+
+// ---- data-parallel CAVI / SVI (mpirun -np N, or --distributed) ----------------
+void run_distributed_gmm(const GmmArgs& a, elbo::distributed::Communicator& comm) {
+  namespace dist = elbo::distributed;
+  const std::string where = "fit gmm (distributed, " + std::to_string(comm.size()) + " ranks)";
+  if (a.adaptive_rate) throw elbo::ConfigError(where + ": --adaptive-rate is not supported by the distributed driver");
+  const bool root = comm.is_root();
+  const bool quiet = a.quiet || !root;
+  const int threads = dist::threads_per_rank(a.threads);
+  const auto t_load = Clock::now();
+  // BayesGmm needs two rows per rank; every rank reads the CSV's header.
+  const dist::TableShard shard = dist::read_csv_shard(a.data, 2, comm);
+  const std::vector<int64_t> cols = gmm_columns(shard.table, a);
+  std::vector<std::string> names;
+  for (int64_t c : cols) names.push_back(shard.table.columns[c]);
+  const Eigen::MatrixXd X = gmm_matrix(shard.table, cols);
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
+  const dist::ShardLayout layout{shard.first_row, shard.table.rows, shard.total_rows};
+  const int64_t M = layout.total;
+  const int64_t K = a.components, D = X.cols();
+
+  const auto t0 = Clock::now();
+  // The priors of all the rows (data mean, covariance), then a k-means start over the shards.
+  const dist::GlobalMoments moments = dist::global_moments(X, comm);
+  const auto gmm_opts = conj::BayesGmmOptions()
+                            .num_components(K)
+                            .weight_concentration_prior(a.weight_concentration_prior)
+                            .mean_precision_prior(a.mean_precision_prior)
+                            .degrees_of_freedom_prior(a.degrees_of_freedom_prior)
+                            .mean_prior(moments.mean)
+                            .covariance_prior(moments.covariance)
+                            .threads(threads);
+  conj::BayesGmm model(X, gmm_opts);
+  const int64_t statistics_size = dist::gmm_statistics_size(K, D);
+  model.set_global_parameters(model.global_step(
+      dist::kmeans_statistics(X, layout, K, gmm_opts.kmeans_iterations_, a.seed, moments.mean, comm), 1.0));
+
+  nlohmann::json summary;
+  summary["method"] = a.method;
+  summary["data"] = a.data;
+  summary["columns"] = names;
+  summary["rows"] = M;
+  summary["components"] = a.components;
+  summary["threads"] = threads;
+  summary["seed"] = a.seed;
+  nlohmann::json parallel = {{"ranks", comm.size()}, {"threads_per_rank", threads}};
+  double elbo_value = 0;
+  if (a.method == "cavi") {
+    const int64_t iters = a.max_iter > 0 ? a.max_iter : 500;
+    elbo::io::ProgressBar bar(iters, "GMM CAVI", !a.no_progress && !quiet);
+    const auto r = dist::distributed_cavi(model, statistics_size, comm,
+                                          conj::CaviOptions().max_iterations(iters).tolerance(a.tol).callback(
+                                              [&](int64_t it, double v) {
+                                                bar.update(it, fmt::format("ELBO {:.8g}", v));
+                                                return true;
+                                              }));
+    bar.finish();
+    summary["iterations"] = r.iterations;
+    summary["converged"] = r.converged;
+    summary["elbo_trace"] = r.elbo_trace;
+    elbo_value = r.elbo_trace.back();
+  } else {
+    const int64_t S = std::min<int64_t>(a.batch_size, M);
+    const double passes = a.passes > 0 ? a.passes : 10.0;
+    const int64_t steps = a.max_iter > 0 ? a.max_iter : static_cast<int64_t>(std::ceil(passes * M / S));
+    elbo::io::ProgressBar bar(steps, "GMM SVI", !a.no_progress && !quiet);
+    dist::DistributedNaturalSvi svi(model, layout, comm,
+                                    dist::DistributedSviOptions()
+                                        .batch_size(S)
+                                        .tau0(a.tau0)
+                                        .kappa(a.kappa)
+                                        .max_steps(steps)
+                                        .seed(a.seed)
+                                        .statistics_size(statistics_size)
+                                        .checkpoint(a.checkpoint)
+                                        .checkpoint_every(a.checkpoint.empty() ? 0 : std::max<int64_t>(1, steps / 10))
+                                        .callback([&](int64_t step, double rho) {
+                                          bar.update(step, fmt::format("rho {:.3g}", rho));
+                                          return true;
+                                        }));
+    if (a.resume) {
+      // Rank 0 decides (the other ranks may not see its file system).
+      double exists = root && std::filesystem::exists(a.checkpoint) ? 1.0 : 0.0;
+      comm.broadcast(&exists, 1, 0);
+      if (exists != 0) {
+        svi.resume(a.checkpoint);
+        summary["resumed_from_step"] = svi.steps_taken();
+      }
+    }
+    svi.run();
+    bar.finish();
+    summary["steps"] = svi.steps_taken();
+    summary["batch_size"] = S;
+    const dist::CommunicationStats& c = svi.communication();
+    parallel["allreduce_seconds"] = c.seconds;
+    parallel["local_step_seconds"] = c.compute_seconds;
+    parallel["allreduces"] = c.reductions;
+    parallel["bytes_per_allreduce"] = c.bytes_per_reduction;
+    elbo_value = svi.full_elbo();  // collective
+  }
+  const double fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!root) return;
+  const conj::GmmSummary s = model.summary();
+  summary["elbo"] = elbo_value;
+  summary["fit_seconds"] = fit_seconds;
+  summary["load_seconds"] = load_seconds;
+  summary["distributed"] = parallel;
+  add_gmm_posterior(summary, s);
+  if (!quiet) print_gmm(a, s, M, names, elbo_value, fit_seconds);
+  if (!a.output.empty()) write_gmm_outputs(a, summary, names);
+  finish_fit(a.output, a.report, quiet);
+}
+
+void run_fit_gmm(const GmmArgs& a) {
+  check_gmm_args(a);
+  {
+    auto comm = elbo::distributed::world_communicator();
+    if (a.distributed || comm->size() > 1) {
+      run_distributed_gmm(a, *comm);
+      return;
+    }
+  }
+  const auto t_load = Clock::now();
+  const elbo::io::Table table = elbo::io::read_csv(a.data);
+  const std::vector<int64_t> cols = gmm_columns(table, a);
+  std::vector<std::string> names;
+  for (int64_t c : cols) names.push_back(table.columns[c]);
+  const Eigen::MatrixXd X = gmm_matrix(table, cols);
   const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
 
   conj::BayesGmm model(X, conj::BayesGmmOptions()
@@ -142,36 +321,9 @@ void run_fit_gmm(const GmmArgs& a) {
   summary["elbo"] = elbo_value;
   summary["fit_seconds"] = fit_seconds;
   summary["load_seconds"] = load_seconds;
-  summary["weights"] = std::vector<double>(s.weights.data(), s.weights.data() + s.weights.size());
-  summary["means"] = matrix_json(s.means);
-  nlohmann::json covs = nlohmann::json::array();
-  for (const auto& c : s.covariances) covs.push_back(matrix_json(c));
-  summary["covariances"] = covs;
-  summary["weight_concentration"] = std::vector<double>(s.alpha.data(), s.alpha.data() + s.alpha.size());
-  summary["mean_precision"] = std::vector<double>(s.beta.data(), s.beta.data() + s.beta.size());
-  summary["degrees_of_freedom"] = std::vector<double>(s.nu.data(), s.nu.data() + s.nu.size());
-
-  if (!a.quiet) {
-    fmt::print("data: {} rows × {} columns ({})\n", table.rows, cols.size(), fmt::join(names, ", "));
-    fmt::print("ELBO {:.6f}, fit time {:.3f} s\n", elbo_value, fit_seconds);
-    for (int64_t k = 0; k < a.components; ++k) {
-      std::string mean;
-      for (Eigen::Index j = 0; j < s.means.cols(); ++j) mean += fmt::format("{}{:.4g}", j ? " " : "", s.means(k, j));
-      fmt::print("component {:>3}: weight {:.4f}  mean [{}]\n", k, s.weights(k), mean);
-    }
-  }
-  if (!a.output.empty()) {
-    elbo::io::ensure_directory(a.output);
-    elbo::io::write_json_file(a.output + "/gmm.json", summary);
-    // What `elbo predict` needs: the columns and q(π) q(μ, Λ) (conjugate/gmm_predict.hpp).
-    write_saved_model(a.output, "gmm",
-                      {{"columns", names},
-                       {"weight_concentration", summary["weight_concentration"]},
-                       {"mean_precision", summary["mean_precision"]},
-                       {"degrees_of_freedom", summary["degrees_of_freedom"]},
-                       {"means", summary["means"]},
-                       {"covariances", summary["covariances"]}});
-  }
+  add_gmm_posterior(summary, s);
+  if (!a.quiet) print_gmm(a, s, table.rows, names, elbo_value, fit_seconds);
+  if (!a.output.empty()) write_gmm_outputs(a, summary, names);
   finish_fit(a.output, a.report, a.quiet);
 }
 
@@ -203,6 +355,9 @@ void add_fit_gmm_command(CLI::App& fit) {
   cmd->add_option("--checkpoint", args->checkpoint, "SVI checkpoint file");
   cmd->add_flag("--resume", args->resume, "Resume SVI from --checkpoint if it exists");
   cmd->add_flag("--adaptive-rate", args->adaptive_rate, "SVI: adaptive learning rate");
+  cmd->add_flag("--distributed", args->distributed,
+                "Data-parallel CAVI/SVI (automatic under mpirun with more than one rank); on one "
+                "process it takes the same steps as N ranks (docs/distributed.md)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");

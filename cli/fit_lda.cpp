@@ -3,6 +3,9 @@
 // prints the top words per topic and the held-out perplexity (document completion)
 // and writes topics.csv, topics.json and summary.json to --output, and for
 // `elbo predict` model.json, topic_word_counts.csv (and doc_topics.csv with CAVI).
+// Under `mpirun -np N` (N > 1) or with --distributed, SVI and CAVI run data-parallel
+// (src/elbo/distributed): each rank reads its byte range of an LDA-C corpus, one
+// allreduce of the statistics per step, rank 0 writes the outputs and checkpoints.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -23,6 +27,10 @@
 #include "elbo/conjugate/option_check.hpp"
 #include "elbo/conjugate/parallel.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/distributed/communicator.hpp"
+#include "elbo/distributed/corpus_shard.hpp"
+#include "elbo/distributed/distributed_svi.hpp"
+#include "elbo/distributed/mpi_session.hpp"
 #include "elbo/io/atomic_file.hpp"
 #include "elbo/io/json_writer.hpp"
 #include "elbo/io/ldac_reader.hpp"
@@ -58,6 +66,7 @@ struct LdaArgs {
   bool importance = false;
   int64_t window = 1, svrg_every = 0;
   bool skip_empty = false, no_progress = false, quiet = false, report = false;
+  bool distributed = false;
   std::string local_init = "cold";
   std::string sampling = "reshuffle";
   int64_t local_max_iter = 100;
@@ -147,7 +156,8 @@ std::string matrix_csv(const Eigen::MatrixXd& m, const char* number_format, cons
 // full precision), the priors, the E-step settings and the corpus format and
 // vocabulary; with CAVI also the fitted topic proportions E[θ_d] (doc_topics.csv).
 void write_lda_model(const LdaArgs& a, const Eigen::MatrixXd& lambda_kv, const Eigen::MatrixXd& doc_gamma,
-                     double alpha, double eta, const std::vector<std::string>& vocabulary) {
+                     double alpha, double eta, const std::vector<std::string>& vocabulary,
+                     const std::string& corpus_format) {
   elbo::io::write_file_atomically(a.output + "/topic_word_counts.csv", matrix_csv(lambda_kv, "{:.17g}", "word_"));
   if (doc_gamma.size() > 0) {
     const Eigen::MatrixXd theta = doc_gamma.array().colwise() / doc_gamma.rowwise().sum().array();
@@ -160,13 +170,231 @@ void write_lda_model(const LdaArgs& a, const Eigen::MatrixXd& lambda_kv, const E
                      {"eta", eta},
                      {"local_max_iterations", a.local_max_iter},
                      {"local_tolerance", a.local_tol},
-                     {"corpus_format", a.format == "auto" ? detect_format(a.docword) : a.format},
+                     {"corpus_format", corpus_format},
                      {"vocabulary", vocabulary},
                      {"topic_word_counts", "topic_word_counts.csv"}});
 }
 
+// ---- data-parallel SVI / CAVI (mpirun -np N, or --distributed) ----------------
+
+// ldac or uci from the corpus's first line only (a rank must not read the whole file).
+std::string lda_format_from_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string first;
+  if (!in || !std::getline(in, first)) throw elbo::InputError(path, 0, "", "cannot read the first line");
+  return first.find(':') != std::string::npos ? "ldac" : "uci";
+}
+
+void reject_for_distributed_lda(const std::string& where, const LdaArgs& a) {
+  auto no = [&](bool given, const char* option) {
+    if (given) throw elbo::ConfigError(where + ": " + option + " is not supported by the distributed driver");
+  };
+  if (a.method != "svi" && a.method != "cavi") {
+    throw elbo::ConfigError(where + ": --method " + a.method + " is not distributed (use svi or cavi)");
+  }
+  no(a.adaptive_rate, "--adaptive-rate");
+  no(a.adaptive_batch, "--adaptive-batch");
+  no(a.window != 1, "--window");
+  no(a.svrg_every != 0, "--svrg-every");
+  no(a.streaming, "--streaming");
+  no(a.importance, "--importance-sampling");
+  no(a.sampling != "reshuffle", "--sampling");
+  // warm/best E-steps start from each rank's own stored γ, which depends on the sharding
+  no(a.local_init != "cold", "--local-init warm|best");
+}
+
+void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm) {
+  namespace dist = elbo::distributed;
+  const std::string where = "fit lda (distributed, " + std::to_string(comm.size()) + " ranks)";
+  reject_for_distributed_lda(where, a);
+  const bool root = comm.is_root();
+  const bool quiet = a.quiet || !root;
+  const std::string format = a.format == "auto" ? lda_format_from_first_line(a.docword) : a.format;
+  if (format != "ldac") {
+    throw elbo::ConfigError(where + ": --format " + format +
+                            " cannot be sharded by lines; give an LDA-C corpus (one document per line)");
+  }
+  const int threads = dist::threads_per_rank(a.threads);
+  const auto t_load = Clock::now();
+  std::vector<std::string> vocab;
+  if (!a.vocab.empty()) vocab = elbo::io::read_vocabulary(a.vocab);
+  dist::CorpusShard shard =
+      dist::read_ldac_shard(a.docword, static_cast<int64_t>(vocab.size()),
+                            elbo::io::CorpusReadOptions().skip_empty_documents(a.skip_empty), comm);
+  const int64_t M = shard.total_documents;
+  const int64_t V = shard.corpus.num_words;
+  // Held-out documents: only an explicit split (a --heldout-fraction split needs the
+  // whole corpus), read and scored by rank 0.
+  elbo::io::Corpus observed, evaluated;
+  if (root && !a.heldout_observed.empty()) {
+    const auto keep = elbo::io::CorpusReadOptions().keep_empty_documents(true);
+    observed = elbo::io::read_ldac(a.heldout_observed, V, keep);
+    evaluated = elbo::io::read_ldac(a.heldout_evaluated, V, keep);
+    if (observed.num_docs() != evaluated.num_docs()) {
+      throw elbo::InputError(a.heldout_evaluated, 0, "",
+                             "has " + std::to_string(evaluated.num_docs()) +
+                                 " documents, but --heldout-observed has " + std::to_string(observed.num_docs()));
+    }
+  }
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
+  if (!quiet) {
+    fmt::print("corpus: {} documents over {} ranks, {} words; {} threads per rank\n", M, comm.size(), V, threads);
+    if (a.heldout_observed.empty() && a.heldout_fraction > 0) {
+      fmt::print("distributed: no held-out split (--heldout-fraction needs the whole corpus); "
+                 "give --heldout-observed/--heldout-evaluated for a perplexity\n");
+    }
+  }
+  conj::Lda model(std::move(shard.corpus),
+                  conj::LdaOptions()
+                      .num_topics(a.topics)
+                      .alpha(a.alpha)
+                      .eta(a.eta)
+                      .threads(threads)
+                      .local_max_iterations(a.local_max_iter)
+                      .local_tolerance(a.local_tol)
+                      .local_init(conj::LdaLocalInit::cold));
+  if (observed.num_docs() > 0) model.set_heldout(observed, evaluated);
+  conj::Rng rng(a.seed);
+  model.initialize(rng);  // λ is drawn first, from the seed alone: the same on every rank
+  const int64_t statistics_size = model.global_parameters().size();
+
+  nlohmann::json summary;
+  summary["method"] = a.method;
+  summary["topics"] = a.topics;
+  summary["documents"] = M;
+  summary["heldout_documents"] = observed.num_docs();
+  summary["seed"] = a.seed;
+  summary["threads"] = threads;
+  nlohmann::json trace = nlohmann::json::array();
+  double eval_seconds = 0;
+  const auto t0 = Clock::now();
+  auto elapsed_fit = [&] { return std::chrono::duration<double>(Clock::now() - t0).count() - eval_seconds; };
+  auto record = [&](int64_t it, std::optional<double> elbo_value) {
+    if (!root) return;
+    const auto te = Clock::now();
+    nlohmann::json row = {{"iteration", it}, {"seconds", elapsed_fit()}};
+    if (elbo_value) row["elbo"] = *elbo_value;
+    if (auto sc = model.heldout_score()) row["perplexity"] = std::exp(-*sc);
+    eval_seconds += std::chrono::duration<double>(Clock::now() - te).count();
+    trace.push_back(row);
+  };
+  nlohmann::json parallel = {{"ranks", comm.size()}, {"threads_per_rank", threads}};
+  if (a.method == "cavi") {
+    const int64_t iters = a.max_iter > 0 ? a.max_iter : 100;
+    elbo::io::ProgressBar bar(iters, "LDA CAVI", !a.no_progress && !quiet);
+    const auto result = dist::distributed_cavi(
+        model, statistics_size, comm,
+        conj::CaviOptions().max_iterations(iters).tolerance(a.tol).callback([&](int64_t it, double value) {
+          bar.update(it, fmt::format("ELBO {:.6g}", value));
+          if (a.eval_every > 0 && it % a.eval_every == 0) record(it, value);
+          return true;
+        }));
+    bar.finish();
+    summary["iterations"] = result.iterations;
+    summary["converged"] = result.converged;
+    summary["elbo"] = result.elbo_trace.back();
+    summary["elbo_trace"] = result.elbo_trace;
+  } else {
+    const int64_t S = std::min<int64_t>(a.batch_size, M);
+    const double passes = a.passes > 0 ? a.passes : 10.0;
+    const int64_t steps = a.max_iter > 0 ? a.max_iter : static_cast<int64_t>(std::ceil(passes * M / S));
+    elbo::io::ProgressBar bar(steps, "LDA SVI", !a.no_progress && !quiet);
+    const dist::ShardLayout layout{shard.first_document, model.num_data(), M};
+    dist::DistributedNaturalSvi svi(
+        model, layout, comm,
+        dist::DistributedSviOptions()
+            .batch_size(S)
+            .tau0(a.tau0)
+            .kappa(a.kappa)
+            .max_steps(steps)
+            .seed(a.seed)
+            .statistics_size(statistics_size)
+            .checkpoint(a.checkpoint)
+            .checkpoint_every(a.checkpoint.empty()
+                                  ? 0
+                                  : (a.checkpoint_every > 0 ? a.checkpoint_every : std::max<int64_t>(1, steps / 10)))
+            .callback([&](int64_t step, double rho) {
+              bar.update(step, fmt::format("rho {:.3g}", rho));
+              if (a.eval_every > 0 && step % a.eval_every == 0) record(step, std::nullopt);
+              return true;
+            }));
+    if (a.resume) {
+      // Rank 0 decides (the other ranks may not see its file system).
+      double exists = root && std::filesystem::exists(a.checkpoint) ? 1.0 : 0.0;
+      comm.broadcast(&exists, 1, 0);
+      if (exists != 0) {
+        svi.resume(a.checkpoint);
+        summary["resumed_from_step"] = svi.steps_taken();
+        if (!quiet) fmt::print("resumed from {} at step {}\n", a.checkpoint, svi.steps_taken());
+      }
+    }
+    svi.run();
+    bar.finish();
+    summary["steps"] = svi.steps_taken();
+    summary["batch_size"] = S;
+    const dist::CommunicationStats& c = svi.communication();
+    parallel["allreduce_seconds"] = c.seconds;
+    parallel["local_step_seconds"] = c.compute_seconds;
+    parallel["allreduces"] = c.reductions;
+    parallel["bytes_per_allreduce"] = c.bytes_per_reduction;
+  }
+  const double fit_seconds = elapsed_fit();
+  if (!root) return;
+  summary["fit_seconds"] = fit_seconds;
+  summary["load_seconds"] = load_seconds;
+  summary["alpha"] = model.alpha();
+  summary["distributed"] = parallel;
+  if (!trace.empty()) summary["trace"] = trace;
+  const Eigen::MatrixXd topics = model.topics();
+  std::optional<double> perplexity;
+  if (observed.num_docs() > 0) {
+    const double sc = conj::document_completion_score(topics, model.alpha(), observed, evaluated, threads);
+    perplexity = std::exp(-sc);
+    summary["heldout_log_predictive_per_token"] = sc;
+    summary["heldout_perplexity"] = *perplexity;
+  }
+  elbo::io::Corpus names;  // word() looks up the vocabulary only
+  names.vocabulary = vocab;
+  nlohmann::json topics_json = nlohmann::json::array();
+  for (int64_t k = 0; k < a.topics; ++k) {
+    const std::vector<int64_t> top = model.top_words(k, a.top_words);
+    std::vector<std::string> words;
+    std::vector<double> probs;
+    for (int64_t id : top) {
+      words.push_back(word(names, id));
+      probs.push_back(topics(k, id));
+    }
+    if (!quiet) fmt::print("topic {:>3}: {}\n", k, fmt::join(words, " "));
+    topics_json.push_back({{"topic", k}, {"top_word_ids", top}, {"top_words", words}, {"probabilities", probs}});
+  }
+  if (!quiet) {
+    fmt::print("fit time: {:.3f} s ({} ranks × {} threads)\n", fit_seconds, comm.size(), threads);
+    if (perplexity) fmt::print("held-out perplexity: {:.2f} ({} documents)\n", *perplexity, observed.num_docs());
+  }
+  if (!a.output.empty()) {
+    const Eigen::VectorXd& l = model.global_parameters();  // word-major: λ(w K + k)
+    Eigen::MatrixXd lambda_kv(a.topics, V);
+    for (int64_t w = 0; w < V; ++w)
+      for (int64_t k = 0; k < a.topics; ++k) lambda_kv(k, w) = l(w * a.topics + k);
+    elbo::io::ensure_directory(a.output);
+    elbo::io::write_json_file(a.output + "/summary.json", summary);
+    elbo::io::write_json_file(a.output + "/topics.json", topics_json);
+    elbo::io::write_file_atomically(a.output + "/topics.csv", matrix_csv(topics, "{:.9g}"));
+    // no doc_topics.csv: each rank holds only its documents' γ
+    write_lda_model(a, lambda_kv, Eigen::MatrixXd(), model.alpha(), model.eta(), vocab, format);
+  }
+  finish_fit(a.output, a.report, quiet);
+}
+
 void run_fit_lda(const LdaArgs& a) {
   validate(a);
+  {
+    auto comm = elbo::distributed::world_communicator();
+    if (a.distributed || comm->size() > 1) {
+      run_distributed_lda(a, *comm);
+      return;
+    }
+  }
   const auto t_load = Clock::now();
   elbo::io::Corpus corpus = load_corpus(a.docword, a.format, a.vocab, a.skip_empty);
   conj::Rng split_rng(a.seed);
@@ -416,7 +644,8 @@ void run_fit_lda(const LdaArgs& a) {
     elbo::io::write_json_file(a.output + "/summary.json", summary);
     elbo::io::write_json_file(a.output + "/topics.json", topics_json);
     elbo::io::write_file_atomically(a.output + "/topics.csv", matrix_csv(topics, "{:.9g}"));
-    write_lda_model(a, lambda_kv, doc_gamma, alpha, eta, train.vocabulary);
+    write_lda_model(a, lambda_kv, doc_gamma, alpha, eta, train.vocabulary,
+                    a.format == "auto" ? detect_format(a.docword) : a.format);
   }
   finish_fit(a.output, a.report, a.quiet);
 }
@@ -488,6 +717,9 @@ void add_fit_lda_command(CLI::App& fit) {
       ->check(CLI::IsMember({"cold", "warm", "best"}))
       ->capture_default_str();
   cmd->add_flag("--skip-empty-docs", args->skip_empty, "Drop empty documents (default: error)");
+  cmd->add_flag("--distributed", args->distributed,
+                "Data-parallel SVI/CAVI (automatic under mpirun with more than one rank); on one "
+                "process it takes the same steps as N ranks (docs/distributed.md)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");

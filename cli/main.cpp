@@ -9,8 +9,12 @@
 #include "unreliable_fit.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/threads.hpp"
+#include "elbo/distributed/mpi_session.hpp"
 
 int main(int argc, char** argv) {
+  // Under mpirun/mpiexec: MPI for the distributed fits (docs/distributed.md); every
+  // exit goes through finish(), which aborts the whole job when a rank fails.
+  elbo::distributed::MpiSession mpi(&argc, &argv);
   CLI::App app{"elbo: variational inference for Bayesian models", "elbo"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("elbo 0.1.0"));
@@ -27,6 +31,7 @@ int main(int argc, char** argv) {
   elbo_cli::add_fit_lda_command(*fit);
   elbo_cli::add_fit_gmm_command(*fit);
   elbo_cli::add_fit_hmm_command(*fit);
+  elbo_cli::add_fit_gp_command(*fit);
   elbo_cli::add_fit_stan_command(*fit);
   elbo_cli::add_compile_command(app);
   elbo_cli::add_vae_commands(app);
@@ -44,26 +49,26 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return mpi.finish(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return mpi.finish(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return mpi.finish(app.exit(e));
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
-    return 2;
+    return mpi.finish(2);
   } catch (const elbo::ConfigError& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
-    return 2;
+    return mpi.finish(2);
   } catch (const elbo_cli::UnreliableFit& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
-    return elbo_cli::kUnreliableFitExitCode;
+    return mpi.finish(elbo_cli::kUnreliableFitExitCode);
   } catch (const elbo::InputError& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
-    return 1;
+    return mpi.finish(1);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());
-    return 1;
+    return mpi.finish(1);
   }
-  return 0;
+  return mpi.finish(0);
 }

@@ -1,7 +1,11 @@
 #include "elbo/distributed/mpi_session.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
 
 #ifdef ELBO_WITH_MPI
 #include <mpi.h>
@@ -29,6 +33,26 @@ bool launched_by_mpi() {
 }
 
 bool mpi_active() { return g_mpi_active; }
+
+int local_ranks() {
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
+    if (const char* v = std::getenv(var)) {
+      try {
+        const int n = std::stoi(v);
+        if (n > 0) return n;
+      } catch (const std::exception&) {
+        // not a number: try the next variable
+      }
+    }
+  }
+  return 1;
+}
+
+int threads_per_rank(int requested) {
+  if (requested > 0) return requested;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / local_ranks());
+}
 
 MpiSession::MpiSession(int* argc, char*** argv) {
 #ifdef ELBO_WITH_MPI

@@ -29,6 +29,15 @@ class MpiSession {
   bool finished_ = false;
 };
 
+/// Ranks of this job on this node, from the launcher's environment
+/// (OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS, SLURM_NTASKS_PER_NODE); 1 if unset.
+int local_ranks();
+
+/// Worker threads of one rank for a `--threads` value: `requested` when > 0, else
+/// this node's cores divided among its ranks (at least 1), so that `mpirun -np 2`
+/// on 2 cores does not run 4 threads.
+int threads_per_rank(int requested);
+
 /// True while MPI is initialised and not finalised (by an MpiSession).
 bool mpi_active();
 
