@@ -11,7 +11,13 @@ namespace {
 constexpr double kLogTwoPi = 1.8378770664093453;
 
 double normal_log_cdf(double x) {
-  // log Φ(x); erfc keeps the lower tail accurate.
+  // log Φ(x); erfc keeps the lower tail accurate down to x ≈ −37, where it
+  // underflows to 0 (quadrature nodes reach there when v is large): below −20 the
+  // asymptotic series of Mills' ratio, Φ(x) = φ(x)/(−x) (1 − 1/x² + 3/x⁴ − 15/x⁶ + 105/x⁸ …).
+  if (x < -20) {
+    const double t = 1.0 / (x * x);
+    return -0.5 * x * x - std::log(-x) - 0.5 * std::log(2 * M_PI) + std::log1p(t * (-1 + t * (3 + t * (-15 + 105 * t))));
+  }
   return std::log(0.5 * std::erfc(-x / std::sqrt(2.0)));
 }
 
@@ -84,6 +90,14 @@ void BernoulliLikelihood::predict(const Vector& m, const Vector& v, Vector& mean
     mean = (m.array() / (1.0 + v.array()).sqrt()).unaryExpr([](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); });
   }
   var = mean.array() * (1.0 - mean.array());
+}
+
+Vector BernoulliLikelihood::log_predictive(const Vector& y, const Vector& m, const Vector& v) const {
+  Vector p, var;
+  predict(m, v, p, var);
+  Vector out(y.size());
+  for (Eigen::Index i = 0; i < y.size(); ++i) out[i] = std::log(y[i] > 0.5 ? p[i] : 1.0 - p[i]);
+  return out;
 }
 
 void BernoulliLikelihood::check_targets(const Vector& y, const std::string& source, const std::string& column) const {

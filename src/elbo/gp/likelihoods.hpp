@@ -36,6 +36,8 @@ class BernoulliLikelihood final : public Likelihood {
   std::unique_ptr<Likelihood> clone() const override { return std::make_unique<BernoulliLikelihood>(*this); }
   double log_density(double y, double f, double* d1, double* d2, double* dparams) const override;
   void predict(const Vector& m, const Vector& v, Vector& mean, Vector& var) const override;
+  /// log p or log(1 − p) of predict()'s p: exact for the probit (Φ(m/√(1 + v))).
+  Vector log_predictive(const Vector& y, const Vector& m, const Vector& v) const override;
   void check_targets(const Vector& y, const std::string& source, const std::string& column) const override;
 
  private:
