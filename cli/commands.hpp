@@ -18,6 +18,8 @@ void add_fit_lda_command(CLI::App& fit);
 void add_fit_gmm_command(CLI::App& fit);
 /// `elbo fit hmm` (cli/fit_hmm.cpp).
 void add_fit_hmm_command(CLI::App& fit);
+/// `elbo fit gp` (cli/fit_gp.cpp).
+void add_fit_gp_command(CLI::App& fit);
 /// `elbo train vae` and `elbo eval vae` (cli/train_vae.cpp, cli/eval_vae.cpp).
 void add_vae_commands(CLI::App& app);
 /// `elbo gradvar logistic|mixture` (cli/gradvar.cpp).

@@ -47,6 +47,7 @@ void run_predict(const PredictArgs& args) {
     if (model == "lda") return predict_lda(saved, args);
     if (model == "gmm") return predict_gmm(saved, args);
     if (model == "vae") return predict_vae(saved, args);
+    if (model == "gp") return predict_gp(saved, args);
   } catch (const nlohmann::json::exception& e) {
     // A field of model.json of the wrong type or missing.
     throw elbo::InputError(saved_model_path(saved), 0, "", std::string("is malformed: ") + e.what());
@@ -63,7 +64,7 @@ void add_predict_command(CLI::App& app) {
       "predict",
       "Predictions of a fitted model for new data: regressions (posterior predictive of y and of "
       "the linear predictor), LDA (topic proportions), GMM (component probabilities), VAE "
-      "(latent means)");
+      "(latent means), GP (predictive mean and variance)");
   cmd->add_option("--model,-m", args->model_dir, "The fit's output directory (holds model.json)")->required();
   cmd->add_option("--data,-d", args->data,
                   "New data: regression/GMM rows (CSV with the fit's columns, or JSON X), LDA "

@@ -3,7 +3,8 @@
 // fit's --output DIR, which holds model.json) for new data. One file per kind:
 // predict_regression.cpp (posterior predictive of y and of the linear
 // predictor), predict_lda.cpp (topic proportions of new documents),
-// predict_gmm.cpp (component probabilities), predict_vae.cpp (latent means).
+// predict_gmm.cpp (component probabilities), predict_vae.cpp (latent means),
+// predict_gp.cpp (the sparse GP's predictive mean and variance).
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -33,5 +34,6 @@ void predict_regression(const nlohmann::json& saved, const PredictArgs& args);
 void predict_lda(const nlohmann::json& saved, const PredictArgs& args);
 void predict_gmm(const nlohmann::json& saved, const PredictArgs& args);
 void predict_vae(const nlohmann::json& saved, const PredictArgs& args);
+void predict_gp(const nlohmann::json& saved, const PredictArgs& args);
 
 }  // namespace elbo_cli

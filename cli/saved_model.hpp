@@ -1,9 +1,9 @@
 #pragma once
 // DIR/model.json: what `elbo predict --model DIR` needs from a fit, written by
 // every fit command that has a prediction (fit linear|logistic|poisson, fit lda,
-// fit gmm, train vae). Always an object with
+// fit gmm, train vae, fit gp). Always an object with
 //   "format": "elbo-model-1"  (bumped when the layout changes),
-//   "model":  "linear" | "logistic" | "poisson" | "lda" | "gmm" | "vae",
+//   "model":  "linear" | "logistic" | "poisson" | "lda" | "gmm" | "vae" | "gp",
 // and the model's own fields (a regression's design scaling, LDA's topic-word
 // pseudo-counts, the GMM's variational posterior, the VAE's weights file).
 #include <nlohmann/json.hpp>
