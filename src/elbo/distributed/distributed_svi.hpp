@@ -11,7 +11,10 @@
 // global_step and the ELBO use only λ, the priors and the summed statistics, so
 // every rank holds the same λ after every step (the sums are reduced once and
 // broadcast, see MpiCommunicator). The number of ranks changes only the rounding
-// of those sums: with the same S and seed, N ranks and 1 agree to ~1e-12.
+// of those sums: with the same S and seed, N ranks and 1 agree to ~1e-12 — for
+// a model whose local step does not start from stored local factors drawn at
+// initialisation (LDA with LdaLocalInit::cold; the GMM), since each rank draws
+// those for its own shard only.
 //
 // Checkpoints hold λ and t only (the batch of step t is a function of seed and t),
 // written by rank 0 atomically (temp file + rename); resume() reads it on rank 0

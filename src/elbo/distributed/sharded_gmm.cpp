@@ -2,7 +2,9 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "elbo/distributed/minibatch.hpp"
@@ -47,15 +49,60 @@ conjugate::BatchStatistics kmeans_statistics(const Eigen::MatrixXd& X, const Sha
                                              int64_t iterations, uint64_t seed, const Eigen::VectorXd& m0,
                                              Communicator& comm) {
   const Eigen::Index D = X.cols();
-  // Seed rows: each is filled in by the rank that holds it (the others add 0,
-  // so the sum is exact).
-  const std::vector<int64_t> seeds = global_minibatch(layout.total, K, seed, -1);
+  // k-means++ seeding (Arthur & Vassilvitskii 2007) over the shards: the first
+  // centre is a row drawn from `seed` alone; each next one is drawn with
+  // probability ∝ its squared distance to the nearest centre so far, from a
+  // uniform u of (seed, k) alone: every rank learns all ranks' distance totals
+  // (one allreduce), so all agree which rank holds the u-th unit of mass, and that
+  // rank contributes the row (the others add zeros, so the sum is exact).
+  const int ranks = comm.size();
   Eigen::MatrixXd centres = Eigen::MatrixXd::Zero(K, D);
-  for (int64_t k = 0; k < K; ++k) {
-    const int64_t g = seeds[static_cast<size_t>(k)] - layout.first;
-    if (g >= 0 && g < layout.count) centres.row(k) = X.row(g);
+  {
+    std::vector<double> row(static_cast<size_t>(D), 0.0);
+    const int64_t g = global_minibatch(layout.total, 1, seed, -1)[0] - layout.first;
+    if (g >= 0 && g < layout.count) Eigen::Map<Eigen::RowVectorXd>(row.data(), D) = X.row(g);
+    comm.allreduce_sum(row);
+    centres.row(0) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), D);
   }
-  comm.allreduce_sum(centres.data(), centres.size());
+  Eigen::VectorXd nearest(X.rows());
+  for (Eigen::Index n = 0; n < X.rows(); ++n) nearest(n) = (X.row(n) - centres.row(0)).squaredNorm();
+  for (int64_t k = 1; k < K; ++k) {
+    std::vector<double> totals(static_cast<size_t>(ranks), 0.0);
+    totals[static_cast<size_t>(comm.rank())] = nearest.sum();
+    comm.allreduce_sum(totals);
+    double all = 0;
+    for (double t : totals) all += t;
+    std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(k),
+                      0x6b6du};
+    std::mt19937_64 rng(seq);
+    std::vector<double> row(static_cast<size_t>(D), 0.0);
+    if (all > 0) {
+      double u = std::uniform_real_distribution<double>(0.0, all)(rng);
+      int owner = 0;
+      while (owner + 1 < ranks && (u >= totals[static_cast<size_t>(owner)] || totals[static_cast<size_t>(owner)] == 0)) {
+        u -= totals[static_cast<size_t>(owner)];
+        ++owner;
+      }
+      if (owner == comm.rank()) {
+        Eigen::Index pick = X.rows() - 1;
+        for (Eigen::Index n = 0; n < X.rows(); ++n) {
+          if (u < nearest(n)) {
+            pick = n;
+            break;
+          }
+          u -= nearest(n);
+        }
+        while (pick > 0 && nearest(pick) == 0) --pick;  // rounding past the end: the last row with mass
+        Eigen::Map<Eigen::RowVectorXd>(row.data(), D) = X.row(pick);
+      }
+    } else {  // every row is at a centre already: any row will do
+      const int64_t g = global_minibatch(layout.total, 1, seed, -1 - k)[0] - layout.first;
+      if (g >= 0 && g < layout.count) Eigen::Map<Eigen::RowVectorXd>(row.data(), D) = X.row(g);
+    }
+    comm.allreduce_sum(row);
+    centres.row(k) = Eigen::Map<const Eigen::RowVectorXd>(row.data(), D);
+    for (Eigen::Index n = 0; n < X.rows(); ++n) nearest(n) = std::min(nearest(n), (X.row(n) - centres.row(k)).squaredNorm());
+  }
 
   std::vector<int64_t> labels(static_cast<size_t>(X.rows()));
   for (int64_t it = 0; it <= iterations; ++it) {

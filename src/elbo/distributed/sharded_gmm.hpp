@@ -25,7 +25,8 @@ GlobalMoments global_moments(const Eigen::MatrixXd& X_local, Communicator& comm)
 /// Length of the GMM's statistics vector: K + K (D + D²).
 inline int64_t gmm_statistics_size(int64_t K, int64_t D) { return K + K * (D + D * D); }
 
-/// k-means over the shards: K seed rows drawn from `seed` alone (global indices),
+/// k-means over the shards: k-means++ seeding with draws from `seed` alone (the
+/// same centres for any number of ranks, up to the rounding of distance sums),
 /// `iterations` Lloyd steps (one allreduce each), then the statistics of the hard
 /// assignments in BayesGmm's layout, centred at m0 (for global_step(stats, 1)).
 conjugate::BatchStatistics kmeans_statistics(const Eigen::MatrixXd& X_local, const ShardLayout& layout,
