@@ -55,10 +55,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return mpi.finish(app.exit(e));
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    // Options are the same on every rank: one message, from rank 0.
+    if (mpi.rank() == 0) std::fprintf(stderr, "elbo: error: %s\n", e.what());
     return mpi.finish(2);
   } catch (const elbo::ConfigError& e) {
-    std::fprintf(stderr, "elbo: error: %s\n", e.what());
+    if (mpi.rank() == 0) std::fprintf(stderr, "elbo: error: %s\n", e.what());
     return mpi.finish(2);
   } catch (const elbo_cli::UnreliableFit& e) {
     std::fprintf(stderr, "elbo: error: %s\n", e.what());

@@ -1,6 +1,7 @@
 #include "elbo/distributed/mpi_session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -62,6 +63,7 @@ MpiSession::MpiSession(int* argc, char*** argv) {
   MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
   // Errors in collectives abort the job (the default) rather than return codes.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   active_ = true;
   g_mpi_active = true;
 #else
@@ -79,6 +81,7 @@ int MpiSession::finish(int exit_code) {
     if (exit_code != 0 && size > 1) {
       std::fflush(stdout);
       std::fflush(stderr);
+      if (rank_ != 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
       MPI_Abort(MPI_COMM_WORLD, exit_code);  // ends every rank
     }
     g_mpi_active = false;

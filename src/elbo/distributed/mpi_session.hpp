@@ -3,7 +3,9 @@
 // was started by an MPI launcher (mpirun/mpiexec/srun set the OMPI_/PMI_/PMIX_
 // environment), nothing otherwise — a plain `elbo fit` pays no MPI start-up.
 // finish(code) ends it: MPI_Finalize on success; on failure with several ranks,
-// MPI_Abort, so the job ends on every rank instead of hanging in a collective.
+// MPI_Abort, so the job ends on every rank instead of hanging in a collective
+// (ranks other than 0 first wait half a second, so that when every rank fails
+// alike, rank 0's message is printed before another rank's abort ends it).
 // Without ELBO_WITH_MPI every call is a no-op. No mpi.h here.
 namespace elbo::distributed {
 
@@ -23,10 +25,13 @@ class MpiSession {
   /// (failure with more than one rank).
   int finish(int exit_code);
   bool active() const { return active_; }
+  /// This process's rank in MPI_COMM_WORLD (0 when MPI is not active).
+  int rank() const { return rank_; }
 
  private:
   bool active_ = false;
   bool finished_ = false;
+  int rank_ = 0;
 };
 
 /// Ranks of this job on this node, from the launcher's environment

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# End-to-end tests of `mpirun -np 2 elbo fit lda|gmm` on loopback (issue 19):
+#   1. a 2-rank run equals the 1-rank run (--distributed) with the same global
+#      minibatch size and seed: LDA λ and the GMM's q(π) q(μ, Λ) to 1e-10;
+#   2. a 2-rank SVI run killed mid-run and resumed from its checkpoint (on 2
+#      ranks, and on 1) ends where the uninterrupted run ends;
+#   3. a malformed shard on rank 1 ends the whole job within seconds, non-zero,
+#      with one error line naming the file, the line and the rank;
+#   4. an invalid option under mpirun: one error line (rank 0's), exit 2.
+# Data are generated here (awk, fixed seeds). Usage: mpi_cli_test.sh ELBO MPIEXEC
+set -u
+elbo=$1
+mpiexec=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../cli/lib.sh"
+
+# Loopback only; root is fine in CI containers; 2 ranks may exceed the cores.
+export OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+mpirun2() { timeout 60 "$mpiexec" --allow-run-as-root --oversubscribe -np 2 "$@"; }
+py=/usr/bin/python3
+
+# ---- data: 400 documents from 4 topics over 80 words (LDA-C); 3 clusters in 3-D ----
+awk -v docs=400 'BEGIN {
+  srand(17)
+  for (d = 0; d < docs; d++) {
+    a = int(rand() * 4); b = (a + 1) % 4; mix = rand(); len = 20 + int(rand() * 50)
+    delete cnt; n = 0
+    for (i = 0; i < len; i++) {
+      t = (rand() < mix) ? a : b
+      w = (rand() < 0.85) ? 20 * t + int(rand() * 20) : int(rand() * 80)
+      if (!(w in cnt)) n++
+      cnt[w]++
+    }
+    line = n
+    for (w = 0; w < 80; w++) if (w in cnt) line = line " " w ":" cnt[w]
+    print line
+  }
+}' >"$tmp/corpus.dat"
+awk 'BEGIN {
+  srand(23); print "x,y,z,label"
+  for (i = 0; i < 600; i++) {
+    k = i % 3; u1 = rand(); u2 = rand(); r = sqrt(-2 * log(u1 + 1e-12))
+    printf "%.6f,%.6f,%.6f,%d\n", 5 * k + 0.7 * r * cos(6.283185307 * u2), (k == 1 ? 4 : -1) + 0.5 * r * sin(6.283185307 * u2), rand() + k, k
+  }
+}' >"$tmp/points.csv"
+
+# max relative difference of two CSV matrices (header row skipped) / of the GMM's globals
+csv_diff() {
+  $py - "$1" "$2" <<'PY'
+import csv, sys
+def read(p):
+    rows = list(csv.reader(open(p)))[1:]
+    return [float(v) for r in rows for v in r]
+a, b = read(sys.argv[1]), read(sys.argv[2])
+assert len(a) == len(b) and len(a) > 0, (len(a), len(b))
+print(max(abs(x - y) / max(1.0, abs(x), abs(y)) for x, y in zip(a, b)))
+PY
+}
+gmm_diff() {
+  $py - "$1" "$2" <<'PY'
+import json, sys
+def flat(v):
+    return [x for e in v for x in flat(e)] if isinstance(v, list) else [float(v)]
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+keys = ["weight_concentration", "mean_precision", "degrees_of_freedom", "means", "covariances", "elbo"]
+x = [v for k in keys for v in flat(a[k])]
+y = [v for k in keys for v in flat(b[k])]
+assert len(x) == len(y) and len(x) > 0
+print(max(abs(p - q) / max(1.0, abs(p), abs(q)) for p, q in zip(x, y)))
+PY
+}
+below() { $py -c "import sys; sys.exit(0 if float('$1') < float('$2') else 1)"; }
+
+# ---- 1. two ranks = one rank ---------------------------------------------------------
+lda=(fit lda --docword "$tmp/corpus.dat" --topics 4 --method svi --batch-size 32 --max-iter 60 --seed 5
+     --threads 1 -q --no-progress)
+"$elbo" "${lda[@]}" --distributed -o "$tmp/lda1" && ok || fail "1-rank distributed LDA exited non-zero"
+mpirun2 "$elbo" "${lda[@]}" -o "$tmp/lda2" && ok || fail "2-rank LDA exited non-zero"
+d=$(csv_diff "$tmp/lda1/topic_word_counts.csv" "$tmp/lda2/topic_word_counts.csv")
+below "$d" 1e-10 && ok || fail "LDA: 2 ranks differ from 1 by $d (want < 1e-10)"
+# the runs did learn something: λ is far from its Gamma(100, 1/100) start (≈ 1)
+big=$($py -c "import csv; print(max(float(v) for r in list(csv.reader(open('$tmp/lda2/topic_word_counts.csv')))[1:] for v in r))")
+below 20 "$big" && ok || fail "LDA: largest topic-word count $big, the fit did not move"
+$py - "$tmp/lda2/summary.json" <<'PY' && ok || fail "LDA 2-rank summary.json: $(head -c 400 "$tmp/lda2/summary.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+d = s["distributed"]
+# one allreduce per step of K·V statistics + the local bound + |B|, 8 bytes each
+assert d["ranks"] == 2 and d["allreduces"] == 60 and d["bytes_per_allreduce"] == 8 * (4 * 80 + 2), d
+assert s["documents"] == 400 and s["steps"] == 60
+PY
+# a single-process run is unchanged: not the distributed driver, no "distributed" section
+"$elbo" "${lda[@]}" -o "$tmp/lda0" && ok || fail "single-process LDA exited non-zero"
+$py -c "import json,sys; sys.exit('distributed' in json.load(open('$tmp/lda0/summary.json')))" && ok ||
+  fail "a plain single-process run used the distributed driver"
+
+for method in svi cavi; do
+  gmm=(fit gmm --data "$tmp/points.csv" --drop label --components 3 --method "$method" --batch-size 50
+       --max-iter 40 --seed 3 --threads 1 -q --no-progress)
+  "$elbo" "${gmm[@]}" --distributed -o "$tmp/gmm1$method" && ok || fail "1-rank GMM $method exited non-zero"
+  mpirun2 "$elbo" "${gmm[@]}" -o "$tmp/gmm2$method" && ok || fail "2-rank GMM $method exited non-zero"
+  d=$(gmm_diff "$tmp/gmm1$method/gmm.json" "$tmp/gmm2$method/gmm.json")
+  below "$d" 1e-10 && ok || fail "GMM $method: 2 ranks differ from 1 by $d (want < 1e-10)"
+  # and the mixture is right: three components of weight ≈ 1/3
+  $py -c "
+import json, sys
+w = sorted(json.load(open('$tmp/gmm2$method/gmm.json'))['weights'])
+sys.exit(0 if all(abs(x - 1/3) < 0.05 for x in w) else 1)" && ok ||
+    fail "GMM $method: weights $(grep -o '"weights":[^]]*' "$tmp/gmm2$method/gmm.json")"
+done
+
+# ---- 2. resume after a killed 2-rank run -----------------------------------------------
+long=(fit lda --docword "$tmp/corpus.dat" --topics 4 --method svi --batch-size 64 --max-iter 400 --seed 9
+      --threads 1 -q --no-progress)
+mpirun2 "$elbo" "${long[@]}" -o "$tmp/full" && ok || fail "uninterrupted 2-rank run exited non-zero"
+ckpt="$tmp/run.ckpt"
+"$mpiexec" --allow-run-as-root --oversubscribe -np 2 "$elbo" "${long[@]}" --checkpoint "$ckpt" \
+  --checkpoint-every 1 -o "$tmp/killed" >/dev/null 2>&1 &
+job=$!
+step_of() { $py -c "import json; print(json.load(open('$ckpt'))['step'])" 2>/dev/null || echo 0; }
+for _ in $(seq 1 200); do  # up to 20 s for the first 30 steps
+  [[ -s "$ckpt" && $(step_of) -ge 30 ]] && break
+  sleep 0.1
+done
+kill -TERM "$job" 2>/dev/null
+wait "$job" 2>/dev/null
+killed_at=$(step_of)
+if [[ $killed_at -ge 30 && $killed_at -lt 400 && ! -e "$tmp/killed/summary.json" ]]; then ok
+else fail "the run was not killed mid-run (checkpoint at step $killed_at of 400)"; fi
+cp "$ckpt" "$tmp/run1.ckpt"
+mpirun2 "$elbo" "${long[@]}" --checkpoint "$ckpt" --checkpoint-every 1 --resume -o "$tmp/resumed2" &&
+  ok || fail "resumed 2-rank run exited non-zero"
+"$elbo" "${long[@]}" --distributed --checkpoint "$tmp/run1.ckpt" --checkpoint-every 1 --resume \
+  -o "$tmp/resumed1" && ok || fail "resumed 1-rank run exited non-zero"
+for r in resumed2 resumed1; do
+  d=$(csv_diff "$tmp/full/topic_word_counts.csv" "$tmp/$r/topic_word_counts.csv")
+  below "$d" 1e-10 && ok || fail "$r (killed at step $killed_at) differs from the uninterrupted run by $d"
+  $py -c "import json,sys; s=json.load(open('$tmp/$r/summary.json')); sys.exit(0 if s['resumed_from_step'] >= $killed_at and s['steps'] == 400 else 1)" &&
+    ok || fail "$r: summary.json does not record the resume at step $killed_at"
+done
+
+# ---- 3. a malformed shard on one rank aborts the job -----------------------------------
+# line 350 is in rank 1's half of the file: a word id that is not a number
+awk 'NR == 350 { $2 = "x" substr($2, 2) } { print }' "$tmp/corpus.dat" >"$tmp/bad.dat"
+start=$(date +%s.%N)
+mpirun2 "$elbo" fit lda --docword "$tmp/bad.dat" --topics 4 --max-iter 5 --threads 1 -q -o "$tmp/bad" \
+  >/dev/null 2>"$tmp/bad.err"
+code=$?
+elapsed=$($py -c "print($(date +%s.%N) - $start)")
+if [[ $code -ne 0 && $code -lt 124 ]]; then ok; else fail "malformed shard: exit code $code"; fi
+below "$elapsed" 10 && ok || fail "malformed shard: the job took $elapsed s to end"
+lines=$(grep -c '^elbo: error:' "$tmp/bad.err")
+[[ $lines -eq 1 ]] && ok || fail "malformed shard: $lines elbo error lines: $(cat "$tmp/bad.err")"
+grep -Eq "^elbo: error: .*bad\.dat:350: .*rank 1 of 2" "$tmp/bad.err" && ok ||
+  fail "malformed shard: message does not name file, line 350 and rank 1: $(grep '^elbo' "$tmp/bad.err")"
+
+# ---- 4. an invalid option: one line, from rank 0 -----------------------------------------
+mpirun2 "$elbo" fit lda --docword "$tmp/corpus.dat" --topics 4 --method cvb0 -q >/dev/null 2>"$tmp/opt.err"
+code=$?
+[[ $code -ne 0 && $code -lt 124 ]] && ok || fail "cvb0 under mpirun: exit code $code"
+lines=$(grep -c '^elbo: error:' "$tmp/opt.err")
+[[ $lines -eq 1 ]] && grep -q -- "--method cvb0" "$tmp/opt.err" && ok ||
+  fail "cvb0 under mpirun: want one line naming --method: $(cat "$tmp/opt.err")"
+
+echo "distributed CLI: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
