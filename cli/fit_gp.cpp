@@ -50,7 +50,7 @@ struct GpArgs {
   int64_t inducing = 0, batch_size = 1024, steps = 1000, checkpoint_every = 0;
   double learning_rate = 0.01, natural_step = 0.1, anneal_fraction = 0.25;
   double lengthscale = 0, noise = 0.1, student_df = 4.0, jitter = 1e-6;
-  bool standardize = true, fix_inducing = false, resume = false, no_progress = false, quiet = false;
+  bool standardize = true, final_elbo = true, fix_inducing = false, resume = false, no_progress = false, quiet = false;
   uint64_t seed = 1;
   int threads = 0;
 };
@@ -266,7 +266,7 @@ void run_fit_gp(const GpArgs& a) {
   if (options.method == egp::SvgpMethod::collapsed) model.natural_gradient_step(X, y, 1.0, 1.0);
   const double fit_seconds = gp_seconds_since(t_fit);
   const auto t_elbo = GpClock::now();
-  const double final_elbo = gp_full_elbo(model, X, y);
+  const double final_elbo = a.final_elbo ? gp_full_elbo(model, X, y) : NAN;  // NaN: null in summary.json
   const double elbo_seconds = gp_seconds_since(t_elbo);
 
   write_saved_model(a.output, "gp", gp_model_json(model, scaling, a.student_df));
@@ -362,6 +362,9 @@ void add_fit_gp_command(CLI::App& fit) {
   cmd->add_option("--student-df", args->student_df, "Student-t degrees of freedom (fixed)")->capture_default_str();
   cmd->add_option("--jitter", args->jitter, "Jitter added to K_TT's diagonal, relative to its mean (raised x10 "
                                             "up to 1e-2 if K_TT is not positive definite)")
+      ->capture_default_str();
+  cmd->add_flag("--final-elbo,!--no-final-elbo", args->final_elbo,
+                "After the fit, the ELBO on all rows (one pass over the data, no gradients)")
       ->capture_default_str();
   cmd->add_flag("--standardize,!--no-standardize", args->standardize, "Centre and scale features by their sample sd")
       ->capture_default_str();
