@@ -218,11 +218,13 @@ void run_distributed_gmm(const GmmArgs& a, elbo::distributed::Communicator& comm
         summary["resumed_from_step"] = svi.steps_taken();
       }
     }
+    const auto t_svi = Clock::now();
     svi.run();
     bar.finish();
     summary["steps"] = svi.steps_taken();
     summary["batch_size"] = S;
     const dist::CommunicationStats& c = svi.communication();
+    parallel["svi_seconds"] = std::chrono::duration<double>(Clock::now() - t_svi).count();
     parallel["allreduce_seconds"] = c.seconds;
     parallel["local_step_seconds"] = c.compute_seconds;
     parallel["allreduces"] = c.reductions;

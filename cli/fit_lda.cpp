@@ -328,11 +328,13 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
         if (!quiet) fmt::print("resumed from {} at step {}\n", a.checkpoint, svi.steps_taken());
       }
     }
+    const auto t_svi = Clock::now();
     svi.run();
     bar.finish();
     summary["steps"] = svi.steps_taken();
     summary["batch_size"] = S;
     const dist::CommunicationStats& c = svi.communication();
+    parallel["svi_seconds"] = std::chrono::duration<double>(Clock::now() - t_svi).count();
     parallel["allreduce_seconds"] = c.seconds;
     parallel["local_step_seconds"] = c.compute_seconds;
     parallel["allreduces"] = c.reductions;

@@ -1,0 +1,193 @@
+"""Strong and weak scaling of `mpirun -np N elbo fit lda|gmm` (issue 19).
+
+Data are generated here, from fixed seeds:
+  LDA: documents drawn from a K-topic LDA (Dirichlet(0.1) topic proportions,
+       Dirichlet(0.05) topics over V words), written in LDA-C format;
+  GMM: points from K Gaussians in D dimensions, written as CSV.
+Strong scaling: one data set and one global minibatch S for every rank count.
+Weak scaling: data and S grow with the rank count (per-rank work constant).
+
+Each run is `mpirun -np N elbo fit ... --threads 1` (one thread per rank); rank 0's
+summary.json gives the fit time, its time inside the statistics allreduce (which
+includes waiting for slower ranks) and the payload of one allreduce. Time per
+step = the SVI loop's time / steps (initialisation and the final ELBO excluded). The payload of LDA is K·V + 2 doubles per step
+whatever the number of ranks, so a projection for a cluster is
+  t_step(N) ≈ t_local(1 rank) / N + t_allreduce(bytes, N),
+with t_allreduce from the network's bandwidth (2 (N−1)/N · bytes / B for a ring).
+Peak memory per rank: the largest max-RSS over ranks (/usr/bin/time).
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ELBO = os.environ.get("ELBO_BIN", "elbo")
+MPIEXEC = shutil.which("mpiexec") or "mpiexec"
+CORES = os.cpu_count() or 1
+
+
+def write_lda_corpus(path, docs, vocab, topics, seed, mean_length=80):
+    rng = np.random.default_rng(seed)
+    beta = rng.dirichlet(np.full(vocab, 0.05), size=topics)
+    with open(path, "w") as f:
+        for _ in range(docs):
+            theta = rng.dirichlet(np.full(topics, 0.1))
+            n = max(1, rng.poisson(mean_length))
+            words = rng.choice(vocab, size=n, p=theta @ beta)
+            ids, counts = np.unique(words, return_counts=True)
+            f.write(f"{len(ids)} " + " ".join(f"{i}:{c}" for i, c in zip(ids, counts)) + "\n")
+
+
+def write_gmm_points(path, rows, dim, components, seed):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 6, size=(components, dim))
+    labels = rng.integers(0, components, size=rows)
+    X = centres[labels] + rng.normal(0, 1, size=(rows, dim))
+    with open(path, "w") as f:
+        f.write(",".join(f"x{j}" for j in range(dim)) + "\n")
+        np.savetxt(f, X, delimiter=",", fmt="%.6f")
+
+
+def run(ranks, args, out):
+    cmd = [MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
+           "/usr/bin/time", "-f", "maxrss_kb=%M", ELBO] + args + ["--distributed", "--threads", "1",
+                                                                "-q", "--no-progress", "-o", out]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"scaling.py: {' '.join(cmd)} failed:\n{p.stderr}")
+    rss = [int(m) for m in re.findall(r"maxrss_kb=(\d+)", p.stderr)]
+    summary = json.load(open(os.path.join(out, "summary.json" if args[1] == "lda" else "gmm.json")))
+    d = summary["distributed"]
+    steps = summary["steps"]
+    return {
+        "ranks": ranks,
+        "oversubscribed": ranks > CORES,
+        "steps": steps,
+        "batch_size": summary["batch_size"],
+        "seconds_per_step": d["svi_seconds"] / steps,
+        "local_step_seconds_per_step": d["local_step_seconds"] / steps,
+        "allreduce_seconds_per_step": d["allreduce_seconds"] / steps,
+        "communication_share": d["allreduce_seconds"] / d["svi_seconds"],
+        "fit_seconds": summary["fit_seconds"],
+        "bytes_per_allreduce": d["bytes_per_allreduce"],
+        "load_seconds": summary["load_seconds"],
+        "wall_seconds": wall,
+        "peak_rss_mb_per_rank": max(rss) / 1024 if rss else None,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small data and few steps (about 2 minutes)")
+    ap.add_argument("--ranks", default="1,2,4,8")
+    opts = ap.parse_args()
+    ranks = [int(r) for r in opts.ranks.split(",")]
+    q = opts.quick
+    K, V = 20, 5000
+    lda_docs, lda_S, lda_steps = (4000, 256, 40) if q else (20000, 1024, 100)
+    gK, gD = 8, 10
+    gmm_rows, gmm_S, gmm_steps = (40000, 2000, 40) if q else (200000, 10000, 100)
+    load_before = os.getloadavg()[0]
+    tmp = tempfile.mkdtemp(prefix="elbo-dist-bench-")
+    results = {"machine": {"cores": CORES, "platform": platform.platform(),
+                           "mpiexec": subprocess.run([MPIEXEC, "--version"], capture_output=True,
+                                                     text=True).stdout.splitlines()[0]},
+               "settings": {"quick": q, "lda": {"topics": K, "vocabulary": V},
+                            "gmm": {"components": gK, "dim": gD}, "threads_per_rank": 1},
+               "runs": []}
+    try:
+        # strong scaling: one data set, one S
+        corpus = os.path.join(tmp, "strong.dat")
+        write_lda_corpus(corpus, lda_docs, V, K, 1)
+        points = os.path.join(tmp, "strong.csv")
+        write_gmm_points(points, gmm_rows, gD, gK, 2)
+        for n in ranks:
+            r = run(n, ["fit", "lda", "--docword", corpus, "--topics", str(K), "--method", "svi",
+                        "--batch-size", str(lda_S), "--max-iter", str(lda_steps)], os.path.join(tmp, f"ls{n}"))
+            results["runs"].append({"model": "lda", "scaling": "strong", "documents": lda_docs, **r})
+            r = run(n, ["fit", "gmm", "--data", points, "--components", str(gK), "--method", "svi",
+                        "--batch-size", str(gmm_S), "--max-iter", str(gmm_steps)], os.path.join(tmp, f"gs{n}"))
+            results["runs"].append({"model": "gmm", "scaling": "strong", "rows": gmm_rows, **r})
+            print(f"strong, {n} ranks: done", file=sys.stderr)
+        # weak scaling: data and S ∝ ranks
+        for n in ranks:
+            corpus = os.path.join(tmp, f"weak{n}.dat")
+            write_lda_corpus(corpus, lda_docs * n // 2, V, K, 3)
+            r = run(n, ["fit", "lda", "--docword", corpus, "--topics", str(K), "--method", "svi",
+                        "--batch-size", str(lda_S * n // 2), "--max-iter", str(lda_steps)],
+                    os.path.join(tmp, f"lw{n}"))
+            results["runs"].append({"model": "lda", "scaling": "weak", "documents": lda_docs * n // 2, **r})
+            os.remove(corpus)
+            points = os.path.join(tmp, f"weak{n}.csv")
+            write_gmm_points(points, gmm_rows * n // 2, gD, gK, 4)
+            r = run(n, ["fit", "gmm", "--data", points, "--components", str(gK), "--method", "svi",
+                        "--batch-size", str(gmm_S * n // 2), "--max-iter", str(gmm_steps)],
+                    os.path.join(tmp, f"gw{n}"))
+            results["runs"].append({"model": "gmm", "scaling": "weak", "rows": gmm_rows * n // 2, **r})
+            os.remove(points)
+            print(f"weak, {n} ranks: done", file=sys.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    # projection to a cluster: local time splits over N ranks, the allreduce moves
+    # 2 (N−1)/N · bytes over a link of 1.25 GB/s (10 GbE) with 20 µs latency per step
+    results["machine"]["load_average_1min"] = {"before": load_before, "after": os.getloadavg()[0]}
+    base = {}
+    for row in results["runs"]:
+        key = (row["model"], row["scaling"])
+        if row["ranks"] == min(ranks):
+            base[key] = row
+        n, b = row["ranks"], row["bytes_per_allreduce"]
+        ring = 2 * (n - 1) / n * b / 1.25e9 + 20e-6 * 2 * (n - 1)
+        # one rank's step without its allreduce: local step + global step
+        one = base[key]["seconds_per_step"] - base[key]["allreduce_seconds_per_step"]
+        local = base[key]["local_step_seconds_per_step"]
+        row["projected_seconds_per_step_10GbE"] = (one - local) + local * (
+            min(ranks) / n if row["scaling"] == "strong" else 1) + ring
+
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    lines = ["# Distributed SVI scaling (`mpirun -np N elbo fit lda|gmm --method svi`)", "",
+             f"Machine: {CORES} cores ({results['machine']['platform']}); {results['machine']['mpiexec']}; "
+             "one thread per rank; loopback (shared memory / TCP). Runs with more ranks than cores are "
+             "**oversubscribed**: they share the cores, so they measure the protocol's overhead, not a speed-up.",
+             f"Load average (1 min) before / after: {results['machine']['load_average_1min']['before']:.1f} / "
+             f"{results['machine']['load_average_1min']['after']:.1f} — other jobs on the machine inflate "
+             "the multi-rank times (an allreduce waits for the slowest rank).",
+             "",
+             f"LDA: K = {K}, V = {V} (allreduce payload K·V + 2 doubles); GMM: K = {gK}, D = {gD} "
+             "(K + K(D + D²) + 2 doubles). Strong: one data set and one global S; weak: data and S ∝ ranks "
+             "(N/2 × the strong size). Communication share = rank 0's time in the statistics allreduce "
+             "(including waiting for the slowest rank) / SVI loop time. Projected: the 1-rank step with its "
+             "local step divided by N (strong; weak: unchanged) plus a ring allreduce of the payload on "
+             "10 GbE (1.25 GB/s, 20 µs per hop), i.e. one rank per node.",
+             "",
+             "| model | scaling | ranks | data | S | ms/step | local ms/step | allreduce ms/step | comm share | bytes/allreduce | peak RSS MB/rank | projected ms/step (10 GbE) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results["runs"]:
+        data = r.get("documents", r.get("rows"))
+        flag = " (oversubscribed)" if r["oversubscribed"] else ""
+        lines.append(f"| {r['model']} | {r['scaling']} | {r['ranks']}{flag} | {data} | {r['batch_size']} | "
+                     f"{1e3 * r['seconds_per_step']:.2f} | {1e3 * r['local_step_seconds_per_step']:.2f} | "
+                     f"{1e3 * r['allreduce_seconds_per_step']:.3f} | {100 * r['communication_share']:.1f}% | "
+                     f"{r['bytes_per_allreduce']} | {r['peak_rss_mb_per_rank']:.0f} | "
+                     f"{1e3 * r['projected_seconds_per_step_10GbE']:.2f} |")
+    lines += ["", "Generated by `bash bench/compare/distributed/run.sh" + (" --quick" if q else "") + "`."]
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
