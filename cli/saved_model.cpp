@@ -26,7 +26,7 @@ nlohmann::json read_saved_model(const std::string& directory) {
   if (!fs::exists(path, ec)) {
     throw elbo::InputError(directory, 0, "",
                            "has no model.json: not the output of a fit that predicts (fit linear, logistic, "
-                           "poisson, lda, gmm or train vae), or written by an elbo older than predict");
+                           "poisson, lda, gmm, gp or train vae), or written by an elbo older than predict");
   }
   nlohmann::json saved = elbo::report::read_json_file(path);
   if (!saved.is_object() || !saved.contains("format") || !saved["format"].is_string()) {

@@ -6,6 +6,7 @@
 #  * save/reload: the predictions of a stochastic SVGP fit (rbf+linear, fewer
 #    inducing points) equal numpy's predictive from model.json's Z, q(u) and
 #    hyperparameters; stdout equals --output; the fit learns (RMSE, ELBO trace);
+#  * Poisson rates near the true ones; Student-t beats the Gaussian on data with outliers;
 #  * a killed run resumed from its checkpoint ends with the same model.json;
 #  * classification on the built-in breast-cancer data (every 4th row held out):
 #    held-out accuracy and log predictive density at least those of elbo's
@@ -117,6 +118,48 @@ if bad: print("\n".join(bad)); sys.exit(1)
 PY
 then ok; else fail "SVGP predictions differ from model.json's predictive, or the fit did not learn"; fi
 
+# ---- counts and outliers: Poisson rates, Student-t against a Gaussian -------------------
+$py - "$tmp" <<'PY'
+import sys, numpy as np
+rng = np.random.default_rng(8)
+x = rng.uniform(-3, 3, 400); rate = np.exp(1 + np.sin(x))
+np.savetxt(sys.argv[1] + "/counts.csv", np.column_stack([x, rng.poisson(rate)]), delimiter=",",
+           header="x,n", comments="", fmt="%.10g")
+xs = np.linspace(-2.5, 2.5, 50)
+np.savetxt(sys.argv[1] + "/counts_new.csv", np.column_stack([xs, np.exp(1 + np.sin(xs))]), delimiter=",",
+           header="x,rate", comments="", fmt="%.10g")
+x = rng.uniform(-3, 3, 200); y = np.sin(x) + 0.1 * rng.normal(size=200)
+y[rng.choice(200, 12, replace=False)] += rng.choice([-1, 1], 12) * rng.uniform(4, 8, 12)  # 6% gross outliers
+np.savetxt(sys.argv[1] + "/outliers.csv", np.column_stack([x, y]), delimiter=",", header="x,y", comments="", fmt="%.10g")
+np.savetxt(sys.argv[1] + "/clean.csv", np.column_stack([xs, np.sin(xs)]), delimiter=",", header="x,y", comments="", fmt="%.10g")
+PY
+"$elbo" fit gp --data "$tmp/counts.csv" --likelihood poisson --inducing 20 --steps 400 --batch-size 100 \
+  --learning-rate 0.02 --natural-step 0.3 --seed 2 --threads 1 -o "$tmp/pois" -q || fail "fit gp --likelihood poisson exited non-zero"
+"$elbo" predict --model "$tmp/pois" --data "$tmp/counts_new.csv" -o "$tmp/pois_pred.csv" -q || fail "predict (poisson) exited non-zero"
+for lik in student_t gaussian; do
+  "$elbo" fit gp --data "$tmp/outliers.csv" --likelihood $lik --inducing 20 --steps 400 --batch-size 1000 \
+    --learning-rate 0.02 --natural-step 0.3 --seed 2 --threads 1 -o "$tmp/out_$lik" -q || fail "fit gp --likelihood $lik exited non-zero"
+  "$elbo" predict --model "$tmp/out_$lik" --data "$tmp/clean.csv" -o "$tmp/out_${lik}_pred.csv" -q || fail "predict ($lik) exited non-zero"
+done
+if $py - "$tmp" <<'PY'
+import sys, numpy as np
+t = sys.argv[1]
+new = np.genfromtxt(t + "/counts_new.csv", delimiter=",", names=True)
+p = np.genfromtxt(t + "/pois_pred.csv", delimiter=",", names=True)
+bad = []
+rel = np.max(np.abs(p["mean"] - new["rate"]) / new["rate"])
+if not rel < 0.35: bad.append(f"Poisson rates off by up to {rel:.2f} of the true rate")
+if np.any(p["variance"] <= 0): bad.append("Poisson predictive variance not positive")
+clean = np.genfromtxt(t + "/clean.csv", delimiter=",", names=True)["y"]
+r = {lik: np.sqrt(np.mean((np.genfromtxt(t + f"/out_{lik}_pred.csv", delimiter=",", names=True)["mean"] - clean) ** 2))
+     for lik in ("student_t", "gaussian")}
+if not (r["student_t"] < 0.15 and r["student_t"] < 0.7 * r["gaussian"]):
+    bad.append(f"Student-t RMSE {r['student_t']:.3f} vs Gaussian {r['gaussian']:.3f} on data with outliers")
+if bad: print("\n".join(bad)); sys.exit(1)
+print(f"poisson max rel err {rel:.3f}; outliers: student_t {r['student_t']:.3f}, gaussian {r['gaussian']:.3f}")
+PY
+then ok; else fail "Poisson rates or Student-t robustness"; fi
+
 # ---- a killed run resumes from its checkpoint to the same model -----------------------
 common=(fit gp --data "$tmp/big.csv" --kernel rbf --inducing 48 --batch-size 128 --steps 1500 --seed 4
         --threads 1 --checkpoint-every 25 -q --no-progress)
@@ -177,7 +220,7 @@ printf 'x1,x2,y\n1,2,3\n4,,6\n7,8,9\n' >"$tmp/missing.csv"
 expect_error "missing value" "missing.csv:3.*x2" -- fit gp --data "$tmp/missing.csv" -o "$tmp/x"
 printf 'x1,x2,y\n1,5,3\n4,5,6\n7,5,9\n' >"$tmp/const.csv"
 expect_error "constant column" "'x2'.*const.csv.*constant" -- fit gp --data "$tmp/const.csv" -o "$tmp/x"
-expect_error "missing target column" "'nope'.*train.csv" -- fit gp --data "$tmp/train.csv" --target nope -o "$tmp/x"
+expect_error "missing target column" "nope.*train.csv" -- fit gp --data "$tmp/train.csv" --target nope -o "$tmp/x"
 expect_error "more inducing points than rows" "--inducing is 61.*train.csv.*60 rows" -- \
   fit gp --data "$tmp/train.csv" --inducing 61 -o "$tmp/x"
 expect_error "collapsed needs gaussian" "--method collapsed.*gaussian" -- \
