@@ -2,7 +2,7 @@
 # End-to-end tests of `mpirun -np 2 elbo fit lda|gmm` on loopback (issue 19):
 #   1. a 2-rank run equals the 1-rank run (--distributed) with the same global
 #      minibatch size and seed: LDA λ and the GMM's q(π) q(μ, Λ) to 1e-10;
-#   2. a 2-rank SVI run killed mid-run and resumed from its checkpoint (on 2
+#   2. a 2-rank SVI run whose ranks are SIGKILLed mid-run, resumed from its checkpoint (on 2
 #      ranks, and on 1) ends where the uninterrupted run ends;
 #   3. a malformed shard on rank 1 ends the whole job within seconds, non-zero,
 #      with one error line naming the file, the line and the rank;
@@ -112,23 +112,29 @@ sys.exit(0 if all(abs(x - 1/3) < 0.05 for x in w) else 1)" && ok ||
 done
 
 # ---- 2. resume after a killed 2-rank run -----------------------------------------------
-long=(fit lda --docword "$tmp/corpus.dat" --topics 4 --method svi --batch-size 64 --max-iter 400 --seed 9
-      --threads 1 -q --no-progress)
+# 2000 steps with tight E-steps: a few seconds, so the kill lands mid-run
+long=(fit lda --docword "$tmp/corpus.dat" --topics 4 --method svi --batch-size 64 --max-iter 2000 --seed 9
+      --local-tol 1e-6 --threads 1 -q --no-progress)
 mpirun2 "$elbo" "${long[@]}" -o "$tmp/full" && ok || fail "uninterrupted 2-rank run exited non-zero"
 ckpt="$tmp/run.ckpt"
 "$mpiexec" --allow-run-as-root --oversubscribe -np 2 "$elbo" "${long[@]}" --checkpoint "$ckpt" \
   --checkpoint-every 1 -o "$tmp/killed" >/dev/null 2>&1 &
 job=$!
-step_of() { $py -c "import json; print(json.load(open('$ckpt'))['step'])" 2>/dev/null || echo 0; }
-for _ in $(seq 1 200); do  # up to 20 s for the first 30 steps
-  [[ -s "$ckpt" && $(step_of) -ge 30 ]] && break
-  sleep 0.1
+# the checkpoint is compact JSON written atomically: '"step":N'
+step_of() { local s; s=$(grep -o '"step":[0-9]*' "$ckpt" 2>/dev/null | cut -d: -f2); echo "${s:-0}"; }
+for _ in $(seq 1 600); do  # up to 30 s for the first 30 steps
+  [[ $(step_of) -ge 30 ]] && break
+  sleep 0.05
 done
+# SIGKILL the ranks (mpirun's children), as a crashed node would; mpirun then ends the job
+ranks=$(pgrep -P "$job")
+[[ -n "$ranks" ]] && kill -KILL $ranks 2>/dev/null
 kill -TERM "$job" 2>/dev/null
 wait "$job" 2>/dev/null
 killed_at=$(step_of)
-if [[ $killed_at -ge 30 && $killed_at -lt 400 && ! -e "$tmp/killed/summary.json" ]]; then ok
-else fail "the run was not killed mid-run (checkpoint at step $killed_at of 400)"; fi
+if [[ $killed_at -ge 30 && $killed_at -lt 2000 && ! -e "$tmp/killed/summary.json" ]]; then ok
+else fail "the run was not killed mid-run (checkpoint at step $killed_at of 2000)"; fi
+echo "resume test: killed at step $killed_at of 2000"
 cp "$ckpt" "$tmp/run1.ckpt"
 mpirun2 "$elbo" "${long[@]}" --checkpoint "$ckpt" --checkpoint-every 1 --resume -o "$tmp/resumed2" &&
   ok || fail "resumed 2-rank run exited non-zero"
@@ -137,7 +143,7 @@ mpirun2 "$elbo" "${long[@]}" --checkpoint "$ckpt" --checkpoint-every 1 --resume 
 for r in resumed2 resumed1; do
   d=$(csv_diff "$tmp/full/topic_word_counts.csv" "$tmp/$r/topic_word_counts.csv")
   below "$d" 1e-10 && ok || fail "$r (killed at step $killed_at) differs from the uninterrupted run by $d"
-  $py -c "import json,sys; s=json.load(open('$tmp/$r/summary.json')); sys.exit(0 if s['resumed_from_step'] >= $killed_at and s['steps'] == 400 else 1)" &&
+  $py -c "import json,sys; s=json.load(open('$tmp/$r/summary.json')); sys.exit(0 if s['resumed_from_step'] >= $killed_at and s['steps'] == 2000 else 1)" &&
     ok || fail "$r: summary.json does not record the resume at step $killed_at"
 done
 
