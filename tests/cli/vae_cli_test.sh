@@ -89,7 +89,7 @@ expect_error "free bits with IWAE" "free-bits applies to the ELBO only" -- train
 expect_error "missing data file" "data" -- train vae --data "$tmp/nope.idx"
 expect_error "holdout too large" "holdout" -- train vae --data "$tmp/four.csv" --holdout 5
 printf 'junk' >"$tmp/model.pt"
-expect_error "junk model" "model.pt: not a readable torch archive" -- eval vae --model "$tmp/model.pt" --data "$tmp/four.csv"
+expect_error "junk model" "model.pt: not an elbo torch-archive file" -- eval vae --model "$tmp/model.pt" --data "$tmp/four.csv"
 
 # ---- checkpoint / resume: killed-and-resumed equals uninterrupted --------------------------
 common=(train vae --latent 4 --hidden 32 --batch-size 20 --test-k 20 --threads 1 --no-progress --quiet --seed 3)

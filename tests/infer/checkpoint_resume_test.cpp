@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "elbo/core/error.hpp"
 #include "elbo/family/make_family.hpp"
@@ -95,9 +96,36 @@ TEST(CheckpointResume, RejectsMissingCorruptAndMismatchedFiles) {
   EXPECT_THROW(run.svi->resume(), InputError);  // missing
   { std::ofstream(ckpt) << "not a checkpoint"; }
   EXPECT_THROW(run.svi->resume(), InputError);  // corrupt
-  auto other = make_run("meanfield", 10, ckpt, "adam");
-  other.svi->run();                              // writes a meanfield checkpoint
-  EXPECT_THROW(run.svi->resume(), InputError);   // family mismatch
+  auto other = make_run("meanfield", 200, ckpt, "adam");
+  other.svi->run();                              // writes a meanfield checkpoint at step 150
+  try {
+    run.svi->resume();
+    ADD_FAILURE() << "a meanfield checkpoint was resumed by a fullrank run";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint is for 'meanfield"), std::string::npos) << e.what();
+  }
+  // One flipped byte anywhere, or a truncated copy, is refused (the checksum);
+  // the intact file still resumes.
+  std::string bytes;
+  {
+    std::ifstream in(ckpt, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto other_again = make_run("meanfield", 200, ckpt, "adam");
+  EXPECT_NO_THROW(other_again.svi->resume());
+  for (const size_t at : {bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(~flipped[at]);
+    { std::ofstream(ckpt, std::ios::binary) << flipped; }
+    try {
+      other_again.svi->resume();
+      ADD_FAILURE() << "a checkpoint with byte " << at << " flipped was resumed";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+    }
+  }
+  { std::ofstream(ckpt, std::ios::binary) << bytes.substr(0, bytes.size() / 2); }
+  EXPECT_THROW(other_again.svi->resume(), InputError);  // truncated
   std::filesystem::remove_all(dir);
 }
 

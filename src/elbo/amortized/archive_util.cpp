@@ -7,6 +7,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/atomic_file.hpp"
+#include "elbo/io/checksummed_file.hpp"
 
 namespace elbo::amortized {
 
@@ -34,13 +35,16 @@ void save_archive_atomically(torch::serialize::OutputArchive& archive, const std
   } catch (const c10::Error& e) {
     throw InputError(path, 0, "", "cannot serialise: " + std::string(e.what_without_backtrace()));
   }
-  io::write_file_atomically(path, out.str());
+  // Checksummed: a model or checkpoint with flipped bytes is refused on load
+  // instead of evaluating to garbage.
+  io::write_checksummed_file(path, "torch-archive", out.str());
 }
 
 void load_archive(torch::serialize::InputArchive& archive, const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path, 0, "", "file does not exist");
+  const std::string payload = io::read_checksummed_file(path, "torch-archive");
   try {
-    archive.load_from(path);
+    archive.load_from(payload.data(), payload.size());
   } catch (const c10::Error& e) {
     throw InputError(path, 0, "", "not a readable torch archive");
   }

@@ -10,6 +10,7 @@
 #include "elbo/conjugate/option_check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/io/atomic_file.hpp"
+#include "elbo/io/checksummed_file.hpp"
 #include "elbo/io/text_file.hpp"
 
 namespace elbo::conjugate {
@@ -291,11 +292,11 @@ void NaturalSvi::save_checkpoint(const std::string& path) const {
                    {"gbar", std::vector<double>(gbar_.data(), gbar_.data() + gbar_.size())},
                    {"hbar", hbar_},
                    {"tau", tau_}};
-  io::write_file_atomically(path, j.dump());
+  io::write_checksummed_file(path, "natural-svi-checkpoint", j.dump());
 }
 
 void NaturalSvi::resume(const std::string& path) {
-  const std::string text = io::read_text_file(path);
+  const std::string text = io::read_checksummed_file(path, "natural-svi-checkpoint");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

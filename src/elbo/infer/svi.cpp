@@ -8,15 +8,19 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <sstream>
 
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
+#include "elbo/io/checksummed_file.hpp"
 #include "elbo/objective/reparam_elbo.hpp"
 
 namespace elbo::infer {
 
 namespace {
+
+constexpr std::string_view kSviCheckpointKind = "svi-checkpoint";
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -383,25 +387,25 @@ void Svi::save_state(const std::string& path) const {
   }
   archive.write("restarts", restarts);
   archive.write("restart_reasons", string_tensor(reasons));
-  // Write then rename: a run killed while saving keeps its previous checkpoint.
-  const std::string tmp = path + ".tmp";
+  // Checksummed, and written then renamed: a run killed while saving keeps its
+  // previous checkpoint, and a corrupt one is refused on resume.
+  std::ostringstream bytes;
   try {
-    archive.save_to(tmp);
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
     throw InputError(path, 0, "", "cannot write checkpoint: " + std::string(e.what_without_backtrace()));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw InputError(path, 0, "", "cannot write checkpoint: " + ec.message());
+  io::write_checksummed_file(path, kSviCheckpointKind, bytes.str());
 }
 
 void Svi::load_state(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     throw InputError(path, 0, "", "checkpoint file does not exist");
   }
+  const std::string payload = io::read_checksummed_file(path, kSviCheckpointKind);
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path);
+    archive.load_from(payload.data(), payload.size());
     if (tensor_string(read_tensor(archive, "format")) != "elbo-svi-state-2") {
       throw InputError(path, 0, "format", "not an elbo SVI checkpoint");
     }
