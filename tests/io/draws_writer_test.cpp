@@ -98,7 +98,7 @@ TEST(DrawsWriter, VariationalLayoutMatchesCmdStan) {
   const std::vector<double> log_g = {-0.0713378, -1.0};
   write_variational_csv(path, meta, names, mean, draws, log_p, log_g);
 
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
   const ParsedCsv csv = parse_stan_csv(path);
   EXPECT_EQ(csv.settings.at("model"), "bernoulli_model");
   EXPECT_EQ(csv.settings.at("method"), "variational");
@@ -165,7 +165,10 @@ TEST(DrawsWriter, StreamingWriterAndAtomicity) {
     DrawsWriter writer(path, {"x", "y"}, {"model = m", "", "method = variational"},
                        DrawsWriterOptions().sig_figs(3));
     writer.write_row({1.23456, 2.0});
-    EXPECT_TRUE(std::filesystem::exists(path + ".tmp"));
+    bool temp_exists = false;  // "<path>.<pid>.<n>.tmp", unique per writer
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
+      temp_exists |= e.path().string().rfind(path + ".", 0) == 0 && e.path().extension() == ".tmp";
+    EXPECT_TRUE(temp_exists);
     EXPECT_FALSE(std::filesystem::exists(path));  // nothing visible before close()
     writer.comment("between rows");
     writer.write_row(std::vector<double>{-0.5, 1e10});
@@ -173,7 +176,7 @@ TEST(DrawsWriter, StreamingWriterAndAtomicity) {
     writer.close();
   }
   EXPECT_EQ(slurp(path), "# model = m\n#\n# method = variational\nx,y\n1.23,2\n# between rows\n-0.5,1e+10\n");
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
 
   // A writer destroyed without close() (a killed or failed run) leaves no
   // partial file and does not touch the previous complete file.
@@ -181,7 +184,7 @@ TEST(DrawsWriter, StreamingWriterAndAtomicity) {
     DrawsWriter writer(path, {"x"});
     writer.write_row({42.0});
   }
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
   EXPECT_EQ(slurp(path).substr(0, 11), "# model = m");
 }
 

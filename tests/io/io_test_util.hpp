@@ -12,6 +12,18 @@
 
 namespace elbo::io::testing {
 
+/// Whether a temporary file of an atomic write of `path` ("<path>.<pid>.<n>.tmp")
+/// is left beside it.
+inline bool temp_file_left(const std::string& path) {
+  const std::filesystem::path p(path);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(p.filename().string() + ".", 0) == 0 && e.path().extension() == ".tmp") return true;
+  }
+  return false;
+}
+
 /// A fresh directory under the system temp dir, removed with its contents.
 class TempDir {
  public:

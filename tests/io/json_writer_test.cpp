@@ -26,7 +26,7 @@ TEST(JsonWriter, RoundTripPrettyPrintedWithoutTmpFile) {
                                 {"mean", {0.1, -2e-300, 1e300}},
                                 {"unicode", "\xCF\x83 = 1"}};
   write_json_file(path, value);
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
   const std::string text = slurp(path);
   EXPECT_EQ(nlohmann::json::parse(text), value);  // doubles round-trip exactly
   EXPECT_NE(text.find("\n  \"converged\": true"), std::string::npos) << text;
@@ -35,7 +35,7 @@ TEST(JsonWriter, RoundTripPrettyPrintedWithoutTmpFile) {
   // Overwriting replaces the file completely.
   write_json_file(path, nlohmann::json{{"a", 1}});
   EXPECT_EQ(nlohmann::json::parse(slurp(path)), (nlohmann::json{{"a", 1}}));
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
 }
 
 TEST(JsonWriter, NonFiniteBecomesNullAndBadUtf8IsReplaced) {
@@ -53,7 +53,7 @@ TEST(JsonWriter, UnwritableDirectoryNamesTheFile) {
   const InputError e = expect_input_error([&] { write_json_file(path, nlohmann::json::object()); });
   EXPECT_EQ(e.file(), path);
   EXPECT_NE(std::string(e.what()).find(path + ": cannot open"), std::string::npos) << e.what();
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
 }
 
 TEST(EnsureDirectory, CreatesNestedAndAcceptsExisting) {

@@ -57,7 +57,7 @@ TEST(PngWriter, GrayRoundTrip) {
   EXPECT_EQ(d.color_type, PNG_COLOR_TYPE_GRAY);
   EXPECT_EQ(d.bit_depth, 8);
   EXPECT_EQ(d.pixels, pixels);
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(testing::temp_file_left(path));
 }
 
 TEST(PngWriter, GridLayoutWithPadding) {

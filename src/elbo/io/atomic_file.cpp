@@ -1,5 +1,8 @@
 #include "elbo/io/atomic_file.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,7 +11,14 @@
 
 namespace elbo::io {
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+namespace {
+std::string unique_temp_path(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  return path + "." + std::to_string(::getpid()) + "." + std::to_string(counter++) + ".tmp";
+}
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_path_(unique_temp_path(path_)) {
   file_ = std::fopen(temp_path().c_str(), "wb");
   if (file_ == nullptr) fail("cannot open '" + temp_path() + "' for writing", errno);
 }

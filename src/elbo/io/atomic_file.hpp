@@ -1,7 +1,9 @@
 #pragma once
-// Atomic file replacement: write everything to "<path>.tmp", then rename it
-// over <path> (rename(2) is atomic within a file system), so a killed run
-// leaves either the old file or the complete new one, never half a file.
+// Atomic file replacement: write everything to "<path>.<pid>.<n>.tmp", then
+// rename it over <path> (rename(2) is atomic within a file system), so a killed
+// run leaves either the old file or the complete new one, never half a file;
+// the name is unique per process and file, so two runs writing the same path
+// never write into one temporary file (the last complete one wins).
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -23,13 +25,14 @@ class AtomicFile {
   void commit();
 
   const std::string& path() const { return path_; }
-  std::string temp_path() const { return path_ + ".tmp"; }
+  const std::string& temp_path() const { return temp_path_; }
   bool committed() const { return committed_; }
 
  private:
   [[noreturn]] void fail(const std::string& what, int err);
 
   std::string path_;
+  std::string temp_path_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
 };

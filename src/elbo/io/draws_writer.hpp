@@ -16,7 +16,7 @@
 //
 // Numbers are written like a C++ stream with setprecision(sig_figs): %g style
 // with 6 significant digits by default (CmdStan's default), nan / inf / -inf
-// for non-finite values. The file is written to "<path>.tmp" and renamed on
+// for non-finite values. The file is written to a unique "<path>.<pid>.<n>.tmp" and renamed on
 // close(), so a killed run never leaves half a file.
 #include <cstdint>
 #include <memory>

@@ -7,6 +7,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/atomic_file.hpp"
+#include "elbo/io/output_lock.hpp"
 
 namespace elbo::io {
 
@@ -26,6 +27,7 @@ void ensure_directory(const std::string& path) {
     if (!fs::is_directory(status)) {
       throw InputError(path, 0, "", "exists but is not a directory");
     }
+    lock_output_directory(path);
     return;
   }
   fs::create_directories(path, ec);
@@ -33,6 +35,7 @@ void ensure_directory(const std::string& path) {
     throw InputError(path, 0, "",
                      "cannot create directory: " + (ec ? ec.message() : std::string("unknown error")));
   }
+  lock_output_directory(path);
 }
 
 }  // namespace elbo::io
