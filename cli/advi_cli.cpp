@@ -1,5 +1,6 @@
 #include "advi_cli.hpp"
 #include "next_step.hpp"
+#include "option_validators.hpp"
 
 #include <cmath>
 
@@ -21,11 +22,11 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
              "q's draws makes the fit unreliable")
       ->capture_default_str();
   c.add_option("--num-paths", o.num_paths, "Pathfinder: L-BFGS paths (each its own random start)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(validators::positive_integer())->capture_default_str();
   c.add_option("--budget", o.budget,
                "Wall-clock seconds (0: no limit): for --method auto the whole ladder, for advi the "
                "SVI run (it then stops unconverged)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(validators::nonnegative_real())->capture_default_str();
   c.add_option("--family", o.family,
                "Variational family: meanfield, fullrank, lowrank[:R], pointmass (MAP), "
                "flow:<layer>[*N][+...] (planar, radial, realnvp, iaf; e.g. flow:iaf*4), "
@@ -35,14 +36,14 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
                "ADVI's bound: elbo, renyi:ALPHA, vrmax, iwae:K, chi[:N], annealed:STEPS; or a "
                "score-function estimator: reinforce[+baseline|+cv][+rb][+odis:TAU], gumbel:TEMP[+st]")
       ->capture_default_str();
-  c.add_option("--components", o.components, "Mixture components boosting grows")->capture_default_str();
-  c.add_option("--particles", o.particles, "SVGD particles")->capture_default_str();
+  c.add_option("--components", o.components, "Mixture components boosting grows")->check(validators::positive_integer())->capture_default_str();
+  c.add_option("--particles", o.particles, "SVGD particles")->check(validators::positive_integer())->capture_default_str();
   c.add_option("--kernel", o.kernel, "SVGD kernel: rbf or imq (median bandwidth)")
       ->check(CLI::IsMember({"rbf", "imq"}))->capture_default_str();
   c.add_flag("--precondition", o.precondition,
              "constant_sgd: precondition by the inverse gradient-noise covariance (Mandt et al. Thm 2)");
   c.add_option("--grad-draws", o.grad_draws, "Monte-Carlo draws per gradient (Stan's grad_samples)")
-      ->capture_default_str();
+      ->check(validators::positive_integer())->capture_default_str();
   c.add_flag("--stl,!--no-stl", o.stick_the_landing,
              "Path-derivative ('sticking the landing') gradient: lower variance near the optimum")
       ->capture_default_str();
@@ -50,25 +51,27 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
       ->capture_default_str();
   c.add_option("--eta", o.eta,
                "Base step size (default: 0.03, 0.01 for realnvp flows and hierarchical, or 0.005 after a "
-               "Laplace start, which is already near the optimum; 1 for --optimizer stan)");
+               "Laplace start, which is already near the optimum; 1 for --optimizer stan)")
+      ->check(validators::positive_real());
   c.add_option("--schedule", o.schedule, "Step-size schedule for torch optimizers: constant, robbins_monro")
       ->capture_default_str();
-  c.add_option("--tau", o.tau, "Robbins-Monro delay: rho_t = eta (1 + t/tau)^-kappa")->capture_default_str();
-  c.add_option("--kappa", o.kappa, "Robbins-Monro exponent in (0.5, 1]")->capture_default_str();
+  c.add_option("--tau", o.tau, "Robbins-Monro delay: rho_t = eta (1 + t/tau)^-kappa")->check(validators::positive_real())->capture_default_str();
+  c.add_option("--kappa", o.kappa, "Robbins-Monro exponent in (0.5, 1]")->check(validators::real_in(0.5, true, 1.0, false))->capture_default_str();
   c.add_flag("--adapt", o.adapt, "Search eta as Stan does (with --optimizer stan)");
   c.add_option("--max-iter", o.max_iterations,
-               "Maximum iterations (0: 10000; svgd runs 2000 steps)")->capture_default_str();
+               "Maximum iterations (0: 10000; svgd runs 2000 steps)")
+      ->check(validators::nonnegative_integer())->capture_default_str();
   c.add_option("--eval-every", o.eval_every, "Iterations between ELBO evaluations (Stan's eval_elbo)")
-      ->capture_default_str();
+      ->check(validators::positive_integer())->capture_default_str();
   c.add_option("--eval-draws", o.eval_draws, "Draws per ELBO evaluation (Stan's elbo_samples)")
-      ->capture_default_str();
+      ->check(validators::positive_integer())->capture_default_str();
   c.add_option("--tol-rel-obj", o.tol_rel_obj, "Stop when the relative ELBO change (window mean or median) is below this")
-      ->capture_default_str();
+      ->check(validators::positive_real())->capture_default_str();
   c.add_flag("--common-eval-draws,!--fresh-eval-draws", o.common_eval_draws,
              "Evaluate the ELBO on the same base draws each time (Stan draws afresh)")
       ->capture_default_str();
-  c.add_option("--window", o.window, "Convergence window in evaluations (0: Stan's rule)")->capture_default_str();
-  c.add_option("--batch-size", o.batch_size, "Minibatch size (0: all data)")->capture_default_str();
+  c.add_option("--window", o.window, "Convergence window in evaluations (0: Stan's rule)")->check(validators::nonnegative_integer())->capture_default_str();
+  c.add_option("--batch-size", o.batch_size, "Minibatch size (0: all data)")->check(validators::nonnegative_integer())->capture_default_str();
   c.add_flag("--average,!--no-average", o.average, "Average the iterates over a tail window")
       ->capture_default_str();
   auto* init = c.add_option("--init", o.init,
@@ -83,7 +86,7 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
   } else {
     init->check(CLI::IsMember({"auto", "zero", "random", "laplace"}));
   }
-  c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->capture_default_str();
+  c.add_option("--draws", o.draws, "Posterior draws to write (Stan's output_samples)")->check(validators::positive_integer())->capture_default_str();
   c.add_option("--resample", o.resample,
                "Importance-resample the draws with PSIS weights: auto (when k-hat < 0.7), always, never, "
                "or force; auto and always keep q's draws (and mark the fit unreliable) when the importance "
@@ -91,13 +94,13 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
       ->check(CLI::IsMember({"auto", "always", "never", "force"}))->capture_default_str();
   c.add_option("--resample-pool", o.resample_pool,
                "When resampling, draw this many times --draws from q and resample --draws of them")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  c.add_option("--seed", o.seed, "Random seed")->capture_default_str();
+      ->check(validators::positive_integer())->capture_default_str();
+  c.add_option("--seed", o.seed, "Random seed")->check(validators::seed())->capture_default_str();
   c.add_option("--threads", o.threads, "Threads for the BLAS (0: one per core)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(validators::thread_count())->capture_default_str();
   c.add_option("--output,-o", o.output, "Output directory (draws.csv, summary.json)")->capture_default_str();
   c.add_option("--checkpoint", o.checkpoint, "Save the run state to this file periodically");
-  c.add_option("--checkpoint-every", o.checkpoint_every, "Iterations between checkpoints")->capture_default_str();
+  c.add_option("--checkpoint-every", o.checkpoint_every, "Iterations between checkpoints")->check(validators::positive_integer())->capture_default_str();
   c.add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
   c.add_flag("--quiet,-q", o.quiet, "No progress bar or summary table");
   add_report_flag(c, o.report);

@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <Eigen/Dense>
+#include <fmt/format.h>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "elbo/models/logistic_regression.hpp"
 #include "elbo/models/poisson_regression.hpp"
 #include "fit_runner.hpp"
+#include "option_validators.hpp"
 #include "regression_table.hpp"
 #include "saved_model.hpp"
 
@@ -50,6 +53,26 @@ elbo::io::Table load_table(const GlmCliOptions& o, const std::string& command) {
   return read_regression_table(o.data);
 }
 
+// The response must be one the likelihood can take; named by file, line and column
+// (row i of the table is line i + 2: blank lines inside the data are errors).
+void check_targets(const std::string& command, const elbo::io::Table& table,
+                   const elbo::models::DesignMatrix& design) {
+  if (command == "linear") return;
+  const auto y = design.y.contiguous();
+  const double* v = y.data_ptr<double>();
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const bool ok = command == "logistic" ? (v[i] == 0.0 || v[i] == 1.0) : (v[i] >= 0 && v[i] == std::floor(v[i]));
+    if (!ok) {
+      const bool json = std::filesystem::path(table.source).extension() == ".json";
+      throw elbo::InputError(table.source, json ? 0 : i + 2,
+                             json ? fmt::format("{}[{}]", design.target_name, i + 1) : design.target_name,
+                             fmt::format("target {} is not {}", v[i],
+                                         command == "logistic" ? "0 or 1 (logistic regression's classes)"
+                                                               : "a count 0, 1, 2, ... (Poisson regression)"));
+    }
+  }
+}
+
 // Reads the data, builds the model and fits it.
 void run_glm(const std::string& command, const GlmCliOptions& o) {
   auto table = load_table(o, command);
@@ -57,6 +80,7 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
       table, elbo::models::DesignMatrixOptions().target(
                  o.target.empty() && o.data.empty() ? "malignant_is_0" : o.target)
                  .standardize(o.standardize));
+  check_targets(command, table, design);
   std::shared_ptr<const elbo::model::Model> model;
   if (command == "linear") {
     auto options = elbo::models::LinearRegressionOptions()
@@ -146,13 +170,14 @@ void add_glm_command(CLI::App& fit, const std::string& name, const std::string& 
   cmd->add_flag("--standardize,!--no-standardize", options->standardize,
                 "Centre and scale features by their sample sd")->capture_default_str();
   cmd->add_option("--prior-alpha-scale", options->prior_alpha_scale, "Intercept prior: alpha ~ N(0, s)")
-      ->capture_default_str();
+      ->check(validators::positive_real())->capture_default_str();
   cmd->add_option("--prior-beta-scale", options->prior_beta_scale, "Coefficient prior: beta ~ N(0, s)")
-      ->capture_default_str();
+      ->check(validators::positive_real())->capture_default_str();
   if (name == "linear") {
     cmd->add_option("--prior-sigma-scale", options->prior_sigma_scale, "Noise prior: sigma ~ half-N(0, s)")
-        ->capture_default_str();
-    cmd->add_option("--sigma", options->known_sigma, "Known noise sd (no sigma latent)");
+        ->check(validators::positive_real())->capture_default_str();
+    cmd->add_option("--sigma", options->known_sigma, "Known noise sd (no sigma latent)")
+        ->check(validators::positive_real());
   }
   add_fit_options(*cmd, options->fit);
   cmd->callback([name, options]() { run_glm(name, *options); });

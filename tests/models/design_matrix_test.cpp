@@ -119,7 +119,7 @@ TEST(DesignMatrix, TargetByNameAndNoStandardisation) {
 TEST(DesignMatrix, RejectsBadTables) {
   testing::expect_throw_message<ConfigError>(
       [] { design_matrix(small_table(), DesignMatrixOptions().target("z")); },
-      "design_matrix: target column 'z' is not in small.csv (columns: a, b, c, y)");
+      "--target z: no such column in small.csv (columns: a, b, c, y)");
 
   auto constant = small_table();
   for (int64_t i = 0; i < constant.rows; ++i) constant.values[i * 4 + 1] = 0.3;

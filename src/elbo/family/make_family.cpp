@@ -42,7 +42,7 @@ FamilyPtr make_mixture_family(const std::string& spec, int64_t dim) {
 
 // "categorical:C": D/C independent one-hot categoricals with C classes.
 FamilyPtr make_categorical_family(const std::string& spec, int64_t dim) {
-  const std::string usage = "family '" + spec +
+  const std::string usage = "--family '" + spec +
                             "': expected categorical:C with an integer C >= 2 dividing the "
                             "dimension " + std::to_string(dim);
   if (spec.size() < 13 || spec[11] != ':') throw ConfigError(usage);
@@ -74,7 +74,7 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
         used = 0;
       }
       if (used == 0 || used + 1 != tail.size() || value < 1) {
-        throw ConfigError("family '" + spec + "': expected lowrank:R with a positive integer rank R");
+        throw ConfigError("--family '" + spec + "': expected lowrank:R with a positive integer rank R");
       }
       rank = value;
     }
@@ -98,7 +98,7 @@ FamilyPtr make_family(const std::string& spec, int64_t dim, uint64_t seed) {
   }
   if (spec == "bernoulli") return std::make_shared<BernoulliFamily>(dim);
   if (spec.rfind("categorical", 0) == 0) return make_categorical_family(spec, dim);
-  throw ConfigError("unknown family '" + spec +
+  throw ConfigError("--family: unknown family '" + spec +
                     "'; expected meanfield, fullrank, lowrank[:R], pointmass, "
                     "flow:<planar|radial|realnvp|iaf>[*N][+...], mixture[:C[:diag]], "
                     "copula[:gaussian], hierarchical[:mean], bernoulli or categorical:C");

@@ -11,10 +11,18 @@
 
 namespace elbo::io {
 
+namespace {
+constexpr size_t kMaxTextFileBytes = size_t{16} << 30;
+}  // namespace
+
 std::string read_text_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw InputError(path, 0, "", "cannot read: is a directory, not a file");
+  }
+  // /dev/zero or /dev/urandom would be read until memory runs out.
+  if (std::filesystem::is_character_file(path, ec) || std::filesystem::is_block_file(path, ec)) {
+    throw InputError(path, 0, "", "cannot read: is a device, not a data file");
   }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
@@ -33,6 +41,11 @@ std::string read_text_file(const std::string& path) {
         throw InputError(path, 0, "", std::string("cannot read: ") + std::strerror(errno));
       }
       break;
+    }
+    // A pipe that never ends: stop at a size no data file of ours reaches.
+    if (capacity >= kMaxTextFileBytes) {
+      throw InputError(path, 0, "", "is larger than " + std::to_string(kMaxTextFileBytes >> 30) +
+                                        " GiB; text data of that size must be streamed (e.g. fit lda --streaming)");
     }
     capacity *= 2;
   }

@@ -25,8 +25,8 @@ int64_t target_index(const io::Table& table, const std::string& target) {
   }
   std::string available;
   for (const auto& c : table.columns) available += (available.empty() ? "" : ", ") + c;
-  throw ConfigError(std::string(kDesignMatrixName) + ": target column '" + target + "' is not in " +
-                    source_of(table) + " (columns: " + available + ")");
+  throw ConfigError("--target " + target + ": no such column in " + source_of(table) + " (columns: " +
+                    available + ")");
 }
 }  // namespace
 
