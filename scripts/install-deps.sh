@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopenblas0-pthread
+  libopenblas-dev  # cblas.h + libopenblas.so: src/elbo/gp calls OpenBLAS directly
   libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libboost-math-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
   python3  # the CLI end-to-end scripts check JSON outputs with it

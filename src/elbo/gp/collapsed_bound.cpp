@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "elbo/core/error.hpp"
+#include "elbo/gp/dense_blas.hpp"
 #include "elbo/gp/jittered_cholesky.hpp"
 
 namespace elbo::gp {
@@ -14,14 +15,13 @@ CollapsedBound collapsed_bound(const Kernel& kernel, const Matrix& X, const Vect
   const double M = static_cast<double>(X.rows()), sigma = std::sqrt(noise_variance);
   const Matrix L = jittered_cholesky(kernel.cross(Z, Z), jitter, "K_TT");
   Matrix A = kernel.cross(Z, X);
-  L.triangularView<Eigen::Lower>().solveInPlace(A);  // L⁻¹ K_zf
+  blas::trsm(true, false, L, A);  // L⁻¹ K_zf
   A /= sigma;
-  Matrix B = A * A.transpose();
-  const double trace_q = B.trace();  // tr(Q)/σ²
-  B.diagonal().array() += 1.0;
-  Eigen::LLT<Matrix> llt(B);
-  if (llt.info() != Eigen::Success) throw NumericalError("collapsed bound: I + AAᵀ is not positive definite");
-  const Matrix LB = llt.matrixL();
+  Matrix LB;
+  blas::syrk(false, 1.0, A, 0.0, LB);  // AAᵀ
+  const double trace_q = LB.trace();   // tr(Q)/σ²
+  LB.diagonal().array() += 1.0;
+  if (!blas::potrf(LB)) throw NumericalError("collapsed bound: I + AAᵀ is not positive definite");
   const Vector Ay = A * y / sigma;
   const Vector c = LB.triangularView<Eigen::Lower>().solve(Ay);
   CollapsedBound out;
@@ -31,9 +31,10 @@ CollapsedBound collapsed_bound(const Kernel& kernel, const Matrix& X, const Vect
               0.5 * (kernel.diag(X).sum() / noise_variance - trace_q);
   // Optimal q(v): Σ = (I + AAᵀ)⁻¹ = LB⁻ᵀ LB⁻¹, μ = Σ A y/σ.
   out.q_mean = LB.transpose().triangularView<Eigen::Upper>().solve(c);
-  Matrix Sigma = LB.triangularView<Eigen::Lower>().solve(Matrix::Identity(LB.rows(), LB.cols()));
-  Sigma = Sigma.transpose() * Sigma;
-  out.q_chol = Eigen::LLT<Matrix>(Sigma).matrixL();
+  Matrix Sigma;
+  blas::syrk(true, 1.0, blas::tri_inverse(LB), 0.0, Sigma);  // LB⁻ᵀ LB⁻¹
+  if (!blas::potrf(Sigma)) throw NumericalError("collapsed bound: (I + AAᵀ)⁻¹ is not positive definite");
+  out.q_chol = std::move(Sigma);
   return out;
 }
 

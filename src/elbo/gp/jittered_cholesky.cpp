@@ -5,6 +5,7 @@
 #include <Eigen/Cholesky>
 
 #include "elbo/core/error.hpp"
+#include "elbo/gp/dense_blas.hpp"
 
 namespace elbo::gp {
 
@@ -12,11 +13,11 @@ Eigen::MatrixXd jittered_cholesky(const Eigen::MatrixXd& K, double jitter, const
   const double mean_diag = K.diagonal().mean();
   if (!std::isfinite(mean_diag)) throw NumericalError(fmt::format("{} has non-finite entries", what));
   double eps = jitter;
-  Eigen::MatrixXd Kj = K;
+  Eigen::MatrixXd Kj;
   while (true) {
-    Kj.diagonal() = K.diagonal().array() + eps * mean_diag;
-    Eigen::LLT<Eigen::MatrixXd> llt(Kj);
-    if (llt.info() == Eigen::Success) return llt.matrixL();
+    Kj = K;
+    Kj.diagonal().array() += eps * mean_diag;
+    if (blas::potrf(Kj)) return Kj;
     if (eps >= 1e-2) break;
     eps = eps > 0 ? std::min(eps * 10, 1e-2) : 1e-10;
   }
@@ -27,14 +28,14 @@ Eigen::MatrixXd jittered_cholesky(const Eigen::MatrixXd& K, double jitter, const
 }
 
 Eigen::MatrixXd cholesky_backward(const Eigen::MatrixXd& L, const Eigen::MatrixXd& L_bar) {
-  Eigen::MatrixXd P = L.transpose() * L_bar.triangularView<Eigen::Lower>();
-  P = P.triangularView<Eigen::Lower>();
+  Eigen::MatrixXd P = L_bar.triangularView<Eigen::Lower>();
+  blas::trmm(true, true, L, P);  // Lᵀ tril(L̄)
+  P.triangularView<Eigen::StrictlyUpper>().setZero();
   P.diagonal() *= 0.5;
   // S = L⁻ᵀ P L⁻¹: two triangular solves.
-  const auto Lt = L.triangularView<Eigen::Lower>();
-  Lt.transpose().solveInPlace(P);                         // L⁻ᵀ P
-  Eigen::MatrixXd S = Lt.transpose().solve(P.transpose()).transpose();  // (L⁻ᵀ (L⁻ᵀ P)ᵀ)ᵀ = L⁻ᵀ P L⁻¹
-  return 0.5 * (S + S.transpose());
+  blas::trsm(true, true, L, P);   // L⁻ᵀ P
+  blas::trsm(false, false, L, P);  // (L⁻ᵀ P) L⁻¹
+  return 0.5 * (P + P.transpose());
 }
 
 }  // namespace elbo::gp

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "elbo/core/error.hpp"
+#include "elbo/gp/dense_blas.hpp"
 #include "elbo/gp/jittered_cholesky.hpp"
 
 namespace elbo::gp {
@@ -28,10 +29,10 @@ double Svgp::kl() const {
 
 double Svgp::elbo(const Matrix& X, const Vector& y, double scale, SvgpGradient* grad) const {
   const Matrix L = jittered_cholesky(kernel_->cross(Z_, Z_), jitter_, "K_TT");
-  const auto Lt = L.triangularView<Eigen::Lower>();
   Matrix A = kernel_->cross(Z_, X);
-  Lt.solveInPlace(A);                                                 // T×S
-  const Matrix B = Ls_.triangularView<Eigen::Lower>().transpose() * A;  // L_Sᵀ A
+  blas::trsm(true, false, L, A);  // L⁻¹ K_zx, T×S
+  Matrix B = A;
+  blas::trmm(true, true, Ls_, B);  // L_Sᵀ A
   const Vector kdiag = kernel_->diag(X);
   const Vector m = A.transpose() * mu_;
   const Vector v = (kdiag - A.colwise().squaredNorm().transpose() + B.colwise().squaredNorm().transpose())
@@ -48,16 +49,20 @@ double Svgp::elbo(const Matrix& X, const Vector& y, double scale, SvgpGradient* 
   // Through m = Aᵀμ and v = k − ‖a‖² + ‖L_Sᵀa‖².
   const Matrix Adv = A * dv.asDiagonal();
   Matrix A_bar = mu_ * dm.transpose() - 2.0 * Adv;
-  A_bar.noalias() += Ls_.triangularView<Eigen::Lower>() * (2.0 * B * dv.asDiagonal());
+  Matrix LsBdv = 2.0 * B * dv.asDiagonal();
+  blas::trmm(true, false, Ls_, LsBdv);  // L_S (2 B diag(dv))
+  A_bar += LsBdv;
   grad->q_mean = A * dm - mu_;
-  Matrix Ls_bar = 2.0 * Adv * B.transpose();
+  Matrix Ls_bar;
+  blas::gemm(false, true, 2.0, Adv, B, 0.0, Ls_bar);  // 2 A diag(dv) Bᵀ
   Ls_bar -= Ls_;  // −KL: −L_S + diag(1/L_S,tt)
   Ls_bar.diagonal().array() += Ls_.diagonal().array().inverse();
   grad->q_chol = Ls_bar.triangularView<Eigen::Lower>();
   // Through A = L⁻¹ K_zx.
-  Matrix Kzx_bar = A_bar;
-  Lt.transpose().solveInPlace(Kzx_bar);  // L⁻ᵀ Ā
-  const Matrix L_bar = -Kzx_bar * A.transpose();
+  Matrix Kzx_bar = std::move(A_bar);
+  blas::trsm(true, true, L, Kzx_bar);  // L⁻ᵀ Ā
+  Matrix L_bar;
+  blas::gemm(false, true, -1.0, Kzx_bar, A, 0.0, L_bar);
   const Matrix Kzz_bar = cholesky_backward(L, L_bar);
   grad->kernel = Vector::Zero(kernel_->num_params());
   grad->inducing = Matrix::Zero(Z_.rows(), Z_.cols());
@@ -73,33 +78,43 @@ double Svgp::natural_gradient_step(const Matrix& X, const Vector& y, double scal
   const Eigen::Index T = mu_.size();
   const Matrix L = jittered_cholesky(kernel_->cross(Z_, Z_), jitter_, "K_TT");
   Matrix A = kernel_->cross(Z_, X);
-  L.triangularView<Eigen::Lower>().solveInPlace(A);
-  const Matrix B = Ls_.triangularView<Eigen::Lower>().transpose() * A;
+  blas::trsm(true, false, L, A);
+  Matrix B = A;
+  blas::trmm(true, true, Ls_, B);
   const Vector m = A.transpose() * mu_;
   const Vector v = (kernel_->diag(X) - A.colwise().squaredNorm().transpose() + B.colwise().squaredNorm().transpose())
                        .cwiseMax(1e-12);
   Vector dm, dv;
   likelihood_->expected_log_lik(y, m, v, dm, dv, nullptr);
   // ∂E/∂S = A diag(c dv) Aᵀ, ∂E/∂μ = A c dm; η-gradients g₂ = ∂E/∂S, g₁ = ∂E/∂μ − 2 g₂ μ.
-  const Matrix g2 = A * (scale * dv).asDiagonal() * A.transpose();
+  Matrix g2;
+  if ((dv.array() <= 0).all()) {  // log-concave likelihoods: −(A √−c dv)(A √−c dv)ᵀ, one syrk
+    const Matrix As = A * (-scale * dv).cwiseSqrt().asDiagonal();
+    blas::syrk(false, -1.0, As, 0.0, g2);
+  } else {
+    blas::gemm(false, true, 1.0, A * (scale * dv).asDiagonal(), A, 0.0, g2);
+  }
   const Vector g1 = scale * (A * dm) - 2.0 * g2 * mu_;
   // Current natural parameters: precision Λ = S⁻¹ (θ₂ = −½Λ) and θ₁ = Λμ.
-  const Matrix Ls_inv = Ls_.triangularView<Eigen::Lower>().solve(Matrix::Identity(T, T));
-  const Matrix Lambda = Ls_inv.transpose() * Ls_inv;
+  const Matrix Ls_inv = blas::tri_inverse(Ls_);
+  Matrix Lambda;
+  blas::syrk(true, 1.0, Ls_inv, 0.0, Lambda);  // L_S⁻ᵀ L_S⁻¹
   const Vector theta1 = Lambda * mu_;
   const Matrix target_precision = Matrix::Identity(T, T) - 2.0 * g2;
   for (int attempt = 0; attempt < 30; ++attempt, rho *= 0.5) {
     Matrix P = (1 - rho) * Lambda + rho * target_precision;
     P = 0.5 * (P + P.transpose());
-    Eigen::LLT<Matrix> llt(P);
-    if (llt.info() != Eigen::Success) continue;
-    const Vector t1 = (1 - rho) * theta1 + rho * g1;
-    mu_ = llt.solve(t1);
-    // S = P⁻¹; L_S its Cholesky factor.
-    const Matrix LP_inv = Matrix(llt.matrixL()).triangularView<Eigen::Lower>().solve(Matrix::Identity(T, T));
-    Eigen::LLT<Matrix> s_llt(LP_inv.transpose() * LP_inv);
-    if (s_llt.info() != Eigen::Success) continue;
-    Ls_ = s_llt.matrixL();
+    if (!blas::potrf(P)) continue;  // P → L_P
+    Vector t1 = (1 - rho) * theta1 + rho * g1;
+    // S = P⁻¹ = L_P⁻ᵀ L_P⁻¹; L_S its Cholesky factor; μ = S t₁.
+    const Matrix LP_inv = blas::tri_inverse(P);
+    Matrix Snew;
+    blas::syrk(true, 1.0, LP_inv, 0.0, Snew);
+    if (!blas::potrf(Snew)) continue;
+    P.triangularView<Eigen::Lower>().solveInPlace(t1);
+    P.triangularView<Eigen::Lower>().transpose().solveInPlace(t1);
+    mu_ = std::move(t1);
+    Ls_ = std::move(Snew);
     return rho;
   }
   throw NumericalError("natural-gradient step: q(u)'s precision stays indefinite at every step size");
@@ -113,8 +128,9 @@ void Svgp::predict_latent(const Matrix& Xs, Vector& mean, Vector& var, Eigen::In
     const Eigen::Index n = std::min(batch, Xs.rows() - start);
     const Matrix Xb = Xs.middleRows(start, n);
     Matrix A = kernel_->cross(Z_, Xb);
-    L.triangularView<Eigen::Lower>().solveInPlace(A);
-    const Matrix B = Ls_.triangularView<Eigen::Lower>().transpose() * A;
+    blas::trsm(true, false, L, A);
+    Matrix B = A;
+    blas::trmm(true, true, Ls_, B);
     mean.segment(start, n) = A.transpose() * mu_;
     var.segment(start, n) =
         (kernel_->diag(Xb) - A.colwise().squaredNorm().transpose() + B.colwise().squaredNorm().transpose())
