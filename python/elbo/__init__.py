@@ -18,7 +18,8 @@
 Every method, family, objective and option of `elbo fit` (the CLI) is a keyword of
 elbo.fit. Also: elbo.models (the built-in models), elbo.vae (the amortized trainer),
 elbo.sklearn (LatentDirichletAllocation and BayesianGaussianMixture for scikit-learn),
-elbo.hmm (Bayesian GaussianHMM and CategoricalHMM with hmmlearn's interface).
+elbo.hmm (Bayesian GaussianHMM and CategoricalHMM with hmmlearn's interface), elbo.gp
+(sparse variational Gaussian processes: elbo.gp.fit(X, y, inducing=256, ...)).
 """
 import importlib as _importlib
 
@@ -30,7 +31,7 @@ _EXPORTS = {
     "lower": ".model", "upper": ".model", "interval": ".model",
     "fit": ".fit", "Fit": ".fit",
 }
-_SUBMODULES = {"models", "vae", "sklearn", "hmm"}
+_SUBMODULES = {"models", "vae", "sklearn", "hmm", "gp"}
 
 __version__ = "0.1.0"
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
