@@ -101,6 +101,28 @@ TEST(Svgp, OneNaturalGradientStepOfSizeOneReachesTheCollapsedOptimum) {
   EXPECT_LT((model.q_mean() - bound.q_mean).cwiseAbs().maxCoeff(), 1e-8);
 }
 
+TEST(Svgp, NaturalStepThenElboEqualsTheTwoCallsApart) {
+  Matrix X;
+  Vector y;
+  testing::synthetic_regression(60, 2, 61, X, y);
+  for (const std::string lik : {"gaussian", "bernoulli"}) {
+    Vector target = y;
+    if (lik == "bernoulli") target = (y.array() > 0).cast<double>();
+    Svgp fused = random_svgp(lik, 8, 2, 62), apart = fused;
+    SvgpGradient g_fused, g_apart;
+    const double v_fused = fused.natural_step_then_elbo(X, target, 3.0, 0.4, 2.0, &g_fused);
+    apart.natural_gradient_step(X, target, 3.0, 0.4);
+    const double v_apart = apart.elbo(X, target, 2.0, &g_apart);
+    EXPECT_NEAR(v_fused, v_apart, 1e-12 * std::abs(v_apart)) << lik;
+    EXPECT_LT((fused.q_mean() - apart.q_mean()).cwiseAbs().maxCoeff(), 1e-12) << lik;
+    EXPECT_LT((fused.q_chol() - apart.q_chol()).cwiseAbs().maxCoeff(), 1e-12) << lik;
+    EXPECT_LT((g_fused.kernel - g_apart.kernel).cwiseAbs().maxCoeff(), 1e-10) << lik;
+    EXPECT_LT((g_fused.inducing - g_apart.inducing).cwiseAbs().maxCoeff(), 1e-10) << lik;
+    EXPECT_LT((g_fused.q_chol - g_apart.q_chol).cwiseAbs().maxCoeff(), 1e-10) << lik;
+    EXPECT_GT(std::abs(v_apart), 1.0) << lik;  // a real value, not an empty batch
+  }
+}
+
 TEST(Svgp, StochasticFitApproachesTheOptimisedCollapsedBound) {
   Matrix X;
   Vector y;

@@ -27,10 +27,34 @@ double Svgp::kl() const {
   return 0.5 * (Ls_.squaredNorm() + mu_.squaredNorm() - T) - Ls_.diagonal().array().abs().log().sum();
 }
 
-double Svgp::elbo(const Matrix& X, const Vector& y, double scale, SvgpGradient* grad) const {
-  const Matrix L = jittered_cholesky(kernel_->cross(Z_, Z_), jitter_, "K_TT");
-  Matrix A = kernel_->cross(Z_, X);
+void Svgp::project(const Matrix& X, Matrix& L, Matrix& A) const {
+  L = jittered_cholesky(kernel_->cross(Z_, Z_), jitter_, "K_TT");
+  A = kernel_->cross(Z_, X);
   blas::trsm(true, false, L, A);  // L⁻¹ K_zx, T×S
+}
+
+double Svgp::elbo(const Matrix& X, const Vector& y, double scale, SvgpGradient* grad) const {
+  Matrix L, A;
+  project(X, L, A);
+  return elbo_from(L, A, X, y, scale, grad);
+}
+
+double Svgp::natural_gradient_step(const Matrix& X, const Vector& y, double scale, double rho) {
+  Matrix L, A;
+  project(X, L, A);
+  return natural_step_from(A, X, y, scale, rho);
+}
+
+double Svgp::natural_step_then_elbo(const Matrix& X, const Vector& y, double step_scale, double rho, double scale,
+                                    SvgpGradient* grad) {
+  Matrix L, A;
+  project(X, L, A);  // the step moves only q(v): L and A serve both
+  natural_step_from(A, X, y, step_scale, rho);
+  return elbo_from(L, A, X, y, scale, grad);
+}
+
+double Svgp::elbo_from(const Matrix& L, const Matrix& A, const Matrix& X, const Vector& y, double scale,
+                       SvgpGradient* grad) const {
   Matrix B = A;
   blas::trmm(true, true, Ls_, B);  // L_Sᵀ A
   const Vector kdiag = kernel_->diag(X);
@@ -74,11 +98,8 @@ double Svgp::elbo(const Matrix& X, const Vector& y, double scale, SvgpGradient* 
   return value;
 }
 
-double Svgp::natural_gradient_step(const Matrix& X, const Vector& y, double scale, double rho) {
+double Svgp::natural_step_from(const Matrix& A, const Matrix& X, const Vector& y, double scale, double rho) {
   const Eigen::Index T = mu_.size();
-  const Matrix L = jittered_cholesky(kernel_->cross(Z_, Z_), jitter_, "K_TT");
-  Matrix A = kernel_->cross(Z_, X);
-  blas::trsm(true, false, L, A);
   Matrix B = A;
   blas::trmm(true, true, Ls_, B);
   const Vector m = A.transpose() * mu_;

@@ -57,10 +57,19 @@ class Svgp {
   /// optimum. A step that leaves the precision indefinite (non-log-concave
   /// likelihoods) is halved until it does not; returns the ρ taken.
   double natural_gradient_step(const Matrix& X, const Vector& y, double scale, double rho);
+  /// natural_gradient_step(X, y, step_scale, ρ) then elbo(X, y, scale, grad) on the
+  /// same minibatch, sharing chol(K_zz) and L⁻¹K_zx (the step moves only q(v)).
+  double natural_step_then_elbo(const Matrix& X, const Vector& y, double step_scale, double rho, double scale,
+                                SvgpGradient* grad);
   /// Latent q(f*) mean and variance at the rows of Xs, `batch` rows at a time.
   void predict_latent(const Matrix& Xs, Vector& mean, Vector& var, Eigen::Index batch = 4096) const;
 
  private:
+  void project(const Matrix& X, Matrix& L, Matrix& A) const;  // L = chol(K_zz), A = L⁻¹ K_zx
+  double elbo_from(const Matrix& L, const Matrix& A, const Matrix& X, const Vector& y, double scale,
+                   SvgpGradient* grad) const;
+  double natural_step_from(const Matrix& A, const Matrix& X, const Vector& y, double scale, double rho);
+
   std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<Likelihood> likelihood_;
   Matrix Z_;

@@ -122,10 +122,14 @@ void fit_svgp(Svgp& model, const Matrix& X, const Vector& y, const SvgpFitOption
       Xp = &Xb;
       yp = &yb;
     }
-    if (options.method == SvgpMethod::natural_gradient) model.natural_gradient_step(*Xp, *yp, scale, options.natural_step * factor);
-    if (options.method == SvgpMethod::collapsed) model.natural_gradient_step(*Xp, *yp, 1.0, 1.0);
     SvgpGradient g;
-    const double value = model.elbo(*Xp, *yp, scale, &g);
+    double value;
+    if (options.method == SvgpMethod::natural_gradient)
+      value = model.natural_step_then_elbo(*Xp, *yp, scale, options.natural_step * factor, scale, &g);
+    else if (options.method == SvgpMethod::collapsed)
+      value = model.natural_step_then_elbo(*Xp, *yp, 1.0, 1.0, scale, &g);
+    else
+      value = model.elbo(*Xp, *yp, scale, &g);
     if (!std::isfinite(value)) {
       throw NumericalError("fit gp: the ELBO is not finite at step " + std::to_string(state.step + 1) +
                            " (try a smaller --learning-rate)");
