@@ -258,7 +258,37 @@ def write_markdown(results):
                 f"T = {f['T']}, S = {f['S']}, D = {f['D']}: {f['seconds_per_step']:.4f} s per step; the dominant work "
                 f"(4T²S + 4TSD + T³ = {f['flops_per_step'] / 1e9:.2f} GFLOP) at the measured {f['gemm_gflops']:.1f} GFLOP/s "
                 f"(numpy GEMM, 2 threads) takes {f['floor_seconds']:.4f} s: ratio **{f['ratio']:.1f}×**.", ""]
+    if "before_blas" in r:
+        out += before_after(r)
     open(os.path.join(HERE, "results.md"), "w").write("\n".join(out) + "\n")
+
+
+def before_after(r):
+    """The table of the runs before the GP's kernels called OpenBLAS (results.json's
+    before_blas: the earlier build's own numbers) beside this run's."""
+    b = r["before_blas"]
+    out = ["## Before and after calling OpenBLAS directly", "", b["note"], "",
+           "| measurement | before: Eigen (SSE2, 1 thread) | after: OpenBLAS (2 threads) | speed-up |",
+           "|---|---:|---:|---:|"]
+    if "floor" in r and "floor" in b:
+        x, y = b["floor"], r["floor"]
+        out.append(f"| T = 512, S = 1024 step (s; floor ratio) | {x['seconds_per_step']:.4f} ({x['ratio']:.1f}×) | "
+                   f"{y['seconds_per_step']:.4f} ({y['ratio']:.1f}×) | {x['seconds_per_step'] / y['seconds_per_step']:.2f}× |")
+    now = {e["M"]: e for e in r.get("real", [])}
+    for e in b.get("real", []):
+        if e["M"] not in now:
+            continue
+        for name in ["sklearn"] + [k for k in e if k.startswith("elbo")]:
+            x, y = e[name]["fit_seconds"], now[e["M"]][name]["fit_seconds"]
+            label = "sklearn exact GP (same code both times)" if name == "sklearn" else name
+            out.append(f"| kin8nm M = {e['M']}, {label}: fit (s) | {x:.1f} | {y:.1f} | {x / y:.2f}× |")
+    new = {(x["M"], x["T"]): x for x in r.get("scaling", [])}
+    for x in b.get("scaling", []):
+        y = new.get((x["M"], x["T"]))
+        if y is not None and x["M"] in (62500, 1000000):
+            out.append(f"| synthetic M = {x['M']:,}, T = {x['T']}: s / step | {x['seconds_per_step']:.4f} | "
+                       f"{y['seconds_per_step']:.4f} | {x['seconds_per_step'] / y['seconds_per_step']:.2f}× |")
+    return out + [""]
 
 
 def main():
