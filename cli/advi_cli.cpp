@@ -1,8 +1,10 @@
 #include "advi_cli.hpp"
 #include "next_step.hpp"
+#include "memory_budget.hpp"
 #include "option_validators.hpp"
 
 #include <cmath>
+#include <filesystem>
 
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
@@ -109,6 +111,7 @@ void add_fit_options(CLI::App& c, FitCliOptions& o, bool init_may_be_file) {
              "draws.csv and summary.json are still written)");
   c.add_option("--sig-figs", o.sig_figs, "Significant figures in draws.csv (1-18)")
       ->check(CLI::Range(1, 18))->capture_default_str();
+  add_max_memory_option(c, o.max_memory);
 }
 
 elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
@@ -117,6 +120,12 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   if (o.max_iterations < 0) throw ConfigError("--max-iter is negative; it must be >= 0");
   elbo::check_option_positive("fit", "--draws", static_cast<double>(o.draws));
   if (o.resume && o.checkpoint.empty()) throw ConfigError("--resume needs --checkpoint FILE");
+  if (!o.checkpoint.empty()) {
+    const auto dir = std::filesystem::path(o.checkpoint).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+      throw ConfigError("--checkpoint " + o.checkpoint + ": directory " + dir.string() + " does not exist");
+    }
+  }
   if (o.adapt && o.optimizer != "stan") throw ConfigError("--adapt needs --optimizer stan");
   elbo::infer::AdviOptions a;
   a.family = o.family;
@@ -146,6 +155,7 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   a.svi.seed = o.seed;
   a.svi.checkpoint_path = o.checkpoint;
   a.svi.checkpoint_every = o.checkpoint_every;
+  a.svi.run_fingerprint = o.run_fingerprint;
   return a;
 }
 

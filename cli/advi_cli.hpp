@@ -60,6 +60,8 @@ struct FitCliOptions {
   bool report = false;  // also write DIR/report.html
   bool strict = false;  // an unreliable fit exits with code 3 (after writing its outputs)
   int sig_figs = 6;
+  double max_memory = 0;  // bytes a fit may need (0: default_memory_budget())
+  std::string run_fingerprint;  // data and model options, checked on --resume (set by the command)
 };
 
 /// Registers the shared options on a `fit <model>` subcommand; with

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "option_validators.hpp"
 #include "elbo/core/threads.hpp"
 #include "elbo/amortized/evaluate.hpp"
 #include "elbo/amortized/image_data.hpp"
@@ -124,14 +125,14 @@ void add_eval_vae_command(CLI::App& eval) {
       ->required()->check(CLI::ExistingPath);
   cmd->add_option("--data", args->data, "Test images: IDX file (plain or .gz) or 8x8 digits CSV")
       ->required()->check(CLI::ExistingFile);
-  cmd->add_option("--last", args->last, "Use only the last N images of --data (e.g. a --holdout split)");
-  cmd->add_option("--k", args->k, "Importance samples per image")->capture_default_str();
-  cmd->add_option("--chunk", args->chunk, "Samples per pass (memory)")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "Images per pass")->capture_default_str();
+  cmd->add_option("--last", args->last, "Use only the last N images of --data (e.g. a --holdout split)")->check(validators::positive_integer());
+  cmd->add_option("--k", args->k, "Importance samples per image")->check(validators::integer_in(1, 10000000))->capture_default_str();
+  cmd->add_option("--chunk", args->chunk, "Samples per pass (memory)")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--batch", args->batch, "Images per pass")->check(validators::positive_integer())->capture_default_str();
   cmd->add_option("--binarize", args->binarize, "dynamic, threshold or none (default: as trained)")
       ->check(CLI::IsMember({"dynamic", "threshold", "none"}));
-  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads for the BLAS (0: one per core)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->check(validators::seed())->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads for the BLAS (0: one per core)")->check(validators::thread_count())->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for eval.json and PNG grids");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");

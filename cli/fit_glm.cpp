@@ -24,6 +24,7 @@
 #include "fit_runner.hpp"
 #include "option_validators.hpp"
 #include "regression_table.hpp"
+#include "run_fingerprint.hpp"
 #include "saved_model.hpp"
 
 namespace elbo_cli {
@@ -156,7 +157,11 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
                      {"sds", values(design.sds)},
                      {"sigma", o.known_sigma > 0 ? nlohmann::json(o.known_sigma) : nlohmann::json(nullptr)},
                      {"draws", "draws.csv"}});
-  run_fit(model, o.fit, context);
+  FitCliOptions fit = o.fit;
+  fit.run_fingerprint = run_fingerprint(
+      {o.data}, fmt::format("fit {} target={} standardize={} priors={},{},{} sigma={}", command, design.target_name,
+                            o.standardize, o.prior_alpha_scale, o.prior_beta_scale, o.prior_sigma_scale, o.known_sigma));
+  run_fit(model, fit, context);
 }
 
 void add_glm_command(CLI::App& fit, const std::string& name, const std::string& description) {

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "option_validators.hpp"
 #include "json_matrix.hpp"
 #include "next_step.hpp"
 #include "saved_model.hpp"
@@ -83,7 +84,7 @@ std::vector<int64_t> gmm_columns(const elbo::io::Table& table, const GmmArgs& a)
     for (int64_t j = 0; j < table.cols(); ++j)
       if (std::find(dropped.begin(), dropped.end(), j) == dropped.end()) cols.push_back(j);
   }
-  if (cols.empty()) throw elbo::ConfigError("fit gmm: no columns left to cluster");
+  if (cols.empty()) throw elbo::ConfigError("fit gmm: --columns/--drop leave no columns to cluster");
   return cols;
 }
 
@@ -244,6 +245,20 @@ void run_distributed_gmm(const GmmArgs& a, elbo::distributed::Communicator& comm
   finish_fit(a.output, a.report, quiet);
 }
 
+// The options that depend on the data, named as typed (the model's own checks
+// would name its parameters: num_components, degrees_of_freedom_prior).
+void check_gmm_args_against_data(const GmmArgs& a, const Eigen::MatrixXd& X, const std::string& source) {
+  if (a.components > X.rows()) {
+    throw elbo::ConfigError("--components " + std::to_string(a.components) + ": more components than the " +
+                            std::to_string(X.rows()) + " rows of " + source);
+  }
+  const auto D = static_cast<double>(X.cols());
+  if (a.degrees_of_freedom_prior != 0 && !(a.degrees_of_freedom_prior > D - 1)) {
+    throw elbo::ConfigError(fmt::format("--degrees-of-freedom-prior {}: must be greater than D - 1 = {} ({} columns)",
+                                        a.degrees_of_freedom_prior, D - 1, X.cols()));
+  }
+}
+
 void run_fit_gmm(const GmmArgs& a) {
   check_gmm_args(a);
   {
@@ -260,6 +275,7 @@ void run_fit_gmm(const GmmArgs& a) {
   for (int64_t c : cols) names.push_back(table.columns[c]);
   const Eigen::MatrixXd X = gmm_matrix(table, cols);
   const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
+  check_gmm_args_against_data(a, X, table.source);
 
   conj::BayesGmm model(X, conj::BayesGmmOptions()
                               .num_components(a.components)
@@ -335,24 +351,24 @@ void add_fit_gmm_command(CLI::App& fit) {
   auto args = std::make_shared<GmmArgs>();
   auto* cmd = fit.add_subcommand("gmm", "Bayesian Gaussian mixture (variational, Bishop 10.2)");
   cmd->add_option("--data", args->data, "CSV file with a header row")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--components,-K", args->components, "Number of components K")->required();
+  cmd->add_option("--components,-K", args->components, "Number of components K")->check(validators::positive_integer())->required();
   cmd->add_option("--columns", args->columns, "Columns to cluster (default: all)")->delimiter(',');
   cmd->add_option("--drop", args->drop, "Columns to leave out (e.g. a label column)")->delimiter(',');
   cmd->add_option("--method", args->method, "Inference: cavi or svi")
       ->check(CLI::IsMember({"cavi", "svi"}))
       ->capture_default_str();
   cmd->add_option("--weight-concentration-prior", args->weight_concentration_prior,
-                  "Dirichlet concentration alpha0 (default 1/K)");
-  cmd->add_option("--mean-precision-prior", args->mean_precision_prior, "beta0 (default 1)");
-  cmd->add_option("--degrees-of-freedom-prior", args->degrees_of_freedom_prior, "nu0 (default D)");
-  cmd->add_option("--batch-size", args->batch_size, "SVI minibatch size")->capture_default_str();
-  cmd->add_option("--tau0", args->tau0, "SVI step size delay")->capture_default_str();
-  cmd->add_option("--kappa", args->kappa, "SVI forgetting rate, in (0.5, 1]")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--max-iter", args->max_iter, "CAVI iterations (default 500) or SVI steps");
-  cmd->add_option("--passes", args->passes, "SVI passes over the data (default 10)");
-  cmd->add_option("--tol", args->tol, "CAVI: relative ELBO change to stop")->capture_default_str();
+                  "Dirichlet concentration alpha0 (default 1/K)")->check(validators::positive_real());
+  cmd->add_option("--mean-precision-prior", args->mean_precision_prior, "beta0 (default 1)")->check(validators::positive_real());
+  cmd->add_option("--degrees-of-freedom-prior", args->degrees_of_freedom_prior, "nu0 (default D)")->check(validators::positive_real());
+  cmd->add_option("--batch-size", args->batch_size, "SVI minibatch size")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--tau0", args->tau0, "SVI step size delay")->check(validators::nonnegative_real())->capture_default_str();
+  cmd->add_option("--kappa", args->kappa, "SVI forgetting rate, in (0.5, 1]")->check(validators::real_in(0.5, true, 1.0, false))->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->check(validators::thread_count())->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->check(validators::seed())->capture_default_str();
+  cmd->add_option("--max-iter", args->max_iter, "CAVI iterations (default 500) or SVI steps")->check(validators::nonnegative_integer());
+  cmd->add_option("--passes", args->passes, "SVI passes over the data (default 10)")->check(validators::real_in(0, true, 1e5, false));
+  cmd->add_option("--tol", args->tol, "CAVI: relative ELBO change to stop")->check(validators::nonnegative_real())->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for gmm.json");
   cmd->add_option("--checkpoint", args->checkpoint, "SVI checkpoint file");
   cmd->add_flag("--resume", args->resume, "Resume SVI from --checkpoint if it exists");

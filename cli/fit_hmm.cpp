@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "option_validators.hpp"
 #include "json_matrix.hpp"
 #include "elbo/conjugate/cavi.hpp"
 #include "elbo/conjugate/natural_svi.hpp"
@@ -332,7 +333,7 @@ void add_fit_hmm_command(CLI::App& fit) {
   cmd->add_option("--data", args->data, "CSV file, one row per time step, with a header row")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--states,-K", args->states, "Number of hidden states K")->required();
+  cmd->add_option("--states,-K", args->states, "Number of hidden states K")->check(validators::positive_integer())->required();
   cmd->add_option("--emission", args->emission, "Emission model: gaussian (Normal-Wishart prior) or categorical")
       ->required()
       ->check(CLI::IsMember({"gaussian", "categorical"}));
@@ -346,24 +347,24 @@ void add_fit_hmm_command(CLI::App& fit) {
       ->capture_default_str();
   cmd->add_option("--heldout", args->heldout, "CSV of held-out sequences (same columns) to score")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--symbols", args->symbols, "Categorical: number of symbols V (default: largest + 1)");
-  cmd->add_option("--initial-prior", args->initial_prior, "Dirichlet concentration of the initial distribution")
+  cmd->add_option("--symbols", args->symbols, "Categorical: number of symbols V (default: largest + 1)")->check(validators::positive_integer());
+  cmd->add_option("--initial-prior", args->initial_prior, "Dirichlet concentration of the initial distribution")->check(validators::positive_real())
       ->capture_default_str();
-  cmd->add_option("--transition-prior", args->transition_prior, "Dirichlet concentration of each transition row")
+  cmd->add_option("--transition-prior", args->transition_prior, "Dirichlet concentration of each transition row")->check(validators::positive_real())
       ->capture_default_str();
-  cmd->add_option("--batch-size", args->batch_size, "SVI: units (sequences or subchains) per step (default ~10^4 steps)");
+  cmd->add_option("--batch-size", args->batch_size, "SVI: units (sequences or subchains) per step (default ~10^4 steps)")->check(validators::nonnegative_integer());
   cmd->add_option("--subchain-length", args->subchain_length,
                   "SVI: split sequences into subchains of this many steps (0: whole sequences; default: whole "
                   "sequences when there are at least 10, else T/100 clamped to [50, 1000])");
-  cmd->add_option("--buffer", args->buffer, "SVI: extra steps on each side of a subchain")->capture_default_str();
-  cmd->add_option("--tau0", args->tau0, "SVI step size delay")->capture_default_str();
-  cmd->add_option("--kappa", args->kappa, "SVI forgetting rate, in (0.5, 1]")->capture_default_str();
-  cmd->add_option("--passes", args->passes, "SVI passes over the data (default 10)");
-  cmd->add_option("--threads", args->threads, "Worker threads over sequences (0: all cores)")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Random seed (initialisation, minibatches)")->capture_default_str();
-  cmd->add_option("--max-iter", args->max_iter, "CAVI iterations (default 1000) or SVI steps");
-  cmd->add_option("--tol", args->tol, "CAVI: relative ELBO change to stop")->capture_default_str();
-  cmd->add_option("--restarts", args->restarts, "CAVI from this many initialisations (seeds seed, seed+1, ...); the best ELBO is kept")
+  cmd->add_option("--buffer", args->buffer, "SVI: extra steps on each side of a subchain")->check(validators::nonnegative_integer())->capture_default_str();
+  cmd->add_option("--tau0", args->tau0, "SVI step size delay")->check(validators::nonnegative_real())->capture_default_str();
+  cmd->add_option("--kappa", args->kappa, "SVI forgetting rate, in (0.5, 1]")->check(validators::real_in(0.5, true, 1.0, false))->capture_default_str();
+  cmd->add_option("--passes", args->passes, "SVI passes over the data (default 10)")->check(validators::real_in(0, true, 1e5, false));
+  cmd->add_option("--threads", args->threads, "Worker threads over sequences (0: all cores)")->check(validators::thread_count())->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed (initialisation, minibatches)")->check(validators::seed())->capture_default_str();
+  cmd->add_option("--max-iter", args->max_iter, "CAVI iterations (default 1000) or SVI steps")->check(validators::nonnegative_integer());
+  cmd->add_option("--tol", args->tol, "CAVI: relative ELBO change to stop")->check(validators::nonnegative_real())->capture_default_str();
+  cmd->add_option("--restarts", args->restarts, "CAVI from this many initialisations (seeds seed, seed+1, ...); the best ELBO is kept")->check(validators::positive_integer())
       ->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for hmm.json and states.csv");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");

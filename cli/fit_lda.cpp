@@ -18,6 +18,8 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "memory_budget.hpp"
+#include "option_validators.hpp"
 #include "next_step.hpp"
 #include "saved_model.hpp"
 #include "elbo/conjugate/cavi.hpp"
@@ -50,6 +52,7 @@ struct LdaArgs {
   std::string docword, vocab, format = "auto", method = "svi", output, checkpoint;
   std::string heldout_observed, heldout_evaluated;
   int64_t topics = 0;
+  double max_memory = 0;  // --max-memory (bytes)
   double alpha = 0, eta = 0;
   int64_t batch_size = 256;
   double tau0 = 1.0, kappa = 0.7;
@@ -399,6 +402,11 @@ void run_fit_lda(const LdaArgs& a) {
   }
   const auto t_load = Clock::now();
   elbo::io::Corpus corpus = load_corpus(a.docword, a.format, a.vocab, a.skip_empty);
+  // λ, E[log β], exp(E[log β]) and the minibatch statistics: four K × V matrices.
+  check_memory(8.0 * 4 * static_cast<double>(a.topics) * static_cast<double>(corpus.num_words), a.max_memory,
+               std::to_string(a.topics) + " topics × " + std::to_string(corpus.num_words) +
+                   " words of " + a.docword + " (the largest word id + 1 without --vocab)",
+               "use fewer --topics, or check the corpus' word ids (give --vocab to bound them)");
   conj::Rng split_rng(a.seed);
   elbo::io::Corpus train, observed, evaluated;
   if (!a.heldout_observed.empty()) {
@@ -666,28 +674,28 @@ void add_fit_lda_command(CLI::App& fit) {
                   "tokenised, English stop words and rare/common words dropped); auto: ldac or uci")
       ->check(CLI::IsMember({"auto", "ldac", "uci", "text"}))
       ->capture_default_str();
-  cmd->add_option("--topics,-K", args->topics, "Number of topics K")->required();
+  cmd->add_option("--topics,-K", args->topics, "Number of topics K")->check(validators::positive_integer())->required();
   cmd->add_option("--method", args->method, "Inference: cavi, svi (natural-gradient SVI), cvb0, scvb0")
       ->check(CLI::IsMember({"cavi", "svi", "cvb0", "scvb0"}))
       ->capture_default_str();
-  cmd->add_option("--alpha", args->alpha, "Document-topic concentration (default 1/K)");
-  cmd->add_option("--eta", args->eta, "Topic-word concentration (default 1/K)");
-  cmd->add_option("--batch-size", args->batch_size, "Minibatch size S (svi, scvb0)")->capture_default_str();
-  cmd->add_option("--tau0", args->tau0, "Step size delay: rho_t = (t + tau0)^-kappa")->capture_default_str();
-  cmd->add_option("--kappa", args->kappa, "Step size forgetting rate, in (0.5, 1]")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, minibatches)")->capture_default_str();
+  cmd->add_option("--alpha", args->alpha, "Document-topic concentration (default 1/K)")->check(validators::positive_real());
+  cmd->add_option("--eta", args->eta, "Topic-word concentration (default 1/K)")->check(validators::positive_real());
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size S (svi, scvb0)")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--tau0", args->tau0, "Step size delay: rho_t = (t + tau0)^-kappa")->check(validators::nonnegative_real())->capture_default_str();
+  cmd->add_option("--kappa", args->kappa, "Step size forgetting rate, in (0.5, 1]")->check(validators::real_in(0.5, true, 1.0, false))->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->check(validators::thread_count())->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, minibatches)")->check(validators::seed())->capture_default_str();
   cmd->add_option("--max-iter", args->max_iter,
-                  "Iterations (cavi, cvb0; default 100) or steps (svi, scvb0; default from --passes)");
-  cmd->add_option("--passes", args->passes, "Passes over the corpus for svi/scvb0 (default 10)");
-  cmd->add_option("--tol", args->tol, "Relative ELBO change (cavi) / mean change (cvb0) to stop")
+                  "Iterations (cavi, cvb0; default 100) or steps (svi, scvb0; default from --passes)")->check(validators::integer_in(0, 100000000));
+  cmd->add_option("--passes", args->passes, "Passes over the corpus for svi/scvb0 (default 10)")->check(validators::real_in(0, true, 1e5, false));
+  cmd->add_option("--tol", args->tol, "Relative ELBO change (cavi) / mean change (cvb0) to stop")->check(validators::nonnegative_real())
       ->capture_default_str();
-  cmd->add_option("--local-max-iter", args->local_max_iter, "Max E-step iterations per document")
+  cmd->add_option("--local-max-iter", args->local_max_iter, "Max E-step iterations per document")->check(validators::positive_integer())
       ->capture_default_str();
-  cmd->add_option("--local-tol", args->local_tol, "E-step tolerance (mean |change| of gamma)")
+  cmd->add_option("--local-tol", args->local_tol, "E-step tolerance (mean |change| of gamma)")->check(validators::nonnegative_real())
       ->capture_default_str();
   cmd->add_option("--heldout-fraction", args->heldout_fraction,
-                  "Fraction of documents held out for document-completion perplexity")
+                  "Fraction of documents held out for document-completion perplexity")->check(validators::real_in(0, false, 1, true))
       ->capture_default_str();
   cmd->add_option("--heldout-observed", args->heldout_observed,
                   "Explicit held-out split: observed halves (LDA-C); with --heldout-evaluated")
@@ -696,16 +704,16 @@ void add_fit_lda_command(CLI::App& fit) {
                   "Explicit held-out split: evaluated halves (LDA-C)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--eval-every", args->eval_every,
-                  "Record held-out perplexity every n iterations/steps in summary.json");
-  cmd->add_option("--top-words", args->top_words, "Words printed per topic")->capture_default_str();
+                  "Record held-out perplexity every n iterations/steps in summary.json")->check(validators::positive_integer());
+  cmd->add_option("--top-words", args->top_words, "Words printed per topic")->check(validators::positive_integer())->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for topics.csv, topics.json, summary.json");
   cmd->add_option("--checkpoint", args->checkpoint, "SVI checkpoint file (global parameters, step, RNG)");
-  cmd->add_option("--checkpoint-every", args->checkpoint_every, "Steps between checkpoints");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every, "Steps between checkpoints")->check(validators::positive_integer());
   cmd->add_flag("--resume", args->resume, "Resume SVI from --checkpoint if it exists");
   cmd->add_flag("--adaptive-rate", args->adaptive_rate, "SVI: adaptive learning rate (Ranganath et al. 2013)");
   cmd->add_flag("--adaptive-batch", args->adaptive_batch, "SVI: grow the minibatch when noise dominates");
-  cmd->add_option("--window", args->window, "SVI: average statistics over the last W minibatches");
-  cmd->add_option("--svrg-every", args->svrg_every, "SVI: SVRG snapshot of full statistics every m steps");
+  cmd->add_option("--window", args->window, "SVI: average statistics over the last W minibatches")->check(validators::positive_integer());
+  cmd->add_option("--svrg-every", args->svrg_every, "SVI: SVRG snapshot of full statistics every m steps")->check(validators::positive_integer());
   cmd->add_option("--sampling", args->sampling,
                   "SVI minibatches: reshuffle (a permutation per epoch) or iid (fresh draws each step)")
       ->check(CLI::IsMember({"reshuffle", "iid"}))
@@ -725,6 +733,7 @@ void add_fit_lda_command(CLI::App& fit) {
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
+  add_max_memory_option(*cmd, args->max_memory);
   cmd->callback([args] { run_fit_lda(*args); });
 }
 

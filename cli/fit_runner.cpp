@@ -1,4 +1,5 @@
 #include "fit_runner.hpp"
+#include "memory_budget.hpp"
 
 #include <torch/torch.h>
 
@@ -10,6 +11,7 @@
 #include <limits>
 #include <fmt/format.h>
 
+#include "elbo/core/error.hpp"
 #include "elbo/core/threads.hpp"
 #include "elbo/diagnostics/pareto_k.hpp"
 #include "elbo/diagnostics/summary.hpp"
@@ -159,9 +161,55 @@ void run_fit(std::shared_ptr<const elbo::model::Model> model, const FitCliOption
   run_fit(std::make_shared<elbo::model::ModelDensity>(std::move(model)), options, context);
 }
 
+// The dominant allocations of a fit over D parameters, refused before they are
+// made (8-byte doubles; the factors count the parameters with their gradient and
+// the optimizer's moments, and a draw's value with its autograd intermediates).
+// The model's own per-draw work (e.g. N × K linear predictors) is not counted.
+static void check_fit_memory(const FitCliOptions& o, int64_t dim) {
+  const double D = static_cast<double>(dim), d8 = 8.0;
+  const double budget = o.max_memory > 0 ? o.max_memory : default_memory_budget();
+  const std::string& f = o.family;
+  double family = 6 * D;
+  std::string what = "q over D = " + std::to_string(dim) + " parameters";
+  if (o.method == "svgd") {
+    const double P = static_cast<double>(o.particles);
+    check_memory(d8 * (4 * P * D + 3 * P * P), budget,
+                 std::to_string(o.particles) + " SVGD particles of D = " + std::to_string(dim) + " and their kernel matrix",
+                 "use fewer --particles");
+  }
+  if (o.method == "advi" || o.method == "auto") {
+    if (f == "fullrank" || f.rfind("copula", 0) == 0) {
+      family = 6 * D * D;
+      what = "a full-rank q over D = " + std::to_string(dim) + " parameters: D² covariance entries";
+    } else if (f.rfind("mixture", 0) == 0 && f.find("diag") == std::string::npos) {
+      const double C = f.size() > 8 ? std::max(1.0, std::atof(f.c_str() + 8)) : 2.0;
+      family = 6 * C * D * D;
+      what = "a mixture of full-rank Gaussians over D = " + std::to_string(dim) + " parameters";
+    } else if (f.rfind("lowrank", 0) == 0) {
+      const double R = f.size() > 8 ? std::max(1.0, std::atof(f.c_str() + 8)) : 1.0;
+      family = 6 * D * (R + 1);
+    }
+    check_memory(d8 * family, budget, what,
+                 "use --family lowrank:R (D·R parameters) or meanfield, or raise --max-memory");
+  }
+  const bool laplace_start = o.init == "laplace" || (o.init == "auto" && dim <= 500);
+  if (laplace_start) check_memory(d8 * 3 * D * D, budget, "the Laplace start's D × D Hessian", "use --init zero");
+  const double draws = static_cast<double>(std::max(o.grad_draws, o.eval_draws));
+  check_memory(d8 * 4 * draws * D, budget,
+               std::to_string(static_cast<int64_t>(draws)) + " draws of D = " + std::to_string(dim) +
+                   " per gradient or ELBO evaluation",
+               "use smaller --grad-draws / --eval-draws");
+  const double pool = o.resample == "never" ? 1.0 : static_cast<double>(o.resample_pool);
+  check_memory(d8 * 3 * pool * static_cast<double>(o.draws) * D, budget,
+               std::to_string(o.draws) + " posterior draws" + (pool > 1 ? " × a resampling pool of " +
+               std::to_string(o.resample_pool) : std::string()) + " of D = " + std::to_string(dim),
+               "use fewer --draws" + std::string(pool > 1 ? " or a smaller --resample-pool" : ""));
+}
+
 FitOutcome compute_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> density,
                        const FitCliOptions& options, const FitContext& context,
                        const at::Tensor& init, const FitProgress& progress) {
+  check_fit_memory(options, density->dim());
   const auto start = std::chrono::steady_clock::now();
   if (options.threads > 0) elbo::set_num_threads(options.threads);
   auto fit = std::make_shared<MethodFit>(fit_method(density, options, progress, init));
@@ -178,6 +226,14 @@ FitOutcome compute_fit(std::shared_ptr<const elbo::model::ConstrainedDensity> de
                          : elbo::infer::draws_from_particles(*fit->density, fit->particles);
   const auto& draws = outcome.draws;
   const auto drawn = std::chrono::steady_clock::now();
+  // Draws that are not numbers are not a posterior: say so instead of writing them.
+  const int64_t nonfinite = (~torch::isfinite(draws.values)).sum().item<int64_t>();
+  if (nonfinite > 0) {
+    throw elbo::NumericalError(fmt::format(
+        "the fit failed numerically: {} of the {} values in the draws are not finite (q diverged; with features "
+        "on very different scales try --standardize, else a smaller --eta or another --family)",
+        nonfinite, draws.values.numel()));
+  }
 
   // Posterior summary of the written draws: PSIS-weighted when q has a density,
   // k̂ is below its threshold and the draws are q's own (not resampled); q's own

@@ -15,6 +15,7 @@
 #include "elbo/io/progress_bar.hpp"
 #include "elbo/stan/stan_density.hpp"
 #include "fit_runner.hpp"
+#include "run_fingerprint.hpp"
 
 namespace elbo_cli {
 
@@ -92,6 +93,7 @@ void run_fit_stan(StanCliOptions o) {
   if (!init_file.empty()) context.data_info["init_file"] = init_file;
   context.extra["compilation"] = compile_info(compiled, load_seconds);
   context.extra["compile_seconds"] = compiled.stanc_seconds + compiled.compile_seconds;
+  o.fit.run_fingerprint = run_fingerprint({o.model, o.data}, "data-seed=" + std::to_string(o.data_seed));
   run_fit(density, o.fit, context, init);
 }
 

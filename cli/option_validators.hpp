@@ -30,7 +30,7 @@ inline std::string range_text(double low, bool low_open, double high, bool high_
     if (!s.empty() && s.back() == '.') s.pop_back();
     return s;
   };
-  if (std::isinf(high)) return std::string(low_open ? "> " : ">= ") + num(low);
+  if (std::isinf(high)) return std::string(low_open ? "greater than " : "at least ") + num(low);
   return std::string(low_open ? "(" : "[") + num(low) + ", " + num(high) + (high_open ? ")" : "]");
 }
 
@@ -55,7 +55,7 @@ inline CLI::Validator nonnegative_real() { return real_in(0, false); }
 
 /// A whole number in [low, high] written as digits (no "1.5", no "1e8").
 inline CLI::Validator integer_in(int64_t low, int64_t high = INT64_MAX) {
-  const std::string range = high == INT64_MAX ? ">= " + std::to_string(low)
+  const std::string range = high == INT64_MAX ? "at least " + std::to_string(low)
                                               : "in [" + std::to_string(low) + ", " + std::to_string(high) + "]";
   return CLI::Validator(
       [=](std::string& text) -> std::string {

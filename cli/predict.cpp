@@ -1,4 +1,5 @@
 #include "predict.hpp"
+#include "option_validators.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -76,8 +77,8 @@ void add_predict_command(CLI::App& app) {
                   "(rows: draws, columns y.1..y.M) to this CSV file");
   cmd->add_option("--format", args->format, "LDA documents: auto, ldac, uci or text (default: as the fit)")
       ->check(CLI::IsMember({"auto", "ldac", "uci", "text"}));
-  cmd->add_option("--seed", args->seed, "Seed of the predictive draws")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed of the predictive draws")->check(validators::seed())->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Worker threads (0: all cores)")->check(validators::thread_count())->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors (with --output)");
   cmd->callback([args] { run_predict(*args); });
 }

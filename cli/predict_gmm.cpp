@@ -2,6 +2,7 @@
 // most likely component (0-based, as the fit's output numbers components).
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -47,7 +48,13 @@ void predict_gmm(const nlohmann::json& saved, const PredictArgs& args) {
   const elbo::io::Table table = elbo::io::read_csv(args.data);
   if (table.rows < 1) throw elbo::InputError(args.data, 0, "", "has no data rows");
   std::vector<int64_t> cols;
-  for (const auto& c : columns) cols.push_back(table.column_index(c));
+  for (const auto& c : columns) {
+    // A missing column is the new data's fault (exit 1), not an option's.
+    if (std::find(table.columns.begin(), table.columns.end(), c) == table.columns.end()) {
+      throw elbo::InputError(args.data, 1, c, "the fitted model's column is missing from the new data");
+    }
+    cols.push_back(table.column_index(c));
+  }
   Eigen::MatrixXd X(table.rows, D);
   for (int64_t i = 0; i < table.rows; ++i) {
     for (Eigen::Index j = 0; j < D; ++j) {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "option_validators.hpp"
 #include "next_step.hpp"
 #include "saved_model.hpp"
 #include "elbo/core/threads.hpp"
@@ -281,14 +282,14 @@ void add_vae_commands(CLI::App& app) {
   cmd->add_option("--labels", args->labels, "IDX labels file for --data (optional)")->check(CLI::ExistingFile);
   cmd->add_option("--test", args->test, "Test images (IDX or digits CSV) for the test log-likelihood")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--holdout", args->holdout, "Use the last N images of --data as the test set");
-  cmd->add_option("--latent", args->latent, "Latent dimension (first stochastic layer)")->capture_default_str();
-  cmd->add_option("--latent2", args->latent2, "Second stochastic layer size (0: one layer; Burda et al.: 50)")
+  cmd->add_option("--holdout", args->holdout, "Use the last N images of --data as the test set")->check(validators::positive_integer());
+  cmd->add_option("--latent", args->latent, "Latent dimension (first stochastic layer)")->check(validators::integer_in(1, 65536))->capture_default_str();
+  cmd->add_option("--latent2", args->latent2, "Second stochastic layer size (0: one layer; Burda et al.: 50)")->check(validators::nonnegative_integer())
       ->capture_default_str();
   cmd->add_option("--hidden", args->hidden, "Encoder hidden sizes (decoder mirrors)")
-      ->delimiter(',')->capture_default_str();
+      ->check(validators::integer_in(1, 65536))->delimiter(',')->capture_default_str();
   cmd->add_option("--hidden2", args->hidden2, "Hidden sizes of the second layer's networks")
-      ->delimiter(',')->capture_default_str();
+      ->check(validators::integer_in(1, 65536))->delimiter(',')->capture_default_str();
   cmd->add_option("--activation", args->activation, "tanh, relu or softplus")->capture_default_str();
   cmd->add_option("--likelihood", args->likelihood, "bernoulli or gaussian")->capture_default_str();
   cmd->add_option("--covariance", args->covariance, "q(z|x) covariance: diagonal or cholesky")
@@ -297,18 +298,18 @@ void add_vae_commands(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--objective", args->objective, "elbo, elbo:K or iwae:K")->capture_default_str();
   cmd->add_option("--flow", args->flow, "Posterior flow: none, planar:K or iaf:K")->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "Passes over the training data")->capture_default_str();
-  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str();
-  cmd->add_option("--lr", args->lr, "Adam learning rate")->capture_default_str();
-  cmd->add_option("--warmup", args->warmup, "KL warm-up epochs (beta 0 -> 1)")->capture_default_str();
-  cmd->add_option("--free-bits", args->free_bits, "Free bits: KL floor per latent dimension, nats")
+  cmd->add_option("--epochs", args->epochs, "Passes over the training data")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--lr", args->lr, "Adam learning rate")->check(validators::positive_real())->capture_default_str();
+  cmd->add_option("--warmup", args->warmup, "KL warm-up epochs (beta 0 -> 1)")->check(validators::nonnegative_integer())->capture_default_str();
+  cmd->add_option("--free-bits", args->free_bits, "Free bits: KL floor per latent dimension, nats")->check(validators::nonnegative_real())
       ->capture_default_str();
   cmd->add_option("--binarize", args->binarize, "dynamic, threshold or none")
       ->check(CLI::IsMember({"dynamic", "threshold", "none"}))->capture_default_str();
-  cmd->add_option("--test-k", args->test_k, "Importance samples for the test log-likelihood")->capture_default_str();
-  cmd->add_option("--chunk", args->chunk, "Importance samples per pass (memory)")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads for the BLAS (0: one per core)")->capture_default_str();
+  cmd->add_option("--test-k", args->test_k, "Importance samples for the test log-likelihood")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--chunk", args->chunk, "Importance samples per pass (memory)")->check(validators::positive_integer())->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->check(validators::seed())->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads for the BLAS (0: one per core)")->check(validators::thread_count())->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Directory for model.pt, summary.json and PNG grids");
   cmd->add_option("--checkpoint", args->checkpoint, "Training-state file, written after every epoch");
   cmd->add_flag("--resume", args->resume, "Resume from --checkpoint if it exists");

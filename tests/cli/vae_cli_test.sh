@@ -84,7 +84,7 @@ expect_error "train/test shape mismatch" "shape mismatch: test images are 2 x 2 
   train vae --data "$tmp/mnist600.idx" --test "$tmp/four.csv"
 expect_error "bad objective" "objective 'iwae' is not one of" -- train vae --objective iwae
 expect_error "bad flow" "flow 'maf:2' is not one of" -- train vae --flow maf:2
-expect_error "negative latent" "--latent is 0, but must be at least 1" -- train vae --latent 0
+expect_error "negative latent" "--latent: 0 is not in \\[1, 65536\\]" -- train vae --latent 0
 expect_error "free bits with IWAE" "free-bits applies to the ELBO only" -- train vae --objective iwae:5 --free-bits 0.5
 expect_error "missing data file" "data" -- train vae --data "$tmp/nope.idx"
 expect_error "holdout too large" "holdout" -- train vae --data "$tmp/four.csv" --holdout 5

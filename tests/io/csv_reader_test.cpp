@@ -119,6 +119,13 @@ TEST(CsvReader, HeaderProblems) {
   expect_error("\n1,2\n", 1, "", "header row");
   expect_error("1.5,2\n3,4\n", 1, "", "header row of column names is required");
   expect_error("\"a,b\n1,2\n", 1, "", "unterminated double quote");
+  // Names go into JSON and CSV outputs: invalid UTF-8 (a stray Latin-1 byte, a
+  // truncated sequence, an overlong encoding, a surrogate) is refused; UTF-8 is kept.
+  expect_error("r\xE9sidu,b\n1,2\n", 1, "column 1", "not valid UTF-8");
+  expect_error("a,b\xC3\n1,2\n", 1, "column 2", "not valid UTF-8");
+  expect_error("\xC0\xAF,b\n1,2\n", 1, "column 1", "not valid UTF-8");
+  expect_error("\xED\xA0\x80,b\n1,2\n", 1, "column 1", "not valid UTF-8");
+  EXPECT_EQ(parse_csv("r\xC3\xA9sidu,\xF0\x9F\x93\x88\n1,2\n", "data.csv").columns[0], "r\xC3\xA9sidu");
 }
 
 TEST(CsvReader, RaggedRows) {

@@ -14,7 +14,7 @@ namespace {
 Likelihood parse_likelihood(const std::string& name) {
   if (name == "bernoulli") return Likelihood::Bernoulli;
   if (name == "gaussian") return Likelihood::Gaussian;
-  throw ConfigError("likelihood '" + name + "' is not one of bernoulli, gaussian");
+  throw ConfigError("--likelihood '" + name + "' is not one of bernoulli, gaussian");
 }
 
 std::string likelihood_name(Likelihood l) { return l == Likelihood::Bernoulli ? "bernoulli" : "gaussian"; }

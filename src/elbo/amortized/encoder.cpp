@@ -34,7 +34,7 @@ std::pair<FlowKind, int64_t> parse_flow(const std::string& spec) {
       if (k >= 1) return {kind == "planar" ? FlowKind::Planar : FlowKind::Iaf, k};
     }
   }
-  throw ConfigError("flow '" + spec + "' is not one of none, planar:K, iaf:K (K a positive integer)");
+  throw ConfigError("--flow '" + spec + "' is not one of none, planar:K, iaf:K (K a positive integer)");
 }
 
 std::string flow_name(FlowKind kind, int64_t length) {

@@ -12,7 +12,7 @@ Activation parse_activation(const std::string& name) {
   if (name == "tanh") return Activation::Tanh;
   if (name == "relu") return Activation::Relu;
   if (name == "softplus") return Activation::Softplus;
-  throw ConfigError("activation '" + name + "' is not one of tanh, relu, softplus");
+  throw ConfigError("--activation '" + name + "' is not one of tanh, relu, softplus");
 }
 
 std::string activation_name(Activation a) {

@@ -22,7 +22,7 @@ ObjectiveOptions parse_objective(const std::string& spec) {
   } else if (kind == "iwae") {
     ok = false;
   }
-  if (!ok) throw ConfigError("objective '" + spec + "' is not one of elbo, elbo:K, iwae:K (K >= 1)");
+  if (!ok) throw ConfigError("--objective '" + spec + "' is not one of elbo, elbo:K, iwae:K (K >= 1)");
   return ObjectiveOptions().bound(kind == "elbo" ? Bound::Elbo : Bound::Iwae).samples(k);
 }
 

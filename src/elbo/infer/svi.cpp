@@ -339,6 +339,7 @@ SviResult Svi::run(const ProgressCallback& progress) {
 void Svi::save_state(const std::string& path) const {
   torch::serialize::OutputArchive archive;
   archive.write("format", string_tensor("elbo-svi-state-2"));
+  archive.write("fingerprint", string_tensor(options_.run_fingerprint));
   archive.write("signature", string_tensor(q_->family_name() + "/" + objective_->name() + "/" +
                                            std::to_string(p_->dim())));
   torch::serialize::OutputArchive family_archive;
@@ -416,6 +417,13 @@ void Svi::load_state(const std::string& path) {
       throw InputError(path, 0, "signature",
                        "checkpoint is for '" + found + "' (family/objective/dimension) but this run is '" +
                            expected + "'");
+    }
+    at::Tensor fingerprint;
+    const std::string saved = archive.try_read("fingerprint", fingerprint) ? tensor_string(fingerprint) : "";
+    if (!saved.empty() && !options_.run_fingerprint.empty() && saved != options_.run_fingerprint) {
+      throw InputError(path, 0, "fingerprint",
+                       "checkpoint is for another run (" + saved + "); this run is " + options_.run_fingerprint +
+                           ": resume with the same data and model options, or start afresh without --resume");
     }
     torch::serialize::InputArchive family_archive;
     archive.read("family", family_archive);

@@ -62,6 +62,10 @@ struct SviOptions {
   uint64_t seed = 1;
   std::string checkpoint_path;      // empty: no checkpoints
   int64_t checkpoint_every = 1000;
+  // What the run is fitted to (e.g. a hash of the data and model options, with
+  // a description); saved in the checkpoint, and a resume whose fingerprint
+  // differs is refused. Empty: not checked.
+  std::string run_fingerprint;
 };
 
 struct TracePoint {

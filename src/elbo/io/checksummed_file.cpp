@@ -12,8 +12,6 @@
 
 namespace elbo::io {
 
-namespace {
-
 uint32_t crc32_of(std::string_view bytes) {
   uLong crc = crc32(0L, Z_NULL, 0);
   // zlib takes uInt lengths: feed large payloads in pieces.
@@ -24,6 +22,8 @@ uint32_t crc32_of(std::string_view bytes) {
   }
   return static_cast<uint32_t>(crc);
 }
+
+namespace {
 
 constexpr std::string_view kMagic = "elbo-checked ";
 

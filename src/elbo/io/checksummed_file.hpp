@@ -7,7 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include <cstdint>
+
 namespace elbo::io {
+
+/// CRC-32 (zlib's) of `bytes`.
+uint32_t crc32_of(std::string_view bytes);
 
 /// The file contents for `payload`: the header line, then the payload.
 std::string with_checksum(std::string_view kind, std::string_view payload);

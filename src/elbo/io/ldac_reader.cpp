@@ -37,11 +37,8 @@ Corpus parse_ldac(std::string_view text, const std::string& source, int64_t voca
   int64_t max_id = -1;
   std::vector<int32_t> ids;
   std::vector<double> cts;
-  std::vector<int64_t> seen;  // last document index that used each id
-  if (vocabulary_size > 0) seen.assign(static_cast<size_t>(vocabulary_size), -1);
   size_t pos = 0;
   long line = 0;
-  int64_t doc = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -102,12 +99,6 @@ Corpus parse_ldac(std::string_view text, const std::string& source, int64_t voca
       if (id > std::numeric_limits<int32_t>::max()) {
         throw InputError(source, line, pair_field, "word id " + std::to_string(id) + " is too large");
       }
-      if (static_cast<int64_t>(seen.size()) <= id) seen.resize(static_cast<size_t>(id + 1), -1);
-      if (seen[static_cast<size_t>(id)] == doc) {
-        throw InputError(source, line, pair_field,
-                         "word id " + std::to_string(id) + " appears twice in the document");
-      }
-      seen[static_cast<size_t>(id)] = doc;
       max_id = std::max(max_id, id);
       ids.push_back(static_cast<int32_t>(id));
       cts.push_back(static_cast<double>(count));
@@ -118,7 +109,6 @@ Corpus parse_ldac(std::string_view text, const std::string& source, int64_t voca
                            std::to_string(ids.size()) +
                            (pos >= text.size() ? " (truncated file?)" : ""));
     }
-    ++doc;
     if (n == 0 && !options.keep_empty_documents_) {
       if (options.skip_empty_documents_) {
         ++corpus.empty_documents_skipped;
@@ -131,6 +121,14 @@ Corpus parse_ldac(std::string_view text, const std::string& source, int64_t voca
     std::vector<size_t> order(ids.size());
     for (size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+    // Duplicates are neighbours once sorted (no table indexed by word id: an id
+    // of 2·10⁹ in a small file must not allocate gigabytes).
+    for (size_t k = 1; k < order.size(); ++k) {
+      if (ids[order[k]] == ids[order[k - 1]]) {
+        throw InputError(source, line, "pair " + std::to_string(std::max(order[k], order[k - 1]) + 1),
+                         "word id " + std::to_string(ids[order[k]]) + " appears twice in the document");
+      }
+    }
     for (size_t k : order) {
       corpus.word_ids.push_back(ids[k]);
       corpus.counts.push_back(cts[k]);

@@ -29,7 +29,9 @@ void lock_output_directory(const std::string& dir) {
       char pid[32] = {0};
       const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
       ::close(fd);
-      const std::string who = n > 0 ? " (pid " + std::string(pid, static_cast<size_t>(n)) + ")" : "";
+      std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      const std::string who = holder.empty() ? "" : " (pid " + holder + ")";
       throw InputError(dir, 0, "", "another elbo run" + who +
                                        " is writing into this directory; give this run another --output");
     }

@@ -131,9 +131,8 @@ at::Tensor DesignMatrix::features_of(const io::Table& table) const {
     if (found < 0) {
       std::string available;
       for (const auto& c : table.columns) available += (available.empty() ? "" : ", ") + c;
-      throw ConfigError(std::string(kDesignMatrixName) + ": feature column '" + name +
-                        "' of the fitted model is not in " + source_of(table) + " (columns: " +
-                        available + ")");
+      throw InputError(source_of(table), 1, name,
+                       "the fitted model's feature column is missing (columns: " + available + ")");
     }
     cols.push_back(found);
   }

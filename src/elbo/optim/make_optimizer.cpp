@@ -13,7 +13,7 @@ namespace {
 StepSchedulePtr make_schedule(const OptimizerOptions& o) {
   if (o.schedule == "constant") return std::make_shared<ConstantStep>(o.eta);
   if (o.schedule == "robbins_monro") return std::make_shared<RobbinsMonroStep>(o.eta, o.tau, o.kappa);
-  throw ConfigError("unknown step-size schedule '" + o.schedule +
+  throw ConfigError("--schedule: unknown step-size schedule '" + o.schedule +
                     "'; expected constant or robbins_monro");
 }
 
@@ -35,7 +35,7 @@ OptimizerPtr make_optimizer(const OptimizerOptions& o, std::vector<at::Tensor> p
   } else if (o.method == "sgd") {
     opt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(o.eta));
   } else {
-    throw ConfigError("unknown optimizer '" + o.method +
+    throw ConfigError("--optimizer: unknown optimizer '" + o.method +
                       "'; expected adam, adagrad, rmsprop, sgd or stan");
   }
   return std::make_unique<TorchOptimizer>(o.method, std::move(opt), std::move(schedule));
