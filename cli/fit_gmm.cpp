@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "option_validators.hpp"
+#include "svi_steps.hpp"
 #include "json_matrix.hpp"
 #include "next_step.hpp"
 #include "saved_model.hpp"
@@ -193,8 +194,7 @@ void run_distributed_gmm(const GmmArgs& a, elbo::distributed::Communicator& comm
     elbo_value = r.elbo_trace.back();
   } else {
     const int64_t S = std::min<int64_t>(a.batch_size, M);
-    const double passes = a.passes > 0 ? a.passes : 10.0;
-    const int64_t steps = a.max_iter > 0 ? a.max_iter : static_cast<int64_t>(std::ceil(passes * M / S));
+    const int64_t steps = svi_steps(a.max_iter, a.passes, M, S);
     elbo::io::ProgressBar bar(steps, "GMM SVI", !a.no_progress && !quiet);
     dist::DistributedNaturalSvi svi(model, layout, comm,
                                     dist::DistributedSviOptions()
@@ -224,12 +224,8 @@ void run_distributed_gmm(const GmmArgs& a, elbo::distributed::Communicator& comm
     bar.finish();
     summary["steps"] = svi.steps_taken();
     summary["batch_size"] = S;
-    const dist::CommunicationStats& c = svi.communication();
-    parallel["svi_seconds"] = std::chrono::duration<double>(Clock::now() - t_svi).count();
-    parallel["allreduce_seconds"] = c.seconds;
-    parallel["local_step_seconds"] = c.compute_seconds;
-    parallel["allreduces"] = c.reductions;
-    parallel["bytes_per_allreduce"] = c.bytes_per_reduction;
+    add_communication_stats(parallel, svi.communication(),
+                            std::chrono::duration<double>(Clock::now() - t_svi).count());
     elbo_value = svi.full_elbo();  // collective
   }
   const double fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -310,9 +306,7 @@ void run_fit_gmm(const GmmArgs& a) {
     elbo_value = r.elbo_trace.back();
   } else {
     const int64_t S = std::min<int64_t>(a.batch_size, model.num_data());
-    const double passes = a.passes > 0 ? a.passes : 10.0;
-    const int64_t steps = a.max_iter > 0 ? a.max_iter
-                                         : static_cast<int64_t>(std::ceil(passes * model.num_data() / S));
+    const int64_t steps = svi_steps(a.max_iter, a.passes, model.num_data(), S);
     elbo::io::ProgressBar bar(steps, "GMM SVI", !a.no_progress && !a.quiet);
     conj::NaturalSvi svi(model, conj::NaturalSviOptions()
                                     .batch_size(S)

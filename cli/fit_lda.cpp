@@ -20,6 +20,7 @@
 #include "commands.hpp"
 #include "memory_budget.hpp"
 #include "option_validators.hpp"
+#include "svi_steps.hpp"
 #include "next_step.hpp"
 #include "saved_model.hpp"
 #include "elbo/conjugate/cavi.hpp"
@@ -299,8 +300,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     summary["elbo_trace"] = result.elbo_trace;
   } else {
     const int64_t S = std::min<int64_t>(a.batch_size, M);
-    const double passes = a.passes > 0 ? a.passes : 10.0;
-    const int64_t steps = a.max_iter > 0 ? a.max_iter : static_cast<int64_t>(std::ceil(passes * M / S));
+    const int64_t steps = svi_steps(a.max_iter, a.passes, M, S);
     elbo::io::ProgressBar bar(steps, "LDA SVI", !a.no_progress && !quiet);
     const dist::ShardLayout layout{shard.first_document, model.num_data(), M};
     dist::DistributedNaturalSvi svi(
@@ -336,12 +336,8 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     bar.finish();
     summary["steps"] = svi.steps_taken();
     summary["batch_size"] = S;
-    const dist::CommunicationStats& c = svi.communication();
-    parallel["svi_seconds"] = std::chrono::duration<double>(Clock::now() - t_svi).count();
-    parallel["allreduce_seconds"] = c.seconds;
-    parallel["local_step_seconds"] = c.compute_seconds;
-    parallel["allreduces"] = c.reductions;
-    parallel["bytes_per_allreduce"] = c.bytes_per_reduction;
+    add_communication_stats(parallel, svi.communication(),
+                            std::chrono::duration<double>(Clock::now() - t_svi).count());
   }
   const double fit_seconds = elapsed_fit();
   if (!root) return;
@@ -504,9 +500,7 @@ void run_fit_lda(const LdaArgs& a) {
       summary["elbo_trace"] = result.elbo_trace;
     } else {
       const int64_t S = std::min<int64_t>(a.batch_size, M);
-      const double passes = a.passes > 0 ? a.passes : 10.0;
-      const int64_t steps = a.max_iter > 0 ? a.max_iter
-                                           : static_cast<int64_t>(std::ceil(passes * M / S));
+      const int64_t steps = svi_steps(a.max_iter, a.passes, M, S);
       elbo::io::ProgressBar bar(steps, "LDA SVI", !a.no_progress && !a.quiet);
       auto opts = conj::NaturalSviOptions()
                       .batch_size(S)
@@ -593,9 +587,7 @@ void run_fit_lda(const LdaArgs& a) {
       summary["iterations"] = r;
     } else {
       const int64_t S = std::min<int64_t>(a.batch_size, M);
-      const double passes = a.passes > 0 ? a.passes : 10.0;
-      const int64_t steps = a.max_iter > 0 ? a.max_iter
-                                           : static_cast<int64_t>(std::ceil(passes * M / S));
+      const int64_t steps = svi_steps(a.max_iter, a.passes, M, S);
       elbo::io::ProgressBar bar(steps, "LDA SCVB0", !a.no_progress && !a.quiet);
       model.fit_stochastic(conj::Scvb0Schedule().batch_size(S).tau0(a.tau0).kappa(a.kappa).steps(steps),
                            [&](int64_t step) {
