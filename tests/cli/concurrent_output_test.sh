@@ -22,7 +22,7 @@ for round in 1 2 3; do
     code=$?
     if ((code == 0)); then ran=$((ran + 1))
     elif ((code == 1)) && [[ $(wc -l <"$tmp/err.$i") -eq 1 ]] &&
-      grep -q "shared: another elbo run (pid [0-9]*) is writing into this directory" "$tmp/err.$i"; then
+      grep -Eq "shared: another elbo run( \(pid [0-9]+\))? is writing into this directory" "$tmp/err.$i"; then
       refused=$((refused + 1))
     else fail "round $round, run $i: exit $code: $(head -c 300 "$tmp/err.$i")"; fi
   done

@@ -26,8 +26,11 @@ void lock_output_directory(const std::string& dir) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err == EWOULDBLOCK) {
+      // The holder writes its pid just after taking the lock: give it a few ms.
       char pid[32] = {0};
-      const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+      ssize_t n = 0;
+      for (int tries = 0; tries < 20 && (n = ::pread(fd, pid, sizeof pid - 1, 0)) <= 0; ++tries)
+        ::usleep(1000);
       ::close(fd);
       std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";
       while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
