@@ -1,22 +1,19 @@
 #include "gp_model_io.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "elbo/core/error.hpp"
 #include "elbo/gp/kernel_spec.hpp"
 #include "elbo/gp/likelihood.hpp"
 #include "json_matrix.hpp"
+#include "saved_fields.hpp"
 
 namespace elbo_cli {
 
 namespace {
 
 std::vector<double> gp_vector_values(const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
-
-Eigen::VectorXd gp_vector_of(const nlohmann::json& j) {
-  const auto v = j.get<std::vector<double>>();
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 }  // namespace
 
@@ -57,42 +54,57 @@ nlohmann::json gp_model_json(const elbo::gp::Svgp& model, const GpScaling& s, do
 }
 
 SavedGp gp_from_json(const nlohmann::json& saved, const std::string& path) {
+  const SavedFields f(saved, path);
   SavedGp out;
   GpScaling& s = out.scaling;
-  s.features = saved.at("features").get<std::vector<std::string>>();
-  s.target = saved.at("target").get<std::string>();
-  s.standardized = saved.at("standardized").get<bool>();
-  s.means = gp_vector_of(saved.at("means"));
-  s.sds = gp_vector_of(saved.at("sds"));
-  s.target_mean = saved.at("target_mean").get<double>();
-  s.target_sd = saved.at("target_sd").get<double>();
+  s.features = f.strings("features");
+  s.target = f.string("target");
+  s.standardized = f.boolean("standardized");
+  s.means = f.vector("means");
+  s.sds = f.vector("sds");
+  s.target_mean = f.number("target_mean");
+  s.target_sd = f.number("target_sd", std::numeric_limits<double>::min());
+  for (Eigen::Index j = 0; j < s.sds.size(); ++j) {
+    if (!(s.sds[j] > 0)) f.fail("sds", "holds " + std::to_string(s.sds[j]) + ", but a scale must be positive");
+  }
   const auto D = static_cast<Eigen::Index>(s.features.size());
-  Eigen::MatrixXd Z = matrix_from_json(saved.at("inducing"), path);
-  const Eigen::VectorXd mu = gp_vector_of(saved.at("q_mean"));
-  const Eigen::MatrixXd Ls = matrix_from_json(saved.at("q_chol"), path);
+  Eigen::MatrixXd Z = f.matrix("inducing");
+  const Eigen::VectorXd mu = f.vector("q_mean");
+  const Eigen::MatrixXd Ls = f.matrix("q_chol");
   const Eigen::Index T = Z.rows();
-  if (s.means.size() != D || s.sds.size() != D || Z.cols() != D || T < 1 || mu.size() != T || Ls.rows() != T ||
-      Ls.cols() != T) {
+  if (D < 1 || s.means.size() != D || s.sds.size() != D || Z.cols() != D || T < 1 || mu.size() != T ||
+      Ls.rows() != T || Ls.cols() != T) {
     throw elbo::InputError(path, 0, "", "the GP's features, inducing points and q(u) do not have matching sizes");
   }
-  const auto& kj = saved.at("kernel");
-  auto kernel = elbo::gp::make_kernel(kj.at("spec").get<std::string>(), D);
-  const Eigen::VectorXd kp = gp_vector_of(kj.at("params"));
+  const SavedFields kj = f.object("kernel");
+  // A spec the kernel parser refuses is the file's fault here, not an option's.
+  std::unique_ptr<elbo::gp::Kernel> kernel;
+  try {
+    kernel = elbo::gp::make_kernel(kj.string("spec"), D);
+  } catch (const elbo::ConfigError& e) {
+    kj.fail("spec", e.what());
+  }
+  const Eigen::VectorXd kp = kj.vector("params");
   if (kp.size() != kernel->num_params()) {
-    throw elbo::InputError(path, 0, "kernel", "has " + std::to_string(kp.size()) + " parameters, but kernel '" +
-                                                  kernel->spec() + "' on " + std::to_string(D) + " inputs takes " +
-                                                  std::to_string(kernel->num_params()));
+    kj.fail("params", "has " + std::to_string(kp.size()) + " values, but kernel '" + kernel->spec() + "' on " +
+                          std::to_string(D) + " inputs takes " + std::to_string(kernel->num_params()));
   }
   kernel->set_all_params(kp);
-  const auto& lj = saved.at("likelihood");
-  auto likelihood = elbo::gp::make_likelihood(lj.at("name").get<std::string>(), 1.0, lj.at("student_df").get<double>());
-  const Eigen::VectorXd lp = gp_vector_of(lj.at("params"));
+  const SavedFields lj = f.object("likelihood");
+  std::unique_ptr<elbo::gp::Likelihood> likelihood;
+  try {
+    likelihood = elbo::gp::make_likelihood(lj.string("name"), 1.0, lj.number("student_df"));
+  } catch (const elbo::ConfigError& e) {
+    lj.fail("name", e.what());
+  }
+  const Eigen::VectorXd lp = lj.vector("params");
   if (lp.size() != likelihood->num_params()) {
-    throw elbo::InputError(path, 0, "likelihood", "has the wrong number of parameters");
+    lj.fail("params", "has " + std::to_string(lp.size()) + " values, but the likelihood takes " +
+                          std::to_string(likelihood->num_params()));
   }
   likelihood->set_all_params(lp);
   out.model = std::make_unique<elbo::gp::Svgp>(std::move(kernel), std::move(likelihood), std::move(Z),
-                                               saved.at("jitter").get<double>());
+                                               f.number("jitter", 0.0, 1.0));
   out.model->q_mean() = mu;
   out.model->q_chol() = Ls;
   return out;

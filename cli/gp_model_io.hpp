@@ -38,7 +38,7 @@ struct SavedGp {
 };
 
 /// The model of a model.json written by gp_model_json; an elbo::InputError
-/// naming `path` for inconsistent sizes (JSON type errors propagate).
+/// naming `path` and the field for any missing, mistyped or inconsistent field.
 SavedGp gp_from_json(const nlohmann::json& saved, const std::string& path);
 
 /// The rows of `table` as the model's inputs: the feature columns by name (any

@@ -2,47 +2,21 @@
 #include "option_validators.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include <cstdio>
 #include <memory>
 
 #include "commands.hpp"
 #include "elbo/core/error.hpp"
-#include "elbo/io/atomic_file.hpp"
 #include "saved_model.hpp"
 
 namespace elbo_cli {
-
-void PredictionTable::add(const std::string& name, std::vector<double> values) {
-  names.push_back(name);
-  columns.push_back(std::move(values));
-}
-
-void write_prediction_csv(const PredictionTable& table, const std::string& output) {
-  const size_t rows = table.columns.empty() ? 0 : table.columns.front().size();
-  std::string csv = "row";
-  for (const auto& n : table.names) csv += "," + n;
-  csv += '\n';
-  csv.reserve(csv.size() + rows * table.columns.size() * 12);
-  for (size_t i = 0; i < rows; ++i) {
-    csv += std::to_string(i + 1);
-    for (const auto& c : table.columns) csv += fmt::format(",{:.9g}", c[i]);
-    csv += '\n';
-  }
-  if (output.empty()) {
-    std::fwrite(csv.data(), 1, csv.size(), stdout);
-    std::fflush(stdout);
-  } else {
-    elbo::io::write_file_atomically(output, csv);
-  }
-}
 
 namespace {
 
 void run_predict(const PredictArgs& args) {
   const nlohmann::json saved = read_saved_model(args.model_dir);
-  const std::string model = saved["model"].get<std::string>();
+  const std::string model = saved.at("model").get<std::string>();  // read_saved_model checked it
   try {
     if (model == "linear" || model == "logistic" || model == "poisson") return predict_regression(saved, args);
     if (model == "lda") return predict_lda(saved, args);

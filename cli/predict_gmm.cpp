@@ -9,35 +9,34 @@
 #include "elbo/conjugate/gmm_predict.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/io/csv_reader.hpp"
-#include "json_matrix.hpp"
+#include "saved_fields.hpp"
 #include "predict.hpp"
 #include "saved_model.hpp"
 
 namespace elbo_cli {
 
-namespace {
-
-Eigen::VectorXd vector_of(const nlohmann::json& j) {
-  const auto v = j.get<std::vector<double>>();
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
-
-}  // namespace
-
 void predict_gmm(const nlohmann::json& saved, const PredictArgs& args) {
-  const auto columns = saved["columns"].get<std::vector<std::string>>();
-  elbo::conjugate::GmmSummary fit;
-  fit.alpha = vector_of(saved["weight_concentration"]);
-  fit.beta = vector_of(saved["mean_precision"]);
-  fit.nu = vector_of(saved["degrees_of_freedom"]);
   const std::string path = saved_model_path(saved);
-  fit.means = matrix_from_json(saved["means"], path);
-  for (const auto& c : saved["covariances"]) fit.covariances.push_back(matrix_from_json(c, path));
+  const SavedFields f(saved, path);
+  const auto columns = f.strings("columns");
+  elbo::conjugate::GmmSummary fit;
+  fit.alpha = f.vector("weight_concentration");
+  fit.beta = f.vector("mean_precision");
+  fit.nu = f.vector("degrees_of_freedom");
+  fit.means = f.matrix("means");
+  const auto& covariances = f.at("covariances");
+  if (!covariances.is_array()) f.fail("covariances", "must be an array of matrices");
+  for (const auto& c : covariances) fit.covariances.push_back(f.matrix_of(c, "covariances"));
   const auto K = fit.means.rows();
   const auto D = static_cast<Eigen::Index>(columns.size());
-  if (fit.alpha.size() != K || fit.beta.size() != K || fit.nu.size() != K || fit.means.cols() != D ||
-      static_cast<Eigen::Index>(fit.covariances.size()) != K) {
+  if (K < 1 || D < 1 || fit.alpha.size() != K || fit.beta.size() != K || fit.nu.size() != K ||
+      fit.means.cols() != D || static_cast<Eigen::Index>(fit.covariances.size()) != K) {
     throw elbo::InputError(path, 0, "", "the mixture's parameters do not have matching sizes");
+  }
+  for (Eigen::Index k = 0; k < K; ++k) {
+    if (!(fit.alpha[k] > 0)) f.fail("weight_concentration", "holds a value that is not positive");
+    if (!(fit.beta[k] > 0)) f.fail("mean_precision", "holds a value that is not positive");
+    if (!(fit.nu[k] > static_cast<double>(D) - 1)) f.fail("degrees_of_freedom", "holds a value not above D - 1");
   }
   for (const auto& c : fit.covariances) {
     if (c.rows() != D || c.cols() != D) {

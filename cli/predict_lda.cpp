@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -21,6 +22,7 @@
 #include "elbo/io/text_file.hpp"
 #include "elbo/io/uci_bow_reader.hpp"
 #include "predict.hpp"
+#include "saved_fields.hpp"
 #include "saved_model.hpp"
 
 namespace elbo_cli {
@@ -82,12 +84,20 @@ Eigen::MatrixXd read_matrix_csv(const std::string& path, int64_t rows, int64_t c
 }  // namespace
 
 void predict_lda(const nlohmann::json& saved, const PredictArgs& args) {
-  const int64_t K = saved["topics"].get<int64_t>();
-  const int64_t V = saved["words"].get<int64_t>();
-  const auto vocabulary = saved["vocabulary"].get<std::vector<std::string>>();
-  const std::string format = args.format == "auto" ? saved["corpus_format"].get<std::string>() : args.format;
-  const auto lambda = read_matrix_csv(
-      (std::filesystem::path(args.model_dir) / saved["topic_word_counts"].get<std::string>()).string(), K, V);
+  const SavedFields f(saved, saved_model_path(saved));
+  const int64_t K = f.integer("topics", 1, 1000000);
+  const int64_t V = f.integer("words", 1, int64_t{1} << 31);
+  const auto vocabulary = f.strings("vocabulary");
+  const std::string format = args.format == "auto" ? f.string("corpus_format") : args.format;
+  if (format != "text" && format != "ldac" && format != "uci") {
+    f.fail("corpus_format", "is '" + format + "', but must be text, ldac or uci");
+  }
+  const std::string counts_file = f.string("topic_word_counts");
+  const double alpha = f.number("alpha", std::numeric_limits<double>::min());
+  const double eta = f.number("eta", std::numeric_limits<double>::min());
+  const int64_t local_max_iterations = f.integer("local_max_iterations", 1, 1000000000);
+  const double local_tolerance = f.number("local_tolerance", 0.0);
+  const auto lambda = read_matrix_csv((std::filesystem::path(args.model_dir) / counts_file).string(), K, V);
 
   const auto keep = elbo::io::CorpusReadOptions().keep_empty_documents(true);
   elbo::io::Corpus docs;
@@ -107,10 +117,10 @@ void predict_lda(const nlohmann::json& saved, const PredictArgs& args) {
 
   conj::Lda model(std::move(docs), conj::LdaOptions()
                                        .num_topics(K)
-                                       .alpha(saved["alpha"].get<double>())
-                                       .eta(saved["eta"].get<double>())
-                                       .local_max_iterations(saved["local_max_iterations"].get<int64_t>())
-                                       .local_tolerance(saved["local_tolerance"].get<double>())
+                                       .alpha(alpha)
+                                       .eta(eta)
+                                       .local_max_iterations(local_max_iterations)
+                                       .local_tolerance(local_tolerance)
                                        .local_init(conj::LdaLocalInit::cold)
                                        .threads(args.threads));
   model.set_topics_lambda(lambda);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "elbo/core/error.hpp"
 #include "elbo/diagnostics/psis.hpp"
@@ -15,6 +16,7 @@
 #include "elbo/models/regression_predictive.hpp"
 #include "elbo/report/fit_directory.hpp"
 #include "predict.hpp"
+#include "saved_fields.hpp"
 #include "regression_table.hpp"
 #include "saved_model.hpp"
 
@@ -56,20 +58,21 @@ at::Tensor fit_weights(const std::string& dir, const elbo::io::VariationalDraws&
 }  // namespace
 
 void predict_regression(const nlohmann::json& saved, const PredictArgs& args) {
-  const auto kind = elbo::models::regression_kind(saved["model"].get<std::string>());
+  const SavedFields f(saved, saved_model_path(saved));
+  const auto kind = elbo::models::regression_kind(f.string("model"));
   elbo::models::DesignMatrix design;
-  design.feature_names = saved["features"].get<std::vector<std::string>>();
-  design.target_name = saved["target"].get<std::string>();
-  design.standardized = saved["standardized"].get<bool>();
-  design.means = tensor_of(saved["means"].get<std::vector<double>>());
-  design.sds = tensor_of(saved["sds"].get<std::vector<double>>());
+  design.feature_names = f.strings("features");
+  design.target_name = f.string("target");
+  design.standardized = f.boolean("standardized");
+  design.means = tensor_of(f.numbers("means"));
+  design.sds = tensor_of(f.numbers("sds"));
   const int64_t D = static_cast<int64_t>(design.feature_names.size());
   if (design.means.numel() != D || design.sds.numel() != D) {
     throw elbo::InputError(saved_model_path(saved), 0, "means",
                            "means and sds do not have one entry per feature");
   }
 
-  const auto draws_path = (fs::path(args.model_dir) / saved["draws"].get<std::string>()).string();
+  const auto draws_path = (fs::path(args.model_dir) / f.string("draws")).string();
   const auto d = elbo::io::read_variational_csv(draws_path);
   elbo::models::RegressionDraws draws;
   draws.alpha = tensor_of(draws_column(d, "alpha"));
@@ -79,7 +82,8 @@ void predict_regression(const nlohmann::json& saved, const PredictArgs& args) {
     draws.beta.select(1, j).copy_(tensor_of(draws_column(d, "beta." + std::to_string(j + 1))));
   }
   if (kind == elbo::models::RegressionKind::linear) {
-    draws.sigma = saved["sigma"].is_number() ? torch::full({S}, saved["sigma"].get<double>(), torch::kDouble)
+    draws.sigma = f.has("sigma") && f.at("sigma").is_number()
+                      ? torch::full({S}, f.number("sigma", std::numeric_limits<double>::min()), torch::kDouble)
                                              : tensor_of(draws_column(d, "sigma"));
   }
   draws.weights = fit_weights(args.model_dir, d);

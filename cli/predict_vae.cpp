@@ -13,6 +13,7 @@
 #include "elbo/amortized/vae.hpp"
 #include "elbo/core/error.hpp"
 #include "predict.hpp"
+#include "saved_fields.hpp"
 #include "saved_model.hpp"
 
 namespace elbo_cli {
@@ -20,8 +21,9 @@ namespace elbo_cli {
 namespace am = elbo::amortized;
 
 void predict_vae(const nlohmann::json& saved, const PredictArgs& args) {
-  const auto weights = (std::filesystem::path(args.model_dir) / saved["weights"].get<std::string>()).string();
-  const std::string binarize = saved["binarize"].get<std::string>();
+  const SavedFields f(saved, saved_model_path(saved));
+  const auto weights = (std::filesystem::path(args.model_dir) / f.string("weights")).string();
+  const std::string binarize = f.string("binarize");
   am::Vae vae = am::load_vae(weights);
   vae->eval();
   const am::ImageData images = am::load_images(args.data);

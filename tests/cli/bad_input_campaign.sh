@@ -157,6 +157,24 @@ for d in logistic lda gmm; do
   cp -r "$F/fit_$d" "$F/fit_${d}_nomodel"
   rm -f "$F/fit_${d}_nomodel/model.json"
 done
+# model.json with one field damaged (edited as a user or a bug might): each error names the field.
+edit_model() { # edit_model FIT SUFFIX PYTHON_STATEMENT (on j, the parsed model.json)
+  [[ -f $F/fit_$1/model.json ]] || return 0
+  cp -r "$F/fit_$1" "$F/fit_$1_$2"
+  python3 -c "import json, sys; j = json.load(open(sys.argv[1])); $3; json.dump(j, open(sys.argv[1], 'w'))" \
+    "$F/fit_$1_$2/model.json"
+}
+edit_model lda topics_text 'j["topics"] = "two"'
+edit_model lda no_alpha 'del j["alpha"]'
+edit_model lda negative_eta 'j["eta"] = -1'
+edit_model lda format_number 'j["corpus_format"] = 7'
+edit_model gmm no_means 'del j["means"]'
+edit_model gmm ragged_means 'j["means"][0] = j["means"][0][:1]'
+edit_model gmm negative_precision 'j["mean_precision"][0] = -2'
+edit_model gmm columns_object 'j["columns"] = {"a": 1}'
+edit_model logistic sds_strings 'j["sds"] = ["a"] * len(j["sds"])'
+edit_model logistic features_number 'j["features"] = 3'
+edit_model logistic no_draws 'del j["draws"]'
 
 # ---- run the table -----------------------------------------------------------------
 clean=0 vague=0 bad=0
