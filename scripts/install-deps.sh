@@ -20,6 +20,9 @@ packages=(
   # headers, the Eigen 3.3 Stan 2.21 wants, Boost and TBB headers.
   r-base-core r-cran-rstan r-cran-stanheaders r-cran-rcppeigen libboost-dev libtbb-dev
   libopenmpi-dev openmpi-bin  # distributed VI (src/elbo/distributed, mpirun in tests/distributed)
+  # The sanitizer build and the fuzzers (sanitize/, fuzz/): clang with its ASan/UBSan
+  # runtimes and libFuzzer.
+  clang libclang-rt-14-dev libfuzzer-14-dev
   chromium  # the report's browser test (tests/report/browser_test.sh): headless, from disk
 )
 
