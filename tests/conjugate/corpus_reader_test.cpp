@@ -138,6 +138,23 @@ TEST(UciBowReader, Errors) {
   EXPECT_EQ(c.empty_documents_skipped, 1);
 }
 
+// Found by fuzz/uci_bow_fuzzer: a header's D and NNZ must not size allocations or loops.
+TEST(UciBowReader, HugeHeaderCountsAllocateNothing) {
+  const std::string huge_d = "1000000000000000\n5\n1\n1 1 1\n";
+  const Corpus skipped = parse_uci_bow(huge_d, "d.txt", CorpusReadOptions().skip_empty_documents(true));
+  EXPECT_EQ(skipped.num_docs(), 1);
+  EXPECT_EQ(skipped.empty_documents_skipped, 999999999999999);
+  EXPECT_EQ(error_of([&] { parse_uci_bow(huge_d, "d.txt"); }),
+            "d.txt: field 'docID': document 2 of 1000000000000000 has no entries (empty document); pass "
+            "skip_empty_documents to drop empty documents");
+  EXPECT_NE(error_of([&] { parse_uci_bow(huge_d, "d.txt", CorpusReadOptions().keep_empty_documents(true)); })
+                .find("d.txt:1: field 'D': declares 1000000000000000 documents"),
+            std::string::npos);
+  // NNZ = 2^60 with one entry line: "truncated", not a 2^60-entry reservation.
+  EXPECT_NE(error_of([] { parse_uci_bow("1\n5\n1152921504606846976\n1 1 1\n", "d.txt"); }).find("truncated"),
+            std::string::npos);
+}
+
 TEST(UciBowReader, VocabularyLengthMustMatchHeader) {
   const std::string doc = write_temp("conj_docword2.txt", "1\n3\n1\n1 2 1\n");
   const std::string voc = write_temp("conj_vocab2.txt", "a\nb\n");

@@ -83,7 +83,8 @@ Corpus parse_uci_bow(std::string_view text, const std::string& source,
     throw InputError(source, 2, "W", "vocabulary size is too large");
   }
   std::vector<Entry> entries;
-  entries.reserve(static_cast<size_t>(std::min<int64_t>(NNZ, 1 << 26)));
+  // Each entry line takes at least 6 bytes ("1 1 1\n"): a header cannot reserve more.
+  entries.reserve(static_cast<size_t>(std::min<int64_t>(NNZ, static_cast<int64_t>(text.size() / 6) + 1)));
   const char* fields[3] = {"docID", "wordID", "count"};
   while (next_line()) {
     if (static_cast<int64_t>(entries.size()) == NNZ) {
@@ -118,48 +119,55 @@ Corpus parse_uci_bow(std::string_view text, const std::string& source,
                      "the header declares " + std::to_string(NNZ) + " entries but the file has " +
                          std::to_string(entries.size()) + " (truncated file?)");
   }
-  // Counting sort by document, then by word within a document (stable on lines).
-  std::vector<int64_t> per_doc(static_cast<size_t>(D) + 1, 0);
-  for (const auto& e : entries) ++per_doc[static_cast<size_t>(e.doc) + 1];
-  std::partial_sum(per_doc.begin(), per_doc.end(), per_doc.begin());
-  std::vector<Entry> sorted(entries.size());
-  {
-    std::vector<int64_t> fill(per_doc.begin(), per_doc.end() - 1);
-    for (const auto& e : entries) sorted[static_cast<size_t>(fill[static_cast<size_t>(e.doc)]++)] = e;
+  // Kept empty documents cost an offset each: a header's D cannot make us allocate
+  // or loop far beyond what the entries hold.
+  constexpr int64_t kMaxEmptyDocuments = 10000000;
+  if (options.keep_empty_documents_ && D - NNZ > kMaxEmptyDocuments) {
+    throw InputError(source, 1, "D", "declares " + std::to_string(D) + " documents but the file has entries for at most " +
+                                         std::to_string(NNZ) + ": too many empty documents to keep");
   }
+  // Sort by document, then by word (stable on lines); no array of size D.
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    if (x.doc != y.doc) return x.doc < y.doc;
+    return x.word != y.word ? x.word < y.word : x.line < y.line;
+  });
   Corpus corpus;
   corpus.source = source;
   corpus.num_words = W;
-  corpus.word_ids.reserve(sorted.size());
-  corpus.counts.reserve(sorted.size());
-  for (int64_t d = 0; d < D; ++d) {
-    auto b = sorted.begin() + per_doc[static_cast<size_t>(d)];
-    auto e = sorted.begin() + per_doc[static_cast<size_t>(d) + 1];
-    if (b == e && !options.keep_empty_documents_) {
-      if (options.skip_empty_documents_) {
-        ++corpus.empty_documents_skipped;
-        continue;
-      }
+  corpus.word_ids.reserve(entries.size());
+  corpus.counts.reserve(entries.size());
+  int64_t next_doc = 0;  // documents [next_doc, upto) have no entries
+  auto empty_documents_before = [&](int64_t upto) {
+    if (upto == next_doc) return;
+    if (options.keep_empty_documents_) {
+      for (int64_t d = next_doc; d < upto; ++d) corpus.offsets.push_back(static_cast<int64_t>(corpus.word_ids.size()));
+    } else if (options.skip_empty_documents_) {
+      corpus.empty_documents_skipped += upto - next_doc;
+    } else {
       throw InputError(source, 0, "docID",
-                       "document " + std::to_string(d + 1) + " of " + std::to_string(D) +
+                       "document " + std::to_string(next_doc + 1) + " of " + std::to_string(D) +
                            " has no entries (empty document); pass skip_empty_documents to drop "
                            "empty documents");
     }
-    std::sort(b, e, [](const Entry& x, const Entry& y) {
-      return x.word != y.word ? x.word < y.word : x.line < y.line;
-    });
-    for (auto it = b; it != e; ++it) {
-      if (it != b && (it - 1)->word == it->word) {
-        throw InputError(source, it->line, "wordID",
-                         "(docID " + std::to_string(d + 1) + ", wordID " +
-                             std::to_string(it->word + 1) + ") repeats line " +
-                             std::to_string((it - 1)->line));
+  };
+  for (size_t i = 0; i < entries.size();) {
+    const int64_t doc = entries[i].doc;
+    empty_documents_before(doc);
+    size_t j = i;
+    for (; j < entries.size() && entries[j].doc == doc; ++j) {
+      if (j > i && entries[j - 1].word == entries[j].word) {
+        throw InputError(source, entries[j].line, "wordID",
+                         "(docID " + std::to_string(doc + 1) + ", wordID " + std::to_string(entries[j].word + 1) +
+                             ") repeats line " + std::to_string(entries[j - 1].line));
       }
-      corpus.word_ids.push_back(it->word);
-      corpus.counts.push_back(it->count);
+      corpus.word_ids.push_back(entries[j].word);
+      corpus.counts.push_back(entries[j].count);
     }
     corpus.offsets.push_back(static_cast<int64_t>(corpus.word_ids.size()));
+    next_doc = doc + 1;
+    i = j;
   }
+  empty_documents_before(D);
   if (corpus.num_docs() == 0) throw InputError(source, 0, "", "no documents");
   return corpus;
 }

@@ -33,6 +33,11 @@ nlohmann::json read_json_file(const std::string& path) {
     for (char& c : what)
       if (c == '\n' || c == '\r') c = ' ';
     throw InputError(path, 0, "", "not valid JSON: " + what);
+  } catch (const nlohmann::json::exception& e) {
+    // A number out of double's range (out_of_range.406) and the like.
+    std::string what = e.what();
+    const auto at = what.find("] ");
+    throw InputError(path, 0, "", "not valid JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
   }
 }
 
