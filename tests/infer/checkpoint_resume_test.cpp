@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <cmath>
 
 #include "elbo/core/error.hpp"
 #include "elbo/family/make_family.hpp"
 #include "elbo/infer/svi.hpp"
+#include "elbo/io/checksummed_file.hpp"
 #include "elbo/model/model_density.hpp"
 #include "elbo/objective/reparam_elbo.hpp"
 #include "infer/gaussian_targets.hpp"
@@ -126,6 +129,88 @@ TEST(CheckpointResume, RejectsMissingCorruptAndMismatchedFiles) {
   }
   { std::ofstream(ckpt, std::ios::binary) << bytes.substr(0, bytes.size() / 2); }
   EXPECT_THROW(other_again.svi->resume(), InputError);  // truncated
+  std::filesystem::remove_all(dir);
+}
+
+// A copy of `in` with `replace` (a key -> tensor) substituted, nested archives kept.
+void copy_archive(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out,
+                  const std::string& key_to_replace, const at::Tensor& replacement) {
+  for (const auto& key : in.keys()) {
+    at::Tensor t;
+    c10::IValue value;
+    torch::serialize::InputArchive nested;
+    if (key == key_to_replace) {
+      out.write(key, replacement);
+    } else if (in.try_read(key, nested)) {
+      torch::serialize::OutputArchive nested_out;
+      copy_archive(nested, nested_out, key_to_replace, replacement);
+      out.write(key, nested_out);
+    } else if (in.try_read(key, t)) {
+      out.write(key, t);
+    } else if (in.try_read(key, value)) {
+      out.write(key, value);  // the optimizer's version numbers and step counts
+    }
+  }
+}
+
+// Files that pass the checksum but were not written by this elbo (another version,
+// a bug, a forgery): each field's dtype, shape and range is checked, so the resume
+// is one InputError naming the field, never an out-of-bounds read or a later crash.
+TEST(CheckpointResume, RejectsWellFormedCheckpointsWithInvalidFields) {
+  auto dir = std::filesystem::temp_directory_path() / ("elbo_ckpt_forged" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string ckpt = (dir / "state.pt").string();
+  make_run("meanfield", 200, ckpt, "adam").svi->run();  // a checkpoint at step 150
+  const std::string payload = io::read_checksummed_file(ckpt, "svi-checkpoint");
+  const std::string forged_path = (dir / "forged.pt").string();
+  auto forged_error = [&](const std::string& key, const at::Tensor& value) {
+    torch::serialize::InputArchive in;
+    in.load_from(payload.data(), payload.size());
+    torch::serialize::OutputArchive out;
+    copy_archive(in, out, key, value);
+    std::ostringstream bytes;
+    out.save_to(bytes);
+    io::write_checksummed_file(forged_path, "svi-checkpoint", bytes.str());
+    auto run = make_run("meanfield", 200, forged_path, "adam");
+    try {
+      run.svi->resume();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("resumed");
+  };
+  // The intact payload, rewritten by the copier, still resumes.
+  EXPECT_EQ(forged_error("", at::Tensor()), "resumed");
+  const auto opts = torch::kDouble;
+  EXPECT_NE(forged_error("counters", torch::tensor({150, -1, -1}, torch::kLong)).find("field 'counters': has dtype"),
+            std::string::npos);
+  EXPECT_NE(forged_error("counters", torch::tensor({-5, -1, -1, 0, 0, 0, 0, 0}, torch::kLong))
+                .find("field 'counters': holds a negative step"),
+            std::string::npos);
+  EXPECT_NE(forged_error("trace", torch::zeros({4}, opts)).find("field 'trace'"), std::string::npos);
+  EXPECT_NE(forged_error("rel_window", torch::zeros({2, 2}, torch::kFloat)).find("field 'rel_window'"),
+            std::string::npos);
+  EXPECT_NE(forged_error("divergence", torch::tensor({0.0, -0.1, 0.0, 0.0, 0.0}, opts)).find("field 'divergence'"),
+            std::string::npos);
+  EXPECT_NE(forged_error("divergence", torch::tensor({0.0, 0.1, 0.0, 0.0, 1e18}, opts)).find("field 'divergence'"),
+            std::string::npos);
+  EXPECT_NE(forged_error("restarts", torch::zeros({1, 2}, opts)).find("field 'restarts'"), std::string::npos);
+  // A family parameter of another shape, or NaN.
+  torch::serialize::InputArchive in;
+  in.load_from(payload.data(), payload.size());
+  torch::serialize::InputArchive family;
+  in.read("family", family);
+  std::string param;
+  at::Tensor original;
+  for (const auto& key : family.keys()) {
+    if (family.try_read(key, original)) {
+      param = key;
+      break;
+    }
+  }
+  ASSERT_FALSE(param.empty());
+  EXPECT_NE(forged_error(param, torch::zeros({7}, opts)).find("field 'family'"), std::string::npos);
+  EXPECT_NE(forged_error(param, torch::full_like(original, std::nan(""))).find("field 'family'"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

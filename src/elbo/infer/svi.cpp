@@ -50,6 +50,34 @@ at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::strin
   return t;
 }
 
+// A tensor whose dtype and shape the checkpoint layout fixes (-1: any length).
+// Anything else was not written by this elbo (or was forged past the checksum):
+// one line naming the field, never an out-of-bounds read.
+at::Tensor read_shaped(torch::serialize::InputArchive& archive, const std::string& path, const std::string& key,
+                       at::ScalarType dtype, std::vector<int64_t> shape) {
+  at::Tensor t = read_tensor(archive, key);
+  bool ok = t.scalar_type() == dtype && t.dim() == static_cast<int64_t>(shape.size());
+  for (size_t i = 0; ok && i < shape.size(); ++i) ok = shape[i] < 0 || t.size(static_cast<int64_t>(i)) == shape[i];
+  if (!ok) {
+    std::string want = "[";
+    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + (shape[i] < 0 ? std::string("n") : std::to_string(shape[i]));
+    throw InputError(path, 0, key, "has dtype " + std::string(c10::toString(t.scalar_type())) + " and shape " +
+                                       c10::str(t.sizes()) + ", not " + c10::toString(dtype) + " " + want + "]");
+  }
+  return t.contiguous();
+}
+
+// Saved parameter-shaped state (best iterate, running averages) must match q.
+at::Tensor read_like(torch::serialize::InputArchive& archive, const std::string& path, const std::string& key,
+                     const at::Tensor& like) {
+  at::Tensor t = read_tensor(archive, key);
+  if (t.scalar_type() != like.scalar_type() || !t.sizes().equals(like.sizes())) {
+    throw InputError(path, 0, key, "has shape " + c10::str(t.sizes()) + ", but the family's parameter has " +
+                                       c10::str(like.sizes()));
+  }
+  return t;
+}
+
 }  // namespace
 
 Svi::Svi(std::shared_ptr<const model::LogDensity> p, family::FamilyPtr q,
@@ -427,11 +455,30 @@ void Svi::load_state(const std::string& path) {
     }
     torch::serialize::InputArchive family_archive;
     archive.read("family", family_archive);
+    // LibTorch's archive replaces a parameter by whatever tensor the file holds.
+    std::vector<std::vector<int64_t>> shapes;
+    std::vector<at::ScalarType> dtypes;
+    for (const auto& t : q_->parameters()) {
+      shapes.push_back(t.sizes().vec());
+      dtypes.push_back(t.scalar_type());
+    }
     q_->load(family_archive);
+    const auto loaded = q_->parameters();
+    for (size_t i = 0; i < loaded.size(); ++i) {
+      if (i >= shapes.size() || loaded[i].sizes().vec() != shapes[i] || loaded[i].scalar_type() != dtypes[i] ||
+          !torch::isfinite(loaded[i]).all().item<bool>()) {
+        throw InputError(path, 0, "family", "parameter " + std::to_string(i) + " has shape " +
+                                                c10::str(loaded[i].sizes()) + " or non-finite values, not this family's");
+      }
+    }
     // The step size after restarts decides the optimizer the state belongs to.
-    auto divergence = read_tensor(archive, "divergence");
-    if (divergence.numel() != 5) throw InputError(path, 0, "divergence", "malformed checkpoint");
+    auto divergence = read_shaped(archive, path, "divergence", torch::kDouble, {5});
     auto dv = divergence.accessor<double, 1>();
+    const auto params = q_->parameters();
+    if (!(std::isfinite(dv[1]) && dv[1] > 0) || !(dv[2] >= 0) ||
+        !(dv[4] == 0 || dv[4] == static_cast<double>(params.size()))) {
+      throw InputError(path, 0, "divergence", "holds an invalid step size, count or number of saved parameters");
+    }
     best_elbo_ = dv[0];
     optimizer_options_.eta = dv[1];
     falls_in_a_row_ = static_cast<int64_t>(dv[2]);
@@ -440,9 +487,9 @@ void Svi::load_state(const std::string& path) {
     optimizer_ = optim::make_optimizer(optimizer_options_, q_->parameters());
     best_params_.clear();
     for (size_t i = 0; i < num_best; ++i) {
-      best_params_.push_back(read_tensor(archive, "best_param_" + std::to_string(i)));
+      best_params_.push_back(read_like(archive, path, "best_param_" + std::to_string(i), params[i]));
     }
-    auto restarts = read_tensor(archive, "restarts");
+    auto restarts = read_shaped(archive, path, "restarts", torch::kDouble, {-1, 4});
     const std::string reasons = tensor_string(read_tensor(archive, "restart_reasons"));
     restarts_.clear();
     size_t from = 0;
@@ -462,8 +509,11 @@ void Svi::load_state(const std::string& path) {
       std::lock_guard<std::mutex> lock(gen_.mutex());
       gen_.set_state(state);
     }
-    auto ints = read_tensor(archive, "counters");
+    auto ints = read_shaped(archive, path, "counters", torch::kLong, {8});
     auto c = ints.accessor<int64_t, 1>();
+    if (c[0] < 0 || c[1] < -1 || c[3] < 0 || c[4] < 0 || c[5] < 0 || c[6] < 0 || (c[7] != 0 && c[7] != 1)) {
+      throw InputError(path, 0, "counters", "holds a negative step or count");
+    }
     step_ = c[0];
     average_start_ = c[1];
     average_end_ = c[2];
@@ -472,21 +522,21 @@ void Svi::load_state(const std::string& path) {
     consecutive_nonfinite_ = c[5];
     dropped_draws_ = c[6];
     converged_ = c[7] != 0;
-    auto trace = read_tensor(archive, "trace");
+    auto trace = read_shaped(archive, path, "trace", torch::kDouble, {-1, 3});
     trace_.clear();
     for (int64_t i = 0; i < trace.size(0); ++i) {
       trace_.push_back({static_cast<int64_t>(trace[i][0].item<double>()), trace[i][1].item<double>(),
                         trace[i][2].item<double>()});
     }
-    auto window = read_tensor(archive, "rel_window");
+    auto window = read_shaped(archive, path, "rel_window", torch::kDouble, {-1});
     rel_window_.assign(window.data_ptr<double>(), window.data_ptr<double>() + window.numel());
-    last_elbo_ = read_tensor(archive, "last_elbo").item<double>();
+    last_elbo_ = read_shaped(archive, path, "last_elbo", torch::kDouble, {}).item<double>();
     message_ = tensor_string(read_tensor(archive, "message"));
     average_sums_.clear();
     if (average_start_ >= 0) {
       const size_t n = q_->parameters().size();
       for (size_t i = 0; i < n; ++i) {
-        average_sums_.push_back(read_tensor(archive, "average_sum_" + std::to_string(i)));
+        average_sums_.push_back(read_like(archive, path, "average_sum_" + std::to_string(i), params[i]));
       }
     }
   } catch (const c10::Error& e) {
