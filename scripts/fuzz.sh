@@ -15,6 +15,7 @@ cmake --build build-sanitize -j"$(nproc)"
 names=("$@")
 ((${#names[@]})) || names=($(sed -n 's/^set(FUZZERS \(.*\))$/\1/p' fuzz/CMakeLists.txt))
 status=0
+export ELBO_FUZZ_SEED=${ELBO_FUZZ_SEED:-0}  # a new random seed each run
 run() {
   bash fuzz/run_fuzzer.sh "build-sanitize/fuzz/$1_fuzzer" "$PWD/fuzz" "$1" \
     "$PWD/build-sanitize/fuzz-corpus/$1" "$seconds"

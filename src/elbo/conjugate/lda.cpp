@@ -146,6 +146,13 @@ void Lda::set_global_parameters(const Eigen::VectorXd& lambda) {
     throw DomainError("lda: global parameter vector has " + std::to_string(lambda.size()) +
                       " entries, expected V·K = " + std::to_string(V_ * K_));
   }
+  // λ_kw = η + expected counts > 0 always; anything else came from outside (a file).
+  for (Eigen::Index i = 0; i < lambda.size(); ++i) {
+    if (!(lambda[i] > 0) || !std::isfinite(lambda[i])) {
+      throw DomainError("lda: topic-word parameter " + std::to_string(i) + " is " + std::to_string(lambda[i]) +
+                        ", but must be positive and finite");
+    }
+  }
   lambda_ = lambda;
   // ψ(Σ_w λ_kw) per topic.
   std::vector<double> psi_sum(static_cast<size_t>(K_), 0.0);

@@ -334,6 +334,24 @@ void NaturalSvi::resume(const std::string& path) {
     stream_position_ = field("stream_position").get<int64_t>();
     epoch_order_ = field("epoch_order").get<std::vector<int64_t>>();
     epoch_position_ = field("epoch_position").get<int64_t>();
+    const int64_t M = model_.num_data();
+    if (step_ < 0) throw InputError(path, 0, "step", "is negative");
+    // Sampling with replacement may draw more than M points; otherwise S <= M.
+    const int64_t max_batch = std::max(M, options_.batch_size_);
+    if (batch_size_ < 1 || batch_size_ > max_batch) {
+      throw InputError(path, 0, "batch_size", "is " + std::to_string(batch_size_) + ", outside [1, " +
+                                                  std::to_string(max_batch) + "]");
+    }
+    if (stream_position_ < 0) throw InputError(path, 0, "stream_position", "is negative");
+    if (!epoch_order_.empty() && static_cast<int64_t>(epoch_order_.size()) != M) {
+      throw InputError(path, 0, "epoch_order", "does not list every data point once");
+    }
+    if (epoch_position_ < 0 || epoch_position_ > static_cast<int64_t>(epoch_order_.size())) {
+      throw InputError(path, 0, "epoch_position", "is out of range");
+    }
+    for (double v : lambda) {
+      if (!std::isfinite(v)) throw InputError(path, 0, "lambda", "holds a value that is not finite");
+    }
     for (int64_t v : epoch_order_) {
       if (v < 0 || v >= model_.num_data()) throw InputError(path, 0, "epoch_order", "index out of range");
     }
@@ -343,8 +361,20 @@ void NaturalSvi::resume(const std::string& path) {
     gbar_ = Eigen::Map<const Eigen::VectorXd>(gbar.data(), static_cast<Eigen::Index>(gbar.size()));
     hbar_ = a.at("hbar").get<double>();
     tau_ = a.at("tau").get<double>();
-    model_.set_global_parameters(
-        Eigen::Map<const Eigen::VectorXd>(lambda.data(), static_cast<Eigen::Index>(lambda.size())));
+    if (gbar_.size() != 0 && gbar_.size() != static_cast<Eigen::Index>(lambda.size())) {
+      throw InputError(path, 0, "adaptive", "gbar has the wrong length");
+    }
+    if (!std::isfinite(hbar_) || !std::isfinite(tau_) || tau_ < 0 || !gbar_.allFinite()) {
+      throw InputError(path, 0, "adaptive", "holds a value that is not finite or a negative window");
+    }
+    try {
+      model_.set_global_parameters(
+          Eigen::Map<const Eigen::VectorXd>(lambda.data(), static_cast<Eigen::Index>(lambda.size())));
+    } catch (const DomainError& e) {
+      throw InputError(path, 0, "lambda", e.what());
+    } catch (const NumericalError& e) {
+      throw InputError(path, 0, "lambda", e.what());
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, 0, "", std::string("malformed checkpoint: ") + e.what());
   }
