@@ -17,12 +17,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
+#include "gp_checkpoint.hpp"
 #include "gp_model_io.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/threads.hpp"
@@ -43,7 +41,6 @@ namespace {
 
 namespace egp = elbo::gp;
 using GpClock = std::chrono::steady_clock;
-constexpr const char* kGpCheckpointFormat = "elbo-gp-checkpoint-1";
 
 struct GpArgs {
   std::string data, target, kernel = "rbf", likelihood = "gaussian", method = "natural", output, checkpoint;
@@ -83,90 +80,12 @@ egp::SvgpMethod gp_method_of(const std::string& m) {
   return egp::SvgpMethod::natural_gradient;
 }
 
-// ---- checkpoints (CBOR: doubles exactly, so a resumed run is bit-identical) -------------
-
-std::vector<double> gp_flat(const Eigen::MatrixXd& m) { return std::vector<double>(m.data(), m.data() + m.size()); }
-
-Eigen::MatrixXd gp_unflat(const nlohmann::json& j, Eigen::Index rows, Eigen::Index cols, const std::string& path) {
-  const auto v = j.get<std::vector<double>>();
-  if (static_cast<Eigen::Index>(v.size()) != rows * cols) {
-    throw elbo::InputError(path, 0, "", "is a checkpoint of a different model (a matrix has the wrong size)");
-  }
-  return Eigen::Map<const Eigen::MatrixXd>(v.data(), rows, cols);
-}
-
+// What a checkpoint must have been written by: the data size and the options.
 nlohmann::json gp_fingerprint(const GpArgs& a, int64_t rows, int64_t dims, int64_t T) {
   return {{"rows", rows}, {"features", dims}, {"inducing", T}, {"kernel", a.kernel}, {"likelihood", a.likelihood},
           {"method", a.method}, {"steps", a.steps}, {"batch_size", a.batch_size}, {"seed", a.seed},
           {"fix_inducing", a.fix_inducing}, {"learning_rate", a.learning_rate}, {"natural_step", a.natural_step},
           {"anneal_fraction", a.anneal_fraction}};
-}
-
-void save_gp_checkpoint(const std::string& path, const nlohmann::json& fingerprint, const egp::Svgp& model,
-                        const egp::SvgpFitState& state, int64_t step) {
-  std::ostringstream rng;
-  rng << state.rng;
-  nlohmann::json j;
-  j["format"] = kGpCheckpointFormat;
-  j["fingerprint"] = fingerprint;
-  j["step"] = step;
-  j["adam"] = {{"lr", state.adam.learning_rate}, {"m", gp_flat(state.adam.m)}, {"v", gp_flat(state.adam.v)},
-               {"t", state.adam.t}};
-  j["rng"] = rng.str();
-  j["order"] = state.order;
-  j["cursor"] = state.cursor;
-  j["trace"] = state.trace;
-  j["kernel"] = gp_flat(model.kernel().all_params());
-  j["likelihood"] = gp_flat(model.likelihood().all_params());
-  j["inducing"] = gp_flat(model.inducing());
-  j["q_mean"] = gp_flat(model.q_mean());
-  j["q_chol"] = gp_flat(model.q_chol());
-  const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(j);
-  elbo::io::write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-// Restores model and state; returns the step the checkpoint was taken after.
-int64_t load_gp_checkpoint(const std::string& path, const nlohmann::json& fingerprint, egp::Svgp& model,
-                           egp::SvgpFitState& state) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw elbo::InputError(path, 0, "", "cannot be read");
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::from_cbor(bytes);
-  } catch (const nlohmann::json::exception&) {
-    throw elbo::InputError(path, 0, "", "is not an elbo fit gp checkpoint (delete it or drop --resume)");
-  }
-  if (!j.is_object() || j.value("format", std::string()) != kGpCheckpointFormat) {
-    throw elbo::InputError(path, 0, "", "is not an elbo fit gp checkpoint (delete it or drop --resume)");
-  }
-  if (j["fingerprint"] != fingerprint) {
-    throw elbo::InputError(path, 0, "", "is the checkpoint of a run with other data or options (" +
-                                            j["fingerprint"].dump() + "); delete it or rerun with those options");
-  }
-  try {
-    const Eigen::Index T = model.num_inducing(), D = model.inducing().cols();
-    const auto& adam = j.at("adam");
-    const auto m = adam.at("m").get<std::vector<double>>();
-    state.adam.learning_rate = adam.at("lr").get<double>();
-    state.adam.m = gp_unflat(adam.at("m"), static_cast<Eigen::Index>(m.size()), 1, path);
-    state.adam.v = gp_unflat(adam.at("v"), static_cast<Eigen::Index>(m.size()), 1, path);
-    state.adam.t = adam.at("t").get<int64_t>();
-    std::istringstream rng(j.at("rng").get<std::string>());
-    rng >> state.rng;
-    state.order = j.at("order").get<std::vector<int64_t>>();
-    state.cursor = j.at("cursor").get<int64_t>();
-    state.trace = j.at("trace").get<std::vector<double>>();
-    state.step = j.at("step").get<int64_t>();
-    model.kernel().set_all_params(gp_unflat(j.at("kernel"), model.kernel().num_params(), 1, path));
-    model.likelihood().set_all_params(gp_unflat(j.at("likelihood"), model.likelihood().num_params(), 1, path));
-    model.inducing() = gp_unflat(j.at("inducing"), T, D, path);
-    model.q_mean() = gp_unflat(j.at("q_mean"), T, 1, path);
-    model.q_chol() = gp_unflat(j.at("q_chol"), T, T, path);
-  } catch (const nlohmann::json::exception& e) {
-    throw elbo::InputError(path, 0, "", std::string("is a damaged fit gp checkpoint: ") + e.what());
-  }
-  return state.step;
 }
 
 // Σ_i E_q[log p(y_i | f_i)] − KL on all rows, `batch` rows at a time (never a T×M matrix).
@@ -242,7 +161,7 @@ void run_fit_gp(const GpArgs& a) {
   const nlohmann::json fingerprint = gp_fingerprint(a, M, D, T);
   int64_t resumed_from = 0;
   if (a.resume && std::filesystem::exists(a.checkpoint)) {
-    resumed_from = load_gp_checkpoint(a.checkpoint, fingerprint, model, state);
+    resumed_from = load_gp_checkpoint(a.checkpoint, fingerprint, model, state, options, M);
     if (!a.quiet) fmt::print("resumed from {} at step {}\n", a.checkpoint, resumed_from);
   }
   const int64_t every = a.checkpoint.empty() ? 0 : (a.checkpoint_every > 0 ? a.checkpoint_every : std::max<int64_t>(1, a.steps / 10));

@@ -41,17 +41,22 @@ q=(-q)
 "$elbo" fit gp --data "$tmp/gp.csv" -T 6 --steps 30 --kernel rbf+linear -o "$tmp/gp" "${q[@]}"
 "$elbo" fit gp --data "$tmp/gp_class.csv" -T 5 --steps 30 --likelihood bernoulli -o "$tmp/gp_class" "${q[@]}"
 "$elbo" fit linear --data "$tmp/gp.csv" --max-iter 200 --draws 20 -o "$tmp/linear" "${q[@]}"
+# gp_checkpoint_fuzzer's run: 10 rows of 2 features, T = 4, rbf, natural, S = 4, 30 steps.
+head -n 11 "$tmp/gp.csv" >"$tmp/gp10.csv"
+"$elbo" fit gp --data "$tmp/gp10.csv" -T 4 --batch-size 4 --steps 30 --checkpoint "$tmp/gp.ckpt" \
+  --checkpoint-every 20 -o "$tmp/gp10" "${q[@]}"
 
 cp "$tmp/lda.ckpt" "$seeds/checksummed/lda.ckpt"
 cp "$tmp/gmm.ckpt" "$seeds/checksummed/gmm.ckpt"
-# The natural-SVI harness wraps its input in a valid envelope: seed it with payloads.
-for m in lda gmm; do
-  python3 -c "import sys; b = open(sys.argv[1], 'rb').read(); sys.stdout.buffer.write(b[b.index(b'{'):])" \
-    "$tmp/$m.ckpt" >"$seeds/natural_svi_checkpoint/$m.json"
-done
+# The checkpoint harnesses wrap their input in a valid envelope: seed them with payloads.
+payload() { python3 -c "import sys; b = open(sys.argv[1], 'rb').read(); sys.stdout.buffer.write(b[b.index(b'\n') + 1:])" "$1"; }
+for m in lda gmm; do payload "$tmp/$m.ckpt" >"$seeds/natural_svi_checkpoint/$m.json"; done
+mkdir -p "$seeds/gp_checkpoint"
+payload "$tmp/gp.ckpt" >"$seeds/gp_checkpoint/natural.cbor"
+cp "$tmp/gp.ckpt" "$seeds/checksummed/gp.ckpt"
 cp "$tmp/lda/model.json" "$seeds/saved_model/lda.json"
 cp "$tmp/gmm/model.json" "$seeds/saved_model/gmm.json"
 cp "$tmp/gp/model.json" "$seeds/saved_model/gp.json"
 cp "$tmp/gp_class/model.json" "$seeds/saved_model/gp_bernoulli.json"
 cp "$tmp/linear/draws.csv" "$seeds/draws_csv/linear.csv"
-ls -l "$seeds"/{checksummed,natural_svi_checkpoint,saved_model,draws_csv}
+ls -l "$seeds"/{checksummed,natural_svi_checkpoint,gp_checkpoint,saved_model,draws_csv}

@@ -13,7 +13,7 @@ bash scripts/install-deps.sh
 cmake -S sanitize -B build-sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None >/dev/null
 cmake --build build-sanitize -j"$(nproc)"
 names=("$@")
-((${#names[@]})) || names=($(sed -n 's/^set(FUZZERS \(.*\))$/\1/p' fuzz/CMakeLists.txt))
+((${#names[@]})) || names=($(cd fuzz && ls ./*_fuzzer.cpp | sed 's|^./||; s|_fuzzer.cpp$||'))
 status=0
 export ELBO_FUZZ_SEED=${ELBO_FUZZ_SEED:-0}  # a new random seed each run
 run() {

@@ -125,6 +125,8 @@ mkdir -p "$F/dir.csv"
   -o "$F/fit_lda" --checkpoint "$F/lda.ckpt" >/dev/null 2>"$tmp/setup.err" || echo "setup: lda fit failed: $(cat "$tmp/setup.err")" >&2
 "$elbo" fit gmm --data "$F/gmm.csv" --components 3 -q -o "$F/fit_gmm" >/dev/null 2>&1 ||
   echo "setup: gmm fit failed" >&2
+"$elbo" fit gp --data "$F/bc.csv" -T 8 --steps 20 --checkpoint "$F/gp.ckpt" --checkpoint-every 10 -q \
+  -o "$F/fit_gp" >/dev/null 2>"$tmp/setup.err" || echo "setup: gp fit failed: $(cat "$tmp/setup.err")" >&2
 "$elbo" train vae --data "$F/images.idx" --epochs 1 --hidden 16 --latent 2 --test-k 10 -q -o "$F/fit_vae" \
   >/dev/null 2>&1 || echo "setup: vae training failed" >&2
 flip() {  # flip(src, dst, offset): dst = src with the byte at offset inverted
@@ -132,7 +134,7 @@ flip() {  # flip(src, dst, offset): dst = src with the byte at offset inverted
   /usr/bin/python3 -c "import sys; p, o = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, 'rb').read()); o = o % len(b); b[o] ^= 0xFF; open(p, 'wb').write(b)" "$2" "$3"
 }
 "$elbo" compile "$F/bernoulli.stan" --cache-dir "$STAN_CACHE" >/dev/null 2>&1 || echo "setup: stan compile failed" >&2
-for f in logistic lda; do
+for f in logistic lda gp; do
   if [[ -s $F/$f.ckpt ]]; then
     cp "$F/$f.ckpt" "$F/${f}_copy.ckpt"
     head -c 100 "$F/$f.ckpt" >"$F/${f}_truncated.ckpt"
@@ -175,6 +177,9 @@ edit_model gmm columns_object 'j["columns"] = {"a": 1}'
 edit_model logistic sds_strings 'j["sds"] = ["a"] * len(j["sds"])'
 edit_model logistic features_number 'j["features"] = 3'
 edit_model logistic no_draws 'del j["draws"]'
+edit_model gp kernel_spec 'j["kernel"]["spec"] = "rbf+nope"'
+edit_model gp inducing_nan 'j["inducing"][0][0] = "NaN"'
+edit_model gp zero_sd 'j["sds"][0] = 0'
 
 # ---- run the table -----------------------------------------------------------------
 clean=0 vague=0 bad=0
