@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "elbo/core/error.hpp"
+#include "elbo/io/cbor_reader.hpp"
 #include "elbo/io/checksummed_file.hpp"
 
 namespace elbo_cli {
@@ -64,12 +65,7 @@ void save_gp_checkpoint(const std::string& path, const nlohmann::json& fingerpri
 int64_t load_gp_checkpoint(const std::string& path, const nlohmann::json& fingerprint, egp::Svgp& model,
                            egp::SvgpFitState& state, const egp::SvgpFitOptions& options, int64_t rows) {
   const std::string payload = elbo::io::read_checksummed_file(path, kGpCheckpointKind);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::from_cbor(payload);
-  } catch (const nlohmann::json::exception&) {
-    throw elbo::InputError(path, 0, "", "is not an elbo fit gp checkpoint (delete it or drop --resume)");
-  }
+  const nlohmann::json j = elbo::io::parse_cbor(payload, path);
   if (!j.is_object() || !j.contains("format") || j["format"] != kGpCheckpointFormat) {
     throw elbo::InputError(path, 0, "format", "is not an elbo fit gp checkpoint of this version (delete it or drop --resume)");
   }
