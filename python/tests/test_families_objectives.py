@@ -54,7 +54,7 @@ def fit(**options):
     return elbo.fit(NormalNormal(), {"y": Y}, progress=False, **options)
 
 
-def bound_settings(objective):
+def bound_settings(objective, family=""):
     """The C++ tests' settings (tests/infer/bounds_svi_test.cpp): 3000 constant Adam steps
     of 0.05, averaged, no early stop; the path-derivative (DReG) gradient for the
     importance-weighted bounds, whose plain gradient's signal-to-noise ratio falls with
@@ -69,6 +69,12 @@ def bound_settings(objective):
         # value moves only O(1/K) with q's mismatch, so a flow or mixture q stays up to
         # 0.4 posterior sd off (measured) while q-IW meets the posterior to 0.03 sd.
         options["resample"] = "always"
+    if family.startswith("flow:realnvp") and objective != "chi":
+        # RealNVP's coupling nets are the noisiest to fit: over seeds 1-5 their error at the
+        # settings above spans 0.04-0.08 posterior sd (renyi:0.5; 0.02-0.06 for the ELBO),
+        # so whether seed 1 passed was luck of the machine's floating point. With 16
+        # gradient draws and 6000 steps it stays within 0.04 sd on all five.
+        options.update(grad_draws=16, max_iter=6000)
     return options
 
 
@@ -82,7 +88,7 @@ PAIRS = [(f, o) for o in OBJECTIVES for f in FAMILIES if o != "chi" or f in CHI_
 @pytest.mark.parametrize("family,objective", PAIRS)
 def test_family_objective_recovers_the_posterior(family, objective):
     try:
-        result = fit(family=family, objective=objective, **bound_settings(objective))
+        result = fit(family=family, objective=objective, **bound_settings(objective, family))
     except ValueError as error:
         # Combinations the CLI refuses are refused here with its message, never fitted wrongly.
         assert "objective" in str(error) or "family" in str(error), str(error)
