@@ -1,6 +1,6 @@
 #pragma once
 // Matrices in the CLI's JSON outputs (gmm.json, hmm.json, model.json): an array
-// of rows, and back.
+// of rows (read back, checked, by SavedFields::matrix).
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
@@ -10,9 +10,5 @@ namespace elbo_cli {
 
 /// [[m(0,0), m(0,1), ...], ...].
 nlohmann::json matrix_json(const Eigen::MatrixXd& m);
-
-/// The matrix of an array of equal-length rows; an elbo::InputError naming
-/// `source` when the rows differ in length (JSON type errors propagate).
-Eigen::MatrixXd matrix_from_json(const nlohmann::json& rows, const std::string& source);
 
 }  // namespace elbo_cli
