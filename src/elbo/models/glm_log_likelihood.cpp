@@ -51,17 +51,28 @@ at::Tensor add_prior(const GlmData& data, at::Tensor ll, const at::Tensor& alpha
 }
 
 /// Xᵀ, contiguous. The full-data X is the same tensor on every call (Subsample::rows
-/// returns it), so its transpose is kept until X changes (TensorImpl or version):
-/// an SVGD or ADVI step then skips copying X.
+/// returns it), so its transpose is kept until X changes (storage, layout or version):
+/// an SVGD or ADVI step then skips copying X. The cache holds a detached alias of X
+/// (no Python object), which keeps X's storage alive — so an equal data pointer is the
+/// same memory — and shares X's version counter.
+struct TransposeCache {
+  at::Tensor source, copy;
+  int64_t version = -1;
+};
+thread_local TransposeCache transpose_cache;
+
 const at::Tensor& transposed(const at::Tensor& X) {
-  thread_local at::Tensor source, copy;
-  thread_local int64_t version = -1;
-  if (!source.defined() || !source.is_same(X) || version != static_cast<int64_t>(X._version())) {
-    source = X;
-    version = static_cast<int64_t>(X._version());
-    copy = X.t().contiguous();
+  auto& cache = transpose_cache;
+  const bool same = cache.source.defined() && cache.source.data_ptr() == X.data_ptr() &&
+                    cache.source.sizes() == X.sizes() && cache.source.strides() == X.strides() &&
+                    cache.source.scalar_type() == X.scalar_type() &&
+                    cache.version == static_cast<int64_t>(X._version());
+  if (!same) {
+    cache.source = X.detach();
+    cache.version = static_cast<int64_t>(X._version());
+    cache.copy = cache.source.t().contiguous();
   }
-  return copy;
+  return cache.copy;
 }
 
 /// Double, contiguous and no grad mode: the blocked kernels of model/ apply.
@@ -151,6 +162,20 @@ at::Tensor differentiable_score(const GlmData& data, const at::Tensor& alpha,
   return {};
 }
 
+/// r X [K, D] for r [K, S] and X [S, D] (one GEMM; model::small_matmul when it applies).
+at::Tensor score_times_design(const at::Tensor& r, const at::Tensor& X) {
+  if (r.scalar_type() == at::kDouble && X.scalar_type() == at::kDouble && X.is_contiguous() &&
+      !at::GradMode::is_enabled()) {
+    const auto rc = r.contiguous();
+    const int64_t K = rc.size(0), S = rc.size(1), D = X.size(1);
+    auto out = at::empty({K, D}, rc.options());
+    model::small_matmul(rc.data_ptr<double>(), S, X.data_ptr<double>(), D, out.data_ptr<double>(), D,
+                        K, D, S);
+    return out;
+  }
+  return r.matmul(X);
+}
+
 /// The gradient of w_k · (log prior + scale·ℓ)_k for weights w [K] (undefined:
 /// all 1, the gradient itself) given r = ∂ℓ/∂η [K, S]:
 ///   ∂/∂α = w (scale Σ_i r_i − pα α),   ∂/∂β = w (scale r X − pβ β).
@@ -229,9 +254,10 @@ struct GlmLogLikelihood : public torch::autograd::Function<GlmLogLikelihood> {
       auto [grad_alpha, grad_beta] = joint_gradients(prior, alpha, beta, r, grad_output[0]);
       return {at::Tensor(), grad_alpha, grad_beta, at::Tensor()};
     }
-    auto gr = g * r;  // [K, S]
-    auto grad_alpha = gr.sum(1);
-    auto grad_beta = gr.matmul(data.X);  // [K, S]·[S, D]
+    // ∂/∂α = g Σ_i r_i and ∂/∂β = g (r X): the weights g scale the [K] and [K, D]
+    // results, not the [K, S] r.
+    const auto grad_alpha = r.sum(1).mul_(grad_output[0]);
+    const auto grad_beta = score_times_design(r, data.X).mul_(g);
     at::Tensor grad_sigma;
     if (has_sigma && sigma.requires_grad()) {
       // ∂ℓ/∂σ = −S/σ + Σ (y − η)²/σ³ = −S/σ + σ Σ r².
@@ -330,5 +356,7 @@ GlmJointAndGradient glm_log_joint_normal_prior_and_gradient(
   auto [grad_alpha, grad_beta] = joint_gradients(data, a, b, r, at::Tensor());
   return {value, grad_alpha, grad_beta};
 }
+
+void release_cached_transpose() { transpose_cache = TransposeCache(); }
 
 }  // namespace elbo::models

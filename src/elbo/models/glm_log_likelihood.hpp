@@ -26,6 +26,11 @@ namespace elbo::models {
 
 enum class GlmFamily { gaussian, bernoulli_logit, poisson_log };
 
+/// Drops this thread's cached Xᵀ (and its hold on X's storage). For embedders
+/// whose X may be memory of a foreign runtime — a numpy array, freed only under
+/// Python's GIL — which must be let go before that runtime shuts down.
+void release_cached_transpose();
+
 /// "gaussian", "bernoulli_logit", "poisson_log".
 std::string to_string(GlmFamily family);
 
