@@ -16,7 +16,9 @@
     fit.summary()       # mean, sd, quantiles, k-hat
 
 Every method, family, objective and option of `elbo fit` (the CLI) is a keyword of
-elbo.fit. Also: elbo.models (the built-in models), elbo.vae (the amortized trainer),
+elbo.fit. Also: elbo.models (the built-in models), elbo.glm (GLM likelihoods
+as one autograd node, for your own model), elbo.lpdf (priors summed per draw),
+elbo.vae (the amortized trainer),
 elbo.sklearn (LatentDirichletAllocation and BayesianGaussianMixture for scikit-learn),
 elbo.hmm (Bayesian GaussianHMM and CategoricalHMM with hmmlearn's interface), elbo.gp
 (sparse variational Gaussian processes: elbo.gp.fit(X, y, inducing=256, ...)).
@@ -31,7 +33,7 @@ _EXPORTS = {
     "lower": ".model", "upper": ".model", "interval": ".model",
     "fit": ".fit", "Fit": ".fit",
 }
-_SUBMODULES = {"models", "vae", "sklearn", "hmm", "gp"}
+_SUBMODULES = {"models", "glm", "lpdf", "vae", "sklearn", "hmm", "gp"}
 
 __version__ = "0.1.0"
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

@@ -7,9 +7,12 @@
 #include <optional>
 
 #include "bindings.hpp"
+#include "elbo/core/error.hpp"
 #include "elbo/model/autograd_only.hpp"
+#include "elbo/model/normal_prior_term.hpp"
 #include "elbo/models/eight_schools.hpp"
 #include "elbo/models/gaussian_target.hpp"
+#include "elbo/models/glm_log_likelihood.hpp"
 #include "elbo/models/linear_regression.hpp"
 #include "elbo/models/logistic_regression.hpp"
 #include "elbo/models/poisson_regression.hpp"
@@ -88,6 +91,31 @@ void bind_models(py::module_& m) {
   models.def("autograd_only", [](std::shared_ptr<Model> inner) -> std::shared_ptr<Model> {
     return std::make_shared<elbo::model::AutogradOnly>(std::move(inner));
   });
+
+  // A building block for models written in Python (elbo.glm): the GLM log
+  // likelihood the built-in regressions use, one autograd node with its
+  // gradient in closed form, on the caller's tensors (no copy).
+  models.def("glm_log_likelihood",
+             [](const std::string& family, const at::Tensor& X, const at::Tensor& y, const at::Tensor& alpha,
+                const at::Tensor& beta, std::optional<at::Tensor> sigma, std::optional<at::Tensor> offset) {
+               GlmFamily kind;
+               if (family == "gaussian") kind = GlmFamily::gaussian;
+               else if (family == "bernoulli_logit") kind = GlmFamily::bernoulli_logit;
+               else if (family == "poisson_log") kind = GlmFamily::poisson_log;
+               else throw elbo::ConfigError("glm: unknown family '" + family +
+                                            "' (gaussian, bernoulli_logit, poisson_log)");
+               return glm_log_likelihood(kind, X, y, alpha, beta, sigma ? *sigma : at::Tensor(),
+                                         offset ? *offset : at::Tensor());
+             },
+             py::arg("family"), py::arg("X"), py::arg("y"), py::arg("alpha"), py::arg("beta"),
+             py::arg("sigma"), py::arg("offset"));
+  // Registered with atexit by elbo.glm: X may be a numpy array's memory, which
+  // must be released while the interpreter still runs.
+  models.def("release_glm_caches", &release_cached_transpose);
+
+  // elbo.lpdf.normal with constant loc and scale: a latent's normal prior as one node.
+  models.def("normal_prior_term", &elbo::model::normal_prior_term, py::arg("x"), py::arg("loc"),
+             py::arg("scale"));
 
   models.def("gaussian_target",
              [](const at::Tensor& mean, const at::Tensor& covariance) -> std::shared_ptr<Model> {
