@@ -155,6 +155,7 @@ elbo::infer::AdviOptions to_advi_options(const FitCliOptions& o) {
   a.svi.seed = o.seed;
   a.svi.checkpoint_path = o.checkpoint;
   a.svi.checkpoint_every = o.checkpoint_every;
+  a.svi.write_checkpoints = o.write_checkpoint;
   a.svi.run_fingerprint = o.run_fingerprint;
   return a;
 }

@@ -56,6 +56,7 @@ struct FitCliOptions {
   std::string checkpoint;
   int64_t checkpoint_every = 1000;
   bool resume = false;
+  bool write_checkpoint = true;  // false on the ranks other than 0 of a distributed fit (read only)
   bool quiet = false;
   bool report = false;  // also write DIR/report.html
   bool strict = false;  // an unreliable fit exits with code 3 (after writing its outputs)

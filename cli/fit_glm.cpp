@@ -1,10 +1,15 @@
 // `elbo fit linear|logistic|poisson`: Bayesian regressions on a CSV or
 // CmdStan-style JSON file. Features are standardised by default (the scaling
 // is reported, and coefficients are also summarised on the original scale).
+// Under mpirun with more than one rank, or with --distributed, the fit runs
+// data-parallel (docs/distributed.md): each rank reads its byte range of the CSV,
+// the features are standardised with the global means and sds, and ADVI runs on
+// a distributed::ShardedLogDensity; rank 0 writes the outputs and checkpoints.
 #include <torch/torch.h>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -16,11 +21,21 @@
 #include "commands.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/diagnostics/summary.hpp"
+#include "elbo/distributed/communicator.hpp"
+#include "elbo/distributed/mpi_session.hpp"
+#include "elbo/distributed/table_shard.hpp"
+#include "elbo/distributed_vi/sharded_design.hpp"
+#include "elbo/distributed_vi/sharded_log_density.hpp"
+#include "elbo/io/json_writer.hpp"
+#include "elbo/io/progress_bar.hpp"
+#include "elbo/model/model_density.hpp"
+#include "unreliable_fit.hpp"
 #include "elbo/io/csv_reader.hpp"
 #include "elbo/models/design_matrix.hpp"
 #include "elbo/models/linear_regression.hpp"
 #include "elbo/models/logistic_regression.hpp"
 #include "elbo/models/poisson_regression.hpp"
+#include "fit_methods.hpp"
 #include "fit_runner.hpp"
 #include "option_validators.hpp"
 #include "regression_table.hpp"
@@ -41,6 +56,7 @@ struct GlmCliOptions {
   double prior_beta_scale = 1.0;
   double prior_sigma_scale = 1.0;
   double known_sigma = 0.0;  // 0: sigma is a latent
+  bool distributed = false;  // data-parallel ADVI (automatic under mpirun with > 1 rank)
   FitCliOptions fit;
 };
 
@@ -56,8 +72,11 @@ elbo::io::Table load_table(const GlmCliOptions& o, const std::string& command) {
 
 // The response must be one the likelihood can take; named by file, line and column
 // (row i of the table is line i + 2: blank lines inside the data are errors).
+// `first_row`: the global index of the table's first row (a distributed shard),
+// `rank_note` appended to the message there.
 void check_targets(const std::string& command, const elbo::io::Table& table,
-                   const elbo::models::DesignMatrix& design) {
+                   const elbo::models::DesignMatrix& design, int64_t first_row = 0,
+                   const std::string& rank_note = "") {
   if (command == "linear") return;
   const auto y = design.y.contiguous();
   const double* v = y.data_ptr<double>();
@@ -65,46 +84,50 @@ void check_targets(const std::string& command, const elbo::io::Table& table,
     const bool ok = command == "logistic" ? (v[i] == 0.0 || v[i] == 1.0) : (v[i] >= 0 && v[i] == std::floor(v[i]));
     if (!ok) {
       const bool json = std::filesystem::path(table.source).extension() == ".json";
-      throw elbo::InputError(table.source, json ? 0 : i + 2,
+      throw elbo::InputError(table.source, json ? 0 : first_row + i + 2,
                              json ? fmt::format("{}[{}]", design.target_name, i + 1) : design.target_name,
                              fmt::format("target {} is not {}", v[i],
                                          command == "logistic" ? "0 or 1 (logistic regression's classes)"
-                                                               : "a count 0, 1, 2, ... (Poisson regression)"));
+                                                               : "a count 0, 1, 2, ... (Poisson regression)") +
+                                 rank_note);
     }
   }
 }
 
-// Reads the data, builds the model and fits it.
-void run_glm(const std::string& command, const GlmCliOptions& o) {
-  auto table = load_table(o, command);
-  auto design = elbo::models::design_matrix(
-      table, elbo::models::DesignMatrixOptions().target(
-                 o.target.empty() && o.data.empty() ? "malignant_is_0" : o.target)
-                 .standardize(o.standardize));
-  check_targets(command, table, design);
-  std::shared_ptr<const elbo::model::Model> model;
+std::shared_ptr<const elbo::model::Model> make_glm(const std::string& command, const GlmCliOptions& o,
+                                                   const elbo::models::DesignMatrix& design) {
   if (command == "linear") {
     auto options = elbo::models::LinearRegressionOptions()
                        .prior_alpha_scale(o.prior_alpha_scale)
                        .prior_beta_scale(o.prior_beta_scale)
                        .prior_sigma_scale(o.prior_sigma_scale);
     if (o.known_sigma > 0) options.known_sigma(o.known_sigma);
-    model = std::make_shared<elbo::models::LinearRegression>(design.X, design.y, options);
-  } else if (command == "logistic") {
-    model = std::make_shared<elbo::models::LogisticRegression>(
+    return std::make_shared<elbo::models::LinearRegression>(design.X, design.y, options);
+  }
+  if (command == "logistic") {
+    return std::make_shared<elbo::models::LogisticRegression>(
         design.X, design.y,
         elbo::models::LogisticRegressionOptions().prior_alpha_scale(o.prior_alpha_scale)
             .prior_beta_scale(o.prior_beta_scale));
-  } else {
-    model = std::make_shared<elbo::models::PoissonRegression>(
-        design.X, design.y,
-        elbo::models::PoissonRegressionOptions().prior_alpha_scale(o.prior_alpha_scale)
-            .prior_beta_scale(o.prior_beta_scale));
   }
+  return std::make_shared<elbo::models::PoissonRegression>(
+      design.X, design.y,
+      elbo::models::PoissonRegressionOptions().prior_alpha_scale(o.prior_alpha_scale)
+          .prior_beta_scale(o.prior_beta_scale));
+}
 
+elbo::models::DesignMatrixOptions design_options(const GlmCliOptions& o) {
+  return elbo::models::DesignMatrixOptions()
+      .target(o.target.empty() && o.data.empty() ? "malignant_is_0" : o.target)
+      .standardize(o.standardize);
+}
+
+// What summary.json says about the data and the scaling, and what `elbo predict` needs.
+FitContext glm_context(const std::string& command, const std::string& source,
+                       const elbo::models::DesignMatrix& design, int64_t rows) {
   FitContext context;
   context.model_label = command;
-  context.data_source = table.source;
+  context.data_source = source;
   nlohmann::json scaling = nlohmann::json::array();
   for (size_t j = 0; j < design.feature_names.size(); ++j) {
     scaling.push_back({{"column", "beta." + std::to_string(j + 1)},
@@ -112,8 +135,8 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
                        {"mean", design.means[j].item<double>()},
                        {"sd", design.sds[j].item<double>()}});
   }
-  context.data_info = {{"file", table.source},
-                       {"rows", design.X.size(0)},
+  context.data_info = {{"file", source},
+                       {"rows", rows},
                        {"features", design.X.size(1)},
                        {"target", design.target_name},
                        {"standardized", design.standardized},
@@ -144,7 +167,11 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
     }
     out["summary_original_scale"] = params;
   };
-  // What `elbo predict` needs besides draws.csv: the design's columns and scaling.
+  return context;
+}
+
+void write_glm_saved_model(const std::string& command, const GlmCliOptions& o,
+                           const elbo::models::DesignMatrix& design) {
   auto values = [](const at::Tensor& t) {
     auto c = t.contiguous();
     return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
@@ -157,10 +184,124 @@ void run_glm(const std::string& command, const GlmCliOptions& o) {
                      {"sds", values(design.sds)},
                      {"sigma", o.known_sigma > 0 ? nlohmann::json(o.known_sigma) : nlohmann::json(nullptr)},
                      {"draws", "draws.csv"}});
-  FitCliOptions fit = o.fit;
-  fit.run_fingerprint = run_fingerprint(
+}
+
+std::string glm_fingerprint(const std::string& command, const GlmCliOptions& o,
+                            const elbo::models::DesignMatrix& design) {
+  return run_fingerprint(
       {o.data}, fmt::format("fit {} target={} standardize={} priors={},{},{} sigma={}", command, design.target_name,
                             o.standardize, o.prior_alpha_scale, o.prior_beta_scale, o.prior_sigma_scale, o.known_sigma));
+}
+
+// ---- data-parallel ADVI (mpirun -np N, or --distributed) ------------------------
+// The options whose runs could differ between ranks (a wall-clock budget) or
+// whose methods are not written against a sharded density.
+void check_distributed_glm_options(const GlmCliOptions& o, const std::string& where) {
+  if (o.fit.method != "advi") {
+    throw elbo::ConfigError(where + ": --method " + o.fit.method +
+                            " is not distributed; use --method advi (any --family and --objective)");
+  }
+  if (o.fit.budget > 0) {
+    throw elbo::ConfigError(where + ": --budget is not distributed (a time limit would stop the ranks at "
+                                    "different steps); use --max-iterations");
+  }
+  if (!o.data.empty() && std::filesystem::path(o.data).extension() == ".json") {
+    throw elbo::ConfigError(where + ": --data " + o.data +
+                            ": a JSON data file is not sharded; give the data as a CSV with a header row");
+  }
+}
+
+// This rank's rows: its byte range of --data, or its part of the built-in data.
+elbo::distributed::TableShard glm_shard(const GlmCliOptions& o, elbo::distributed::Communicator& comm) {
+  if (!o.data.empty()) return elbo::distributed::read_csv_shard(o.data, 1, comm);
+  const auto all = elbo::io::parse_csv(default_data_csv, "<built-in breast_cancer.csv>");
+  const int64_t n = comm.size(), r = comm.rank();
+  const int64_t first = all.rows * r / n, last = all.rows * (r + 1) / n;
+  elbo::distributed::TableShard shard;
+  shard.table.source = all.source;
+  shard.table.columns = all.columns;
+  shard.table.rows = last - first;
+  shard.table.values.assign(all.values.begin() + first * all.cols(), all.values.begin() + last * all.cols());
+  shard.first_row = first;
+  shard.total_rows = all.rows;
+  return shard;
+}
+
+void run_distributed_glm(const std::string& command, const GlmCliOptions& o,
+                         elbo::distributed::Communicator& comm) {
+  namespace dist = elbo::distributed;
+  const std::string where = fmt::format("fit {} (distributed, {} ranks)", command, comm.size());
+  check_distributed_glm_options(o, where);
+  const bool root = comm.is_root();
+  const auto t_load = std::chrono::steady_clock::now();
+  const dist::TableShard shard = glm_shard(o, comm);
+  const std::string rank_note = " (" + comm.rank_label() + ")";
+  const auto design = dist::sharded_design_matrix(shard.table, design_options(o), comm);
+  // A bad target on one rank ends the job (MpiSession aborts it) with this rank's line.
+  check_targets(command, shard.table, design, shard.first_row, rank_note);
+  const double load_seconds = seconds_since(t_load);
+  auto local = std::make_shared<elbo::model::ModelDensity>(make_glm(command, o, design));
+  auto density = std::make_shared<dist::ShardedLogDensity>(local, shard.first_row, shard.total_rows, comm);
+
+  FitContext context = glm_context(command, shard.table.source, design, shard.total_rows);
+  FitCliOptions fit = o.fit;
+  fit.run_fingerprint = glm_fingerprint(command, o, design);
+  fit.threads = dist::threads_per_rank(o.fit.threads);
+  fit.write_checkpoint = root;  // every rank reads a --resume checkpoint; rank 0 writes them
+  if (!root) fit.quiet = true;
+  if (root) elbo::io::ensure_directory(fit.output);  // an unwritable --output fails before the fit
+  elbo::io::ProgressBar bar(expected_iterations(fit), "advi " + fit.family,
+                            root && !fit.quiet && elbo::io::stderr_is_terminal());
+  const auto t_fit = std::chrono::steady_clock::now();
+  auto outcome = compute_fit(density, fit, context, {}, [&](int64_t iteration, int64_t, double value) {
+    bar.update(iteration, std::isnan(value) ? std::string("") : fmt::format("{:.6g}", value));
+  });
+  bar.finish();
+  const double fit_seconds = seconds_since(t_fit);
+  const auto c = density->communication();
+  const int64_t K = fit.grad_draws, D = density->dim();
+  outcome.summary["distributed"] = {
+      {"ranks", comm.size()},
+      {"threads_per_rank", fit.threads},
+      {"rows_per_rank", shard.table.rows},
+      {"load_seconds", load_seconds},
+      {"fit_seconds", fit_seconds},
+      {"allreduce_seconds", c.seconds},
+      {"allreduce_share", fit_seconds > 0 ? c.seconds / fit_seconds : 0.0},
+      {"allreduces", c.reductions},
+      {"bytes_total", c.bytes},
+      // A gradient step of K draws: K log p values forward, K × D gradients back.
+      {"bytes_per_step", 8 * (K + K * D)},
+  };
+  if (!root) {
+    // The verdict is the same on every rank: end as rank 0 does under --strict.
+    if (!outcome.reliability.reliable && fit.strict) {
+      throw UnreliableFit("--strict: the fit is not reliable (outputs written to " + fit.output + ")");
+    }
+    return;
+  }
+  write_glm_saved_model(command, o, design);
+  write_fit(outcome, fit, context);
+}
+
+// Reads the data, builds the model and fits it.
+void run_glm(const std::string& command, const GlmCliOptions& o) {
+  {
+    auto comm = elbo::distributed::world_communicator();
+    if (o.distributed || comm->size() > 1) {
+      run_distributed_glm(command, o, *comm);
+      return;
+    }
+  }
+  auto table = load_table(o, command);
+  auto design = elbo::models::design_matrix(table, design_options(o));
+  check_targets(command, table, design);
+  auto model = make_glm(command, o, design);
+  FitContext context = glm_context(command, table.source, design, design.X.size(0));
+  // What `elbo predict` needs besides draws.csv: the design's columns and scaling.
+  write_glm_saved_model(command, o, design);
+  FitCliOptions fit = o.fit;
+  fit.run_fingerprint = glm_fingerprint(command, o, design);
   run_fit(model, fit, context);
 }
 
@@ -184,6 +325,9 @@ void add_glm_command(CLI::App& fit, const std::string& name, const std::string& 
     cmd->add_option("--sigma", options->known_sigma, "Known noise sd (no sigma latent)")
         ->check(validators::positive_real());
   }
+  cmd->add_flag("--distributed", options->distributed,
+                "Data-parallel ADVI (automatic under mpirun with more than one rank); on one process it "
+                "takes the same steps as N ranks (docs/distributed.md)");
   add_fit_options(*cmd, options->fit);
   cmd->callback([name, options]() { run_glm(name, *options); });
 }

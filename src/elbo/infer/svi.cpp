@@ -331,7 +331,8 @@ SviResult Svi::run(const ProgressCallback& progress) {
     if (options_.average_iterates && average_start_ < 0 && step_ >= average_by) {
       start_averaging(step_);
     }
-    if (!options_.checkpoint_path.empty() && step_ % options_.checkpoint_every == 0) {
+    if (!options_.checkpoint_path.empty() && options_.write_checkpoints &&
+        step_ % options_.checkpoint_every == 0) {
       save_state(options_.checkpoint_path);
     }
     if (progress) progress({step_, options_.max_iterations, last_elbo_});

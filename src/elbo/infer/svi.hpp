@@ -62,6 +62,9 @@ struct SviOptions {
   uint64_t seed = 1;
   std::string checkpoint_path;      // empty: no checkpoints
   int64_t checkpoint_every = 1000;
+  /// False: checkpoint_path is only read (resume), never written — the ranks
+  /// other than 0 of a distributed fit, whose state is rank 0's.
+  bool write_checkpoints = true;
   // What the run is fitted to (e.g. a hash of the data and model options, with
   // a description); saved in the checkpoint, and a resume whose fingerprint
   // differs is refused. Empty: not checked.
