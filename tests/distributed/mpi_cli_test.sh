@@ -6,7 +6,13 @@
 #      ranks, and on 1) ends where the uninterrupted run ends;
 #   3. a malformed shard on rank 1 ends the whole job within seconds, non-zero,
 #      with one error line naming the file, the line and the rank;
-#   4. an invalid option under mpirun: one error line (rank 0's), exit 2.
+#   4. an invalid option under mpirun: one error line (rank 0's), exit 2;
+#   5. gradient-based ADVI (`fit logistic`, distributed::ShardedLogDensity): a 2-rank run
+#      equals the 1-rank --distributed run (full batch and minibatch; summary means and
+#      the draws' mean row to 1e-6 relative, λ itself agrees to ~1e-12 in the unit
+#      tests), a killed 2-rank run resumed from rank 0's checkpoint on 2 and on 1 rank
+#      ends where the uninterrupted run ends, a malformed shard or a bad target on rank
+#      1 aborts the job within seconds with one line naming file, line and rank.
 # Data are generated here (awk, fixed seeds). Usage: mpi_cli_test.sh ELBO MPIEXEC
 set -u
 elbo=$1
@@ -169,6 +175,103 @@ code=$?
 lines=$(grep -c '^elbo: error:' "$tmp/opt.err")
 [[ $lines -eq 1 ]] && grep -q -- "--method cvb0" "$tmp/opt.err" && ok ||
   fail "cvb0 under mpirun: want one line naming --method: $(cat "$tmp/opt.err")"
+
+# ---- 5. gradient-based ADVI: fit logistic ---------------------------------------------------
+awk -v n=20000 'BEGIN { srand(31); print "x1,x2,x3,x4,y"
+  for (i = 0; i < n; i++) { a = rand() * 4 - 2; b = 10 * (rand() - 0.5) + 50; c = rand(); d = (rand() < 0.3)
+    eta = 0.3 + 0.8 * a - 0.1 * (b - 50) + 1.5 * c - 0.7 * d; y = (rand() < 1 / (1 + exp(-eta))) ? 1 : 0
+    printf "%.5f,%.4f,%.5f,%d,%d\n", a, b, c, d, y } }' >"$tmp/lr.csv"
+# max relative difference of the summary means (and of the draws' mean row) of two fits
+means_diff() {
+  $py - "$1" "$2" <<'PY'
+import csv, json, sys
+a, b = (json.load(open(d + "/summary.json")) for d in sys.argv[1:3])
+x = [a["summary"][k]["mean"] for k in sorted(a["summary"])]
+y = [b["summary"][k]["mean"] for k in sorted(a["summary"])]
+rows = [list(csv.reader(l for l in open(d + "/draws.csv") if not l.startswith("#"))) for d in sys.argv[1:3]]
+x += [float(v) for v in rows[0][1]]
+y += [float(v) for v in rows[1][1]]
+assert len(x) == len(y) and len(x) > 5
+print(max(abs(p - q) / max(1.0, abs(p), abs(q)) for p, q in zip(x, y)))
+PY
+}
+for batch in 0 500; do
+  lr=(fit logistic --data "$tmp/lr.csv" --max-iter 1500 --batch-size "$batch" --seed 4 --threads 1 -q)
+  "$elbo" "${lr[@]}" --distributed -o "$tmp/lr1_$batch" 2>/dev/null && ok || fail "1-rank ADVI (batch $batch) exited non-zero"
+  mpirun2 "$elbo" "${lr[@]}" -o "$tmp/lr2_$batch" 2>/dev/null && ok || fail "2-rank ADVI (batch $batch) exited non-zero"
+  d=$(means_diff "$tmp/lr1_$batch" "$tmp/lr2_$batch")
+  echo "ADVI batch $batch: 2 ranks vs 1, largest relative difference of the means $d"
+  below "$d" 1e-6 && ok || fail "ADVI batch $batch: 2 ranks differ from 1 by $d (want < 1e-6)"
+  $py - "$tmp/lr2_$batch/summary.json" "$batch" <<'PY' && ok || fail "ADVI 2-rank summary.json (batch $batch): $(head -c 600 "$tmp/lr2_$batch/summary.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+d = s["distributed"]
+# 8 draws per step: 8 log p values forward, 8 × 5 gradients back
+assert d["ranks"] == 2 and d["rows_per_rank"] in (9999, 10000, 10001) and d["bytes_per_step"] == 8 * (8 + 8 * 5), d
+assert d["allreduces"] >= 2 * s["iterations"] and d["allreduce_seconds"] >= 0, d
+assert s["data"]["rows"] == 20000 and s["settings"]["batch_size"] == int(sys.argv[2])
+# standardised with the global moments: x2's mean is 50, sd 10/sqrt(12)
+sc = s["data"]["scaling"][1]
+assert abs(sc["mean"] - 50) < 0.1 and abs(sc["sd"] - 10 / 12 ** 0.5) < 0.05, sc
+# and the fit is right: x1's standardised coefficient ≈ 0.8 × sd(x1) = 0.92
+assert abs(s["summary"]["beta.1"]["mean"] - 0.8 * 4 / 12 ** 0.5) < 0.1, s["summary"]["beta.1"]
+PY
+done
+# a plain single-process fit is not the distributed path
+"$elbo" fit logistic --data "$tmp/lr.csv" --max-iter 300 --threads 1 -q -o "$tmp/lr0" 2>/dev/null && ok ||
+  fail "single-process ADVI exited non-zero"
+$py -c "import json,sys; sys.exit('distributed' in json.load(open('$tmp/lr0/summary.json')))" && ok ||
+  fail "a plain single-process ADVI run used the distributed path"
+
+# killed mid-run, resumed from rank 0's checkpoint on 2 ranks and on 1
+long=(fit logistic --data "$tmp/lr.csv" --max-iter 6000 --tol-rel-obj 1e-9 --seed 6 --threads 1 -q)
+mpirun2 "$elbo" "${long[@]}" -o "$tmp/lrfull" 2>/dev/null && ok || fail "uninterrupted 2-rank ADVI exited non-zero"
+ckpt="$tmp/advi.ckpt"
+"$mpiexec" --allow-run-as-root --oversubscribe -np 2 "$elbo" "${long[@]}" --checkpoint "$ckpt" \
+  --checkpoint-every 100 -o "$tmp/lrkilled" >/dev/null 2>&1 &
+job=$!
+for _ in $(seq 1 600); do [[ -s "$ckpt" ]] && break; sleep 0.05; done
+sleep 0.5
+ranks=$(pgrep -P "$job")
+[[ -n "$ranks" ]] && kill -KILL $ranks 2>/dev/null
+kill -TERM "$job" 2>/dev/null
+wait "$job" 2>/dev/null
+if [[ -s "$ckpt" && ! -e "$tmp/lrkilled/summary.json" ]]; then ok
+else fail "the ADVI run was not killed mid-run (checkpoint: $(ls -l "$ckpt" 2>&1))"; fi
+cp "$ckpt" "$tmp/advi1.ckpt"
+mpirun2 "$elbo" "${long[@]}" --checkpoint "$ckpt" --checkpoint-every 100 --resume -o "$tmp/lrres2" 2>/dev/null &&
+  ok || fail "resumed 2-rank ADVI exited non-zero"
+"$elbo" "${long[@]}" --distributed --checkpoint "$tmp/advi1.ckpt" --checkpoint-every 100 --resume \
+  -o "$tmp/lrres1" 2>/dev/null && ok || fail "resumed 1-rank ADVI exited non-zero"
+for r in lrres2 lrres1; do
+  d=$(means_diff "$tmp/lrfull" "$tmp/$r")
+  echo "ADVI resume ($r): largest relative difference from the uninterrupted run $d"
+  below "$d" 1e-6 && ok || fail "ADVI $r differs from the uninterrupted run by $d"
+  $py -c "import json,sys; s=json.load(open('$tmp/$r/summary.json')); sys.exit(0 if s['resumed'] and s['iterations'] == 6000 else 1)" &&
+    ok || fail "ADVI $r: summary.json does not record the resume"
+done
+
+# a malformed shard, and a target that is not 0/1, on rank 1 (line 15000 of 20001)
+for bad in field target; do
+  if [[ $bad == field ]]; then awk 'NR == 15000 { $0 = "0.1,x2,0.3,0,1" } { print }' "$tmp/lr.csv" >"$tmp/lrbad.csv"
+  else awk 'NR == 15000 { $0 = "0.1,50,0.3,0,2" } { print }' "$tmp/lr.csv" >"$tmp/lrbad.csv"; fi
+  start=$(date +%s.%N)
+  mpirun2 "$elbo" fit logistic --data "$tmp/lrbad.csv" --max-iter 50 --threads 1 -q -o "$tmp/lrbad" \
+    >/dev/null 2>"$tmp/lrbad.err"
+  code=$?
+  elapsed=$($py -c "print($(date +%s.%N) - $start)")
+  if [[ $code -ne 0 && $code -lt 124 ]]; then ok; else fail "ADVI, bad $bad: exit code $code"; fi
+  below "$elapsed" 10 && ok || fail "ADVI, bad $bad: the job took $elapsed s to end"
+  lines=$(grep -c '^elbo: error:' "$tmp/lrbad.err")
+  [[ $lines -eq 1 ]] && ok || fail "ADVI, bad $bad: $lines elbo error lines: $(cat "$tmp/lrbad.err")"
+  grep -Eq "^elbo: error: .*lrbad\.csv:15000: .*rank 1 of 2" "$tmp/lrbad.err" && ok ||
+    fail "ADVI, bad $bad: message does not name file, line 15000 and rank 1: $(grep '^elbo' "$tmp/lrbad.err")"
+done
+# a method that is not distributed: one line, exit 2
+mpirun2 "$elbo" fit logistic --data "$tmp/lr.csv" --method laplace -q >/dev/null 2>"$tmp/lropt.err"
+code=$?
+[[ $code -eq 2 ]] && [[ $(grep -c '^elbo: error:' "$tmp/lropt.err") -eq 1 ]] && grep -q -- "--method laplace" "$tmp/lropt.err" &&
+  ok || fail "laplace under mpirun: want exit 2 and one line naming --method: code $code, $(cat "$tmp/lropt.err")"
 
 echo "distributed CLI: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
