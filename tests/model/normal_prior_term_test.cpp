@@ -63,6 +63,20 @@ TEST(NormalPriorTerm, GradientAndHessianMatchCentralDifferences) {
   }
 }
 
+TEST(NormalPriorTerm, AStridedSliceOfThetaGivesTheSameValueAndGradient) {
+  // ModelDensity hands a latent its columns of θ [K, D]: not contiguous.
+  auto theta = torch::randn({4, 7}, kDouble).requires_grad_();
+  auto slice = theta.narrow(1, 2, 3);
+  ASSERT_FALSE(slice.is_contiguous());
+  auto copy = slice.detach().clone().requires_grad_();
+  auto a = normal_prior_term(slice, 0.2, 1.3), b = normal_prior_term(copy, 0.2, 1.3);
+  EXPECT_TRUE(torch::allclose(a, b, 1e-15, 0));
+  a.sum().backward();
+  b.sum().backward();
+  EXPECT_TRUE(torch::allclose(theta.grad().narrow(1, 2, 3), copy.grad(), 1e-15, 0));
+  EXPECT_EQ(theta.grad().narrow(1, 0, 2).abs().sum().item<double>(), 0.0);
+}
+
 TEST(NormalPriorTerm, RejectsBadArguments) {
   auto x = torch::zeros({2, 3}, kDouble);
   EXPECT_THROW(normal_prior_term(x, 0.0, 0.0), DomainError);
