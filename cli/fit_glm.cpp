@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +29,7 @@
 #include "elbo/distributed_vi/sharded_design.hpp"
 #include "elbo/distributed_vi/sharded_log_density.hpp"
 #include "elbo/io/json_writer.hpp"
+#include "elbo/io/text_file.hpp"
 #include "elbo/io/progress_bar.hpp"
 #include "elbo/model/model_density.hpp"
 #include "unreliable_fit.hpp"
@@ -245,10 +248,48 @@ void run_distributed_glm(const std::string& command, const GlmCliOptions& o,
 
   FitContext context = glm_context(command, shard.table.source, design, shard.total_rows);
   FitCliOptions fit = o.fit;
-  fit.run_fingerprint = glm_fingerprint(command, o, design);
+  // No rank reads the whole file, so the data are identified by size and rows
+  // (the same for any number of ranks), not by a CRC of the contents.
+  fit.run_fingerprint = fmt::format(
+      "{} bytes={} rows={}; fit {} target={} standardize={} priors={},{},{} sigma={}",
+      o.data.empty() ? shard.table.source : o.data,
+      o.data.empty() ? 0 : static_cast<int64_t>(std::filesystem::file_size(o.data)), shard.total_rows, command,
+      design.target_name, o.standardize, o.prior_alpha_scale, o.prior_beta_scale, o.prior_sigma_scale,
+      o.known_sigma);
   fit.threads = dist::threads_per_rank(o.fit.threads);
   fit.write_checkpoint = root;  // every rank reads a --resume checkpoint; rank 0 writes them
   if (!root) fit.quiet = true;
+  // --resume: rank 0 reads the checkpoint and sends it to the others, which resume
+  // from a private copy, so only rank 0 needs to see the file.
+  std::string resume_copy;
+  if (fit.resume && comm.size() > 1) {
+    std::string bytes;
+    double exists = 0;
+    if (root && std::filesystem::exists(fit.checkpoint)) {
+      bytes = elbo::io::read_text_file(fit.checkpoint);
+      exists = 1;
+    }
+    comm.broadcast(&exists, 1, 0);
+    comm.broadcast(bytes, 0);
+    if (!root && exists != 0) {
+      resume_copy = (std::filesystem::temp_directory_path() /
+                     fmt::format("elbo-resume-{}-rank{}.ckpt", ::getpid(), comm.rank()))
+                        .string();
+      std::ofstream out(resume_copy, std::ios::binary);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!out) {
+        throw elbo::InputError(resume_copy, 0, "", "cannot write this rank's copy of the checkpoint" + rank_note);
+      }
+      fit.checkpoint = resume_copy;
+    }
+  }
+  struct RemoveCopy {
+    std::string path;
+    ~RemoveCopy() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove(path, ignored);
+    }
+  } remove_copy{resume_copy};
   if (root) elbo::io::ensure_directory(fit.output);  // an unwritable --output fails before the fit
   elbo::io::ProgressBar bar(expected_iterations(fit), "advi " + fit.family,
                             root && !fit.quiet && elbo::io::stderr_is_terminal());
