@@ -1,4 +1,5 @@
-"""Strong and weak scaling of `mpirun -np N elbo fit lda|gmm` (issue 19).
+"""Strong and weak scaling of `mpirun -np N elbo fit lda|gmm` (issue 19), and
+strong scaling of gradient-based ADVI (`mpirun -np N elbo fit logistic`).
 
 Data are generated here, from fixed seeds:
   LDA: documents drawn from a K-topic LDA (Dirichlet(0.1) topic proportions,
@@ -15,6 +16,15 @@ whatever the number of ranks, so a projection for a cluster is
   t_step(N) ≈ t_local(1 rank) / N + t_allreduce(bytes, N),
 with t_allreduce from the network's bandwidth (2 (N−1)/N · bytes / B for a ring).
 Peak memory per rank: the largest max-RSS over ranks (/usr/bin/time).
+
+ADVI (`--only advi` reruns just these rows, keeping the others in results.json):
+logistic regression on R rows × D features, full-rank q, K = 8 draws per
+gradient, `--init zero` (so the fit time is the SVI loop and its ELBO
+evaluations), full batch and a minibatch, over 1 and 2 ranks. Each step
+allreduces K log p values forward and K × D gradients back (8 (K + K·D) bytes);
+time per step = the fit's time / steps; the allreduce share = rank 0's time in
+the allreduces (waiting for the slower rank included) / the whole distributed
+pipeline's time (fit, draws, PSIS).
 """
 import argparse
 import json
@@ -110,16 +120,135 @@ def run(ranks, args, out):
     }
 
 
+def write_logistic_data(path, rows, dim, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, dim)) * rng.uniform(0.5, 3, size=dim) + rng.normal(0, 5, size=dim)
+    eta = 0.2 + ((X - X.mean(0)) / X.std(0)) @ rng.normal(0, 0.5, size=dim)
+    y = (rng.random(rows) < 1 / (1 + np.exp(-eta))).astype(int)
+    with open(path, "w") as f:
+        f.write(",".join(f"x{j}" for j in range(dim)) + ",y\n")
+        np.savetxt(f, np.column_stack([X, y]), delimiter=",", fmt=["%.6f"] * dim + ["%d"])
+
+
+def run_advi(ranks, args, out):
+    cmd = [MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
+           "/usr/bin/time", "-f", "maxrss_kb=%M", ELBO] + args + ["--distributed", "--threads", "1",
+                                                                "-q", "-o", out]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"scaling.py: {' '.join(cmd)} failed:\n{p.stderr}")
+    rss = [int(m) for m in re.findall(r"maxrss_kb=(\d+)", p.stderr)]
+    summary = json.load(open(os.path.join(out, "summary.json")))
+    d = summary["distributed"]
+    steps = summary["iterations"]
+    return {
+        "ranks": ranks,
+        "oversubscribed": ranks > CORES,
+        "steps": steps,
+        "batch_size": summary["settings"]["batch_size"] or summary["data"]["rows"],
+        "seconds_per_step": summary["timings"]["fit_seconds"] / steps,
+        "allreduce_seconds_per_step": d["allreduce_seconds"] / steps,
+        "communication_share": d["allreduce_share"],
+        "fit_seconds": summary["timings"]["fit_seconds"],
+        "pipeline_seconds": d["fit_seconds"],
+        "allreduces": d["allreduces"],
+        "bytes_per_step": d["bytes_per_step"],
+        "load_seconds": d["load_seconds"],
+        "wall_seconds": wall,
+        "peak_rss_mb_per_rank": max(rss) / 1024 if rss else None,
+    }
+
+
+def advi_runs(ranks, quick, tmp):
+    rows, dim, steps = (50000, 20, 200) if quick else (200000, 20, 300)
+    data = os.path.join(tmp, "advi.csv")
+    write_logistic_data(data, rows, dim, 6)
+    out = []
+    for batch in (0, rows // 10):
+        for n in ranks:
+            r = run_advi(n, ["fit", "logistic", "--data", data, "--family", "fullrank", "--init", "zero",
+                             "--max-iter", str(steps), "--batch-size", str(batch), "--no-mode-check",
+                             "--draws", "100", "--seed", "3"], os.path.join(tmp, f"advi{n}_{batch}"))
+            out.append({"model": "advi_logistic", "scaling": "strong", "rows": rows, "features": dim, **r})
+            print(f"advi, batch {batch or rows}, {n} ranks: done", file=sys.stderr)
+    base = {row["batch_size"]: row for row in out if row["ranks"] == min(ranks)}
+    for row in out:
+        # projection (one rank per node, 10 GbE): the 1-rank step split over N ranks,
+        # plus two latency-bound allreduces (the payload is a few kB) per step
+        n = row["ranks"]
+        one = base[row["batch_size"]]["seconds_per_step"] - base[row["batch_size"]]["allreduce_seconds_per_step"]
+        ring = 2 * (2 * (n - 1) / n * row["bytes_per_step"] / 2 / 1.25e9 + 20e-6 * 2 * (n - 1))
+        row["projected_seconds_per_step_10GbE"] = one * min(ranks) / n + ring
+    return out
+
+
+def advi_markdown(results):
+    runs = [r for r in results["runs"] if r["model"] == "advi_logistic"]
+    if not runs:
+        return []
+    a = results["settings"]["advi"]
+    lines = ["", "## ADVI (`mpirun -np N elbo fit logistic`, distributed::ShardedLogDensity)", "",
+             f"Logistic regression, {runs[0]['rows']} rows × {runs[0]['features']} features, full-rank q, "
+             "K = 8 draws per gradient, `--init zero`, strong scaling (one data set, one global S). "
+             f"Load average (1 min) before / after these runs: {a['load_average_1min']['before']:.1f} / "
+             f"{a['load_average_1min']['after']:.1f}. ms/step = the fit's time / steps (ELBO evaluations "
+             "every 100 steps included); comm share = rank 0's time in the allreduces (including waiting "
+             "for the slower rank) / the distributed pipeline's time. Each step reduces K log p values "
+             "forward and K × D gradients back: 8 (K + K·D) bytes, whatever the rows. Projected: the 1-rank "
+             "step divided by N plus two latency-bound allreduces on 10 GbE (20 µs per hop).",
+             "",
+             "| S | ranks | steps | ms/step | speed-up | allreduce ms/step | comm share | allreduces | bytes/step | peak RSS MB/rank | projected ms/step (10 GbE) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    base = {r["batch_size"]: r for r in runs if r["ranks"] == min(x["ranks"] for x in runs)}
+    for r in runs:
+        flag = " (oversubscribed)" if r["oversubscribed"] else ""
+        lines.append(f"| {r['batch_size']} | {r['ranks']}{flag} | {r['steps']} | {1e3 * r['seconds_per_step']:.2f} | "
+                     f"{base[r['batch_size']]['seconds_per_step'] / r['seconds_per_step']:.2f}x | "
+                     f"{1e3 * r['allreduce_seconds_per_step']:.3f} | {100 * r['communication_share']:.1f}% | "
+                     f"{r['allreduces']} | {r['bytes_per_step']} | {r['peak_rss_mb_per_rank']:.0f} | "
+                     f"{1e3 * r['projected_seconds_per_step_10GbE']:.2f} |")
+    lines += ["", "ADVI rows: `bash bench/compare/distributed/run.sh --only advi" + (" --quick" if a["quick"] else "") +
+              "` (rerun alone; the LDA/GMM rows above are kept)."]
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small data and few steps (about 2 minutes)")
     ap.add_argument("--ranks", default="1,2,4,8")
+    ap.add_argument("--only", choices=["all", "advi"], default="all",
+                    help="advi: rerun only the ADVI rows (ranks 1, 2), keeping the LDA/GMM rows of results.json")
+    ap.add_argument("--advi-ranks", default="1,2")
     ap.add_argument("--large", type=int, default=0, metavar="DOCS",
                     help="also an LDA run on a corpus of DOCS documents (e.g. 1000000) over 1, 2, 4 ranks, "
                          "for the peak memory per rank")
     opts = ap.parse_args()
     ranks = [int(r) for r in opts.ranks.split(",")]
     q = opts.quick
+    advi_ranks = [int(r) for r in opts.advi_ranks.split(",")]
+    if opts.only == "advi":
+        with open(os.path.join(HERE, "results.json")) as f:
+            results = json.load(f)
+        results["runs"] = [r for r in results["runs"] if r["model"] != "advi_logistic"]
+        tmp = tempfile.mkdtemp(prefix="elbo-dist-bench-")
+        before = os.getloadavg()[0]
+        try:
+            results["runs"] += advi_runs(advi_ranks, q, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        results["settings"]["advi"] = {"quick": q, "load_average_1min": {"before": before,
+                                                                         "after": os.getloadavg()[0]}}
+        with open(os.path.join(HERE, "results.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        with open(os.path.join(HERE, "results.md")) as f:
+            md = f.read()
+        md = md.split("\n## ADVI")[0].rstrip("\n") + "\n" + "\n".join(advi_markdown(results)) + "\n"
+        with open(os.path.join(HERE, "results.md"), "w") as f:
+            f.write(md)
+        print(md)
+        return
     K, V = 20, 5000
     lda_docs, lda_S, lda_steps = (4000, 256, 40) if q else (20000, 1024, 100)
     gK, gD = 8, 10
@@ -176,6 +305,10 @@ def main():
                 results["runs"].append({"model": "lda", "scaling": "large", "documents": opts.large, **r})
                 print(f"large, {n} ranks: done", file=sys.stderr)
             os.remove(corpus)
+        advi_before = os.getloadavg()[0]
+        advi = advi_runs(advi_ranks, q, tmp)
+        results["settings"]["advi"] = {"quick": q, "load_average_1min": {"before": advi_before,
+                                                                         "after": os.getloadavg()[0]}}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -195,6 +328,7 @@ def main():
         row["projected_seconds_per_step_10GbE"] = (one - local) + local * (
             min(ranks) / n if row["scaling"] in ("strong", "large") else 1) + ring
 
+    results["runs"] += advi
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     lines = ["# Distributed SVI scaling (`mpirun -np N elbo fit lda|gmm --method svi`)", "",
@@ -215,6 +349,8 @@ def main():
              "| model | scaling | ranks | data | S | ms/step | local ms/step | allreduce ms/step | comm share | bytes/allreduce | peak RSS MB/rank | projected ms/step (10 GbE) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["runs"]:
+        if r["model"] == "advi_logistic":
+            continue
         data = r.get("documents", r.get("rows"))
         flag = " (oversubscribed)" if r["oversubscribed"] else ""
         lines.append(f"| {r['model']} | {r['scaling']} | {r['ranks']}{flag} | {data} | {r['batch_size']} | "
@@ -230,7 +366,9 @@ def main():
                   "170 MB of every rank is the elbo binary itself (LibTorch is linked in). The shard is read "
                   "whole into memory, not streamed while fitting."]
     lines += ["", "Generated by `bash bench/compare/distributed/run.sh" + (" --quick" if q else "") +
-              (f" --large {opts.large}" if opts.large else "") + "`."]
+              (f" --large {opts.large}" if opts.large else "") + "`; the ADVI section alone by "
+              "`bash bench/compare/distributed/run.sh --only advi`."]
+    lines += advi_markdown(results)
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
