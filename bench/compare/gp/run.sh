@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # elbo's sparse GP (fit gp: collapsed bound and minibatch natural-gradient SVGP) vs
-# scikit-learn's exact GaussianProcessRegressor on UCI kin8nm, and elbo's time per
+# scikit-learn's exact GaussianProcessRegressor on UCI kin8nm and power plant, and elbo's time per
 # epoch and peak memory on synthetic data up to 10⁶ rows; writes results.json and
 # results.md beside this script.
 #   bash bench/compare/gp/run.sh [compare.py options, e.g. --sizes 1000,2000 --skip floor]
-# Needs ../shared/data/uci/kin8nm. Installs python3-sklearn from Debian if missing,
+# Needs ../shared/data/uci/kin8nm and power-plant. Installs python3-sklearn from Debian if missing,
 # builds elbo's CLI into build-bench/ unless ELBO_BIN is set, then runs compare.py.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
