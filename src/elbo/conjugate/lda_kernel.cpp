@@ -90,9 +90,36 @@ ELBO_AVX2 void block_axpy(const double* B, const double* ratio, int64_t n, int64
   for (int j = 0; j < C; ++j) _mm256_storeu_pd(acc + kb + 4 * j, a[j]);
 }
 
+// The dot products of four consecutive rows b0, b0 + Kp, … with e, as the lanes of
+// one vector (e is loaded once for the four).
+ELBO_AVX2 inline __m256d dot4_avx2(const double* b0, int64_t Kp, const double* e) {
+  const double* b1 = b0 + Kp;
+  const double* b2 = b1 + Kp;
+  const double* b3 = b2 + Kp;
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(),
+          s3 = _mm256_setzero_pd();
+  for (int64_t k = 0; k < Kp; k += 4) {
+    const __m256d ek = _mm256_loadu_pd(e + k);
+    s0 = _mm256_fmadd_pd(_mm256_loadu_pd(b0 + k), ek, s0);
+    s1 = _mm256_fmadd_pd(_mm256_loadu_pd(b1 + k), ek, s1);
+    s2 = _mm256_fmadd_pd(_mm256_loadu_pd(b2 + k), ek, s2);
+    s3 = _mm256_fmadd_pd(_mm256_loadu_pd(b3 + k), ek, s3);
+  }
+  // The four horizontal sums at once: lanes (Σs0, Σs1, Σs2, Σs3).
+  const __m256d h01 = _mm256_hadd_pd(s0, s1), h23 = _mm256_hadd_pd(s2, s3);
+  return _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20), _mm256_permute2f128_pd(h01, h23, 0x31));
+}
+
+// Rows four at a time, then one by one: the same arithmetic as accumulate_avx2's, so
+// the two give bit-equal ratios.
 ELBO_AVX2 void ratios_avx2(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                            double* ratio) {
-  for (int64_t i = 0; i < n; ++i) ratio[i] = c[i] / (dot_avx2(B + i * Kp, e, Kp) + eps);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    _mm256_storeu_pd(ratio + i, _mm256_div_pd(_mm256_loadu_pd(c + i),
+                                              _mm256_add_pd(dot4_avx2(B + i * Kp, Kp, e), _mm256_set1_pd(eps))));
+  }
+  for (; i < n; ++i) ratio[i] = c[i] / (dot_avx2(B + i * Kp, e, Kp) + eps);
 }
 
 ELBO_AVX2 void accumulate_avx2(const double* B, const double* c, int64_t n, int64_t Kp, const double* e,
@@ -100,9 +127,31 @@ ELBO_AVX2 void accumulate_avx2(const double* B, const double* c, int64_t n, int6
   if (Kp > 32) {
     // Many topics: one pass, each row's dot product and update while it is in L1
     // (the document's rows then exceed L1, and re-reading them per block of
-    // accumulators would stream them from L2 several times per iteration).
+    // accumulators would stream them from L2 several times per iteration). Rows go
+    // four at a time: e and acc are then loaded (and acc stored) once per four rows,
+    // not per row — those loads, not the FMAs, bound the one-row loop.
     for (int64_t k = 0; k < Kp; k += 4) _mm256_storeu_pd(acc + k, _mm256_setzero_pd());
-    for (int64_t i = 0; i < n; ++i) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const double* b0 = B + i * Kp;
+      const double* b1 = b0 + Kp;
+      const double* b2 = b1 + Kp;
+      const double* b3 = b2 + Kp;
+      const __m256d r4 =
+          _mm256_div_pd(_mm256_loadu_pd(c + i), _mm256_add_pd(dot4_avx2(b0, Kp, e), _mm256_set1_pd(eps)));
+      _mm256_storeu_pd(ratio + i, r4);
+      const __m256d r0 = _mm256_broadcast_sd(ratio + i), r1 = _mm256_broadcast_sd(ratio + i + 1),
+                    r2 = _mm256_broadcast_sd(ratio + i + 2), r3 = _mm256_broadcast_sd(ratio + i + 3);
+      for (int64_t k = 0; k < Kp; k += 4) {
+        __m256d a = _mm256_loadu_pd(acc + k);
+        a = _mm256_fmadd_pd(r0, _mm256_loadu_pd(b0 + k), a);
+        a = _mm256_fmadd_pd(r1, _mm256_loadu_pd(b1 + k), a);
+        a = _mm256_fmadd_pd(r2, _mm256_loadu_pd(b2 + k), a);
+        a = _mm256_fmadd_pd(r3, _mm256_loadu_pd(b3 + k), a);
+        _mm256_storeu_pd(acc + k, a);
+      }
+    }
+    for (; i < n; ++i) {
       const double* b = B + i * Kp;
       ratio[i] = c[i] / (dot_avx2(b, e, Kp) + eps);
       const __m256d r = _mm256_set1_pd(ratio[i]);
