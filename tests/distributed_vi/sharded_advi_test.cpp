@@ -160,11 +160,12 @@ TEST(ShardedLogDensity, HessianEqualsTheSingleProcessOne) {
 
 // ADVI (Laplace start, whitening, Adam, evaluations, averaging) on 2 and 3 ranks ends
 // at the 1-process fit's λ: full batch and a minibatch of 64.
-void expect_same_fit(int64_t batch_size, const std::string& family) {
+void expect_same_fit(int64_t batch_size, const std::string& family, const std::string& objective = "elbo") {
   torch::set_num_threads(1);
   const auto table = synthetic_table();
   elbo::infer::AdviOptions options;
   options.family = family;
+  options.objective = objective;
   options.svi.max_iterations = 1000;
   options.svi.eval_every = 100;
   options.svi.tol_rel_obj = 1e-12;  // no early stop: every one of the 1000 steps is compared
@@ -198,8 +199,8 @@ void expect_same_fit(int64_t batch_size, const std::string& family) {
         EXPECT_TRUE(torch::equal(params[r][i], params[0][i]));  // the ranks agree exactly
       }
     }
-    std::printf("%d rank(s), batch %lld, %s: largest relative difference of lambda from 1 process %.3g\n", ranks,
-                static_cast<long long>(batch_size), family.c_str(), worst);
+    std::printf("%d rank(s), batch %lld, %s, %s: largest relative difference of lambda from 1 process %.3g\n",
+                ranks, static_cast<long long>(batch_size), family.c_str(), objective.c_str(), worst);
   }
   // and the fit is the posterior's: the intercept and the first (standardised)
   // coefficient near the generating 0.5 and 1.0
@@ -210,5 +211,8 @@ void expect_same_fit(int64_t batch_size, const std::string& family) {
 
 TEST(ShardedAdvi, TwoRanksEqualOneProcessFullBatch) { expect_same_fit(0, "fullrank"); }
 TEST(ShardedAdvi, TwoRanksEqualOneProcessMinibatch) { expect_same_fit(64, "meanfield"); }
+// The average over ranks is the one-process log p itself, so any bound is exact.
+TEST(ShardedAdvi, TwoRanksEqualOneProcessRenyi) { expect_same_fit(100, "fullrank", "renyi:0.5"); }
+TEST(ShardedAdvi, TwoRanksEqualOneProcessIwae) { expect_same_fit(0, "meanfield", "iwae:4"); }
 
 }  // namespace
