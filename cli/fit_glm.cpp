@@ -206,7 +206,7 @@ void check_distributed_glm_options(const GlmCliOptions& o, const std::string& wh
   }
   if (o.fit.budget > 0) {
     throw elbo::ConfigError(where + ": --budget is not distributed (a time limit would stop the ranks at "
-                                    "different steps); use --max-iterations");
+                                    "different steps); use --max-iter");
   }
   if (!o.data.empty() && std::filesystem::path(o.data).extension() == ".json") {
     throw elbo::ConfigError(where + ": --data " + o.data +
@@ -257,11 +257,12 @@ void run_distributed_glm(const std::string& command, const GlmCliOptions& o,
       design.target_name, o.standardize, o.prior_alpha_scale, o.prior_beta_scale, o.prior_sigma_scale,
       o.known_sigma);
   fit.threads = dist::threads_per_rank(o.fit.threads);
-  fit.write_checkpoint = root;  // every rank reads a --resume checkpoint; rank 0 writes them
+  fit.write_checkpoint = root;  // rank 0 writes the checkpoints
   if (!root) fit.quiet = true;
   // --resume: rank 0 reads the checkpoint and sends it to the others, which resume
-  // from a private copy, so only rank 0 needs to see the file.
+  // from a private copy, so only rank 0 needs to see the file (or its directory).
   std::string resume_copy;
+  if (!root && !fit.resume) fit.checkpoint.clear();
   if (fit.resume && comm.size() > 1) {
     std::string bytes;
     double exists = 0;
@@ -271,7 +272,12 @@ void run_distributed_glm(const std::string& command, const GlmCliOptions& o,
     }
     comm.broadcast(&exists, 1, 0);
     comm.broadcast(bytes, 0);
-    if (!root && exists != 0) {
+    if (exists == 0) {
+      // One message, rank 0's: the others wait until its abort ends the job.
+      if (root) throw elbo::InputError(fit.checkpoint, 0, "", "checkpoint file does not exist");
+      comm.barrier();
+    }
+    if (!root) {
       resume_copy = (std::filesystem::temp_directory_path() /
                      fmt::format("elbo-resume-{}-rank{}.ckpt", ::getpid(), comm.rank()))
                         .string();
