@@ -71,5 +71,19 @@ TEST(LdaKernel, AccumulateMatchesNaiveSums) {
       for (int64_t k = 0; k < K; ++k) ref[k] += c[i] / p * B[i * Kp + k];
     }
     for (int64_t k = 0; k < Kp; ++k) EXPECT_NEAR(acc[k], ref[k], 1e-12 * std::max(1.0, ref[k])) << K;
+    // By row pointers (the E-step's form), rows scattered over a table in another
+    // order: bit-equal to the packed rows.
+    std::vector<double> table(n * Kp, 0.0), acc3(Kp), ratio3(n), ratio4(n);
+    std::vector<const double*> rows(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t slot = (i * 17) % n;  // 17 and 57 are coprime: a permutation
+      std::copy(B.begin() + i * Kp, B.begin() + (i + 1) * Kp, table.begin() + slot * Kp);
+      rows[i] = table.data() + slot * Kp;
+    }
+    lda_accumulate_rows(rows.data(), c.data(), n, Kp, e.data(), 1e-16, acc3.data(), ratio3.data());
+    lda_ratios_rows(rows.data(), c.data(), n, Kp, e.data(), 1e-16, ratio4.data());
+    EXPECT_EQ(acc3, acc) << K;
+    EXPECT_EQ(ratio3, ratio) << K;
+    EXPECT_EQ(ratio4, ratio) << K;
   }
 }

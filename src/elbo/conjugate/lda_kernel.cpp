@@ -36,20 +36,34 @@ inline double dot_plain(const double* b, const double* e, int64_t Kp) {
   return (s0 + s1) + (s2 + s3);
 }
 
-void accumulate_plain(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
+// A document's rows of exp E[log β]: packed (row i at B + i·Kp) or as pointers into
+// the word-major table (no per-document copy).
+struct PackedRows {
+  const double* B;
+  int64_t Kp;
+  const double* operator()(int64_t i) const { return B + i * Kp; }
+};
+struct RowPointers {
+  const double* const* p;
+  const double* operator()(int64_t i) const { return p[i]; }
+};
+
+template <class Rows>
+void accumulate_plain(Rows rows, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                       double* acc, double* ratio) {
   for (int64_t k = 0; k < Kp; ++k) acc[k] = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    const double* b = B + i * Kp;
+    const double* b = rows(i);
     const double r = c[i] / (dot_plain(b, e, Kp) + eps);
     ratio[i] = r;
     for (int64_t k = 0; k < Kp; ++k) acc[k] += r * b[k];
   }
 }
 
-void ratios_plain(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
+template <class Rows>
+void ratios_plain(Rows rows, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                   double* ratio) {
-  for (int64_t i = 0; i < n; ++i) ratio[i] = c[i] / (dot_plain(B + i * Kp, e, Kp) + eps);
+  for (int64_t i = 0; i < n; ++i) ratio[i] = c[i] / (dot_plain(rows(i), e, Kp) + eps);
 }
 
 void exp_dirichlet_plain(const double* g, int64_t K, int64_t Kp, double* e) {
@@ -78,24 +92,22 @@ ELBO_AVX2 inline double dot_avx2(const double* b, const double* e, int64_t Kp) {
 
 // acc[kb, kb + 4C) = Σ_i ratio_i B[i, kb, kb + 4C): C accumulators held in registers
 // over all rows (so acc is not reloaded per row).
-template <int C>
-ELBO_AVX2 void block_axpy(const double* B, const double* ratio, int64_t n, int64_t Kp, int64_t kb, double* acc) {
+template <int C, class Rows>
+ELBO_AVX2 void block_axpy(Rows rows, const double* ratio, int64_t n, int64_t kb, double* acc) {
   __m256d a[C];
   for (int j = 0; j < C; ++j) a[j] = _mm256_setzero_pd();
   for (int64_t i = 0; i < n; ++i) {
     const __m256d r = _mm256_broadcast_sd(ratio + i);
-    const double* b = B + i * Kp + kb;
+    const double* b = rows(i) + kb;
     for (int j = 0; j < C; ++j) a[j] = _mm256_fmadd_pd(r, _mm256_loadu_pd(b + 4 * j), a[j]);
   }
   for (int j = 0; j < C; ++j) _mm256_storeu_pd(acc + kb + 4 * j, a[j]);
 }
 
-// The dot products of four consecutive rows b0, b0 + Kp, … with e, as the lanes of
-// one vector (e is loaded once for the four).
-ELBO_AVX2 inline __m256d dot4_avx2(const double* b0, int64_t Kp, const double* e) {
-  const double* b1 = b0 + Kp;
-  const double* b2 = b1 + Kp;
-  const double* b3 = b2 + Kp;
+// The dot products of four rows with e, as the lanes of one vector (e is loaded once
+// for the four).
+ELBO_AVX2 inline __m256d dot4_avx2(const double* b0, const double* b1, const double* b2, const double* b3,
+                                   int64_t Kp, const double* e) {
   __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(),
           s3 = _mm256_setzero_pd();
   for (int64_t k = 0; k < Kp; k += 4) {
@@ -112,17 +124,21 @@ ELBO_AVX2 inline __m256d dot4_avx2(const double* b0, int64_t Kp, const double* e
 
 // Rows four at a time, then one by one: the same arithmetic as accumulate_avx2's, so
 // the two give bit-equal ratios.
-ELBO_AVX2 void ratios_avx2(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
+template <class Rows>
+ELBO_AVX2 void ratios_avx2(Rows rows, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                            double* ratio) {
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
     _mm256_storeu_pd(ratio + i, _mm256_div_pd(_mm256_loadu_pd(c + i),
-                                              _mm256_add_pd(dot4_avx2(B + i * Kp, Kp, e), _mm256_set1_pd(eps))));
+                                              _mm256_add_pd(dot4_avx2(rows(i), rows(i + 1), rows(i + 2),
+                                                                      rows(i + 3), Kp, e),
+                                                            _mm256_set1_pd(eps))));
   }
-  for (; i < n; ++i) ratio[i] = c[i] / (dot_avx2(B + i * Kp, e, Kp) + eps);
+  for (; i < n; ++i) ratio[i] = c[i] / (dot_avx2(rows(i), e, Kp) + eps);
 }
 
-ELBO_AVX2 void accumulate_avx2(const double* B, const double* c, int64_t n, int64_t Kp, const double* e,
+template <class Rows>
+ELBO_AVX2 void accumulate_avx2(Rows rows, const double* c, int64_t n, int64_t Kp, const double* e,
                                double eps, double* acc, double* ratio) {
   if (Kp > 32) {
     // Many topics: one pass, each row's dot product and update while it is in L1
@@ -133,12 +149,12 @@ ELBO_AVX2 void accumulate_avx2(const double* B, const double* c, int64_t n, int6
     for (int64_t k = 0; k < Kp; k += 4) _mm256_storeu_pd(acc + k, _mm256_setzero_pd());
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) {
-      const double* b0 = B + i * Kp;
-      const double* b1 = b0 + Kp;
-      const double* b2 = b1 + Kp;
-      const double* b3 = b2 + Kp;
-      const __m256d r4 =
-          _mm256_div_pd(_mm256_loadu_pd(c + i), _mm256_add_pd(dot4_avx2(b0, Kp, e), _mm256_set1_pd(eps)));
+      const double* b0 = rows(i);
+      const double* b1 = rows(i + 1);
+      const double* b2 = rows(i + 2);
+      const double* b3 = rows(i + 3);
+      const __m256d r4 = _mm256_div_pd(_mm256_loadu_pd(c + i),
+                                       _mm256_add_pd(dot4_avx2(b0, b1, b2, b3, Kp, e), _mm256_set1_pd(eps)));
       _mm256_storeu_pd(ratio + i, r4);
       const __m256d r0 = _mm256_broadcast_sd(ratio + i), r1 = _mm256_broadcast_sd(ratio + i + 1),
                     r2 = _mm256_broadcast_sd(ratio + i + 2), r3 = _mm256_broadcast_sd(ratio + i + 3);
@@ -152,7 +168,7 @@ ELBO_AVX2 void accumulate_avx2(const double* B, const double* c, int64_t n, int6
       }
     }
     for (; i < n; ++i) {
-      const double* b = B + i * Kp;
+      const double* b = rows(i);
       ratio[i] = c[i] / (dot_avx2(b, e, Kp) + eps);
       const __m256d r = _mm256_set1_pd(ratio[i]);
       for (int64_t k = 0; k < Kp; k += 4) {
@@ -162,17 +178,17 @@ ELBO_AVX2 void accumulate_avx2(const double* B, const double* c, int64_t n, int6
     return;
   }
   // Few topics: all ratios, then the update with the accumulators in registers.
-  ratios_avx2(B, c, n, Kp, e, eps, ratio);
+  ratios_avx2(rows, c, n, Kp, e, eps, ratio);
   for (int64_t kb = 0; kb < Kp; kb += 32) {
     switch (static_cast<int>(std::min<int64_t>(32, Kp - kb) / 4)) {
-      case 1: block_axpy<1>(B, ratio, n, Kp, kb, acc); break;
-      case 2: block_axpy<2>(B, ratio, n, Kp, kb, acc); break;
-      case 3: block_axpy<3>(B, ratio, n, Kp, kb, acc); break;
-      case 4: block_axpy<4>(B, ratio, n, Kp, kb, acc); break;
-      case 5: block_axpy<5>(B, ratio, n, Kp, kb, acc); break;
-      case 6: block_axpy<6>(B, ratio, n, Kp, kb, acc); break;
-      case 7: block_axpy<7>(B, ratio, n, Kp, kb, acc); break;
-      default: block_axpy<8>(B, ratio, n, Kp, kb, acc); break;
+      case 1: block_axpy<1>(rows, ratio, n, kb, acc); break;
+      case 2: block_axpy<2>(rows, ratio, n, kb, acc); break;
+      case 3: block_axpy<3>(rows, ratio, n, kb, acc); break;
+      case 4: block_axpy<4>(rows, ratio, n, kb, acc); break;
+      case 5: block_axpy<5>(rows, ratio, n, kb, acc); break;
+      case 6: block_axpy<6>(rows, ratio, n, kb, acc); break;
+      case 7: block_axpy<7>(rows, ratio, n, kb, acc); break;
+      default: block_axpy<8>(rows, ratio, n, kb, acc); break;
     }
   }
 }
@@ -280,18 +296,36 @@ ELBO_AVX2 void exp_digamma_shifted_avx2(const double* x, const double* shift, in
 
 void lda_accumulate(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                     double* acc, double* ratio) {
+  const PackedRows rows{B, Kp};
 #ifdef ELBO_LDA_AVX2
-  if (cpu_has_avx2_fma()) return accumulate_avx2(B, c, n, Kp, e, eps, acc, ratio);
+  if (cpu_has_avx2_fma()) return accumulate_avx2(rows, c, n, Kp, e, eps, acc, ratio);
 #endif
-  accumulate_plain(B, c, n, Kp, e, eps, acc, ratio);
+  accumulate_plain(rows, c, n, Kp, e, eps, acc, ratio);
 }
 
 void lda_ratios(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                 double* ratio) {
+  const PackedRows rows{B, Kp};
 #ifdef ELBO_LDA_AVX2
-  if (cpu_has_avx2_fma()) return ratios_avx2(B, c, n, Kp, e, eps, ratio);
+  if (cpu_has_avx2_fma()) return ratios_avx2(rows, c, n, Kp, e, eps, ratio);
 #endif
-  ratios_plain(B, c, n, Kp, e, eps, ratio);
+  ratios_plain(rows, c, n, Kp, e, eps, ratio);
+}
+
+void lda_accumulate_rows(const double* const* rows, const double* c, int64_t n, int64_t Kp, const double* e,
+                         double eps, double* acc, double* ratio) {
+#ifdef ELBO_LDA_AVX2
+  if (cpu_has_avx2_fma()) return accumulate_avx2(RowPointers{rows}, c, n, Kp, e, eps, acc, ratio);
+#endif
+  accumulate_plain(RowPointers{rows}, c, n, Kp, e, eps, acc, ratio);
+}
+
+void lda_ratios_rows(const double* const* rows, const double* c, int64_t n, int64_t Kp, const double* e,
+                     double eps, double* ratio) {
+#ifdef ELBO_LDA_AVX2
+  if (cpu_has_avx2_fma()) return ratios_avx2(RowPointers{rows}, c, n, Kp, e, eps, ratio);
+#endif
+  ratios_plain(RowPointers{rows}, c, n, Kp, e, eps, ratio);
 }
 
 void lda_exp_digamma_shifted(const double* x, const double* shift, int64_t K, int64_t Kp, double* out) {

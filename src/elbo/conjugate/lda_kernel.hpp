@@ -1,8 +1,9 @@
 #pragma once
 // The inner loops of LDA's document E-step (online_lda.hpp), the hot spot of
 // elbo.sklearn's LatentDirichletAllocation: for a document's rows B of exp E[log β]
-// (n × Kp, row-major, gathered per document, topics padded with zeros to Kp, a
-// multiple of 4), its counts c and e = exp E[log θ] (zero-padded),
+// (n × Kp, row-major — or, as the E-step passes them, pointers to the rows of the
+// word-major table —, topics padded with zeros to Kp, a multiple of 4), its counts
+// c and e = exp E[log θ] (zero-padded),
 //   ratio_i = c_i / (B_i·e + ε)                          (lda_ratios)
 //   acc = Σ_i ratio_i B_i, and the ratios                (lda_accumulate)
 //   e_k = exp(ψ(γ_k) − ψ(Σ_j γ_j)), padding set to 0     (lda_exp_dirichlet)
@@ -30,6 +31,12 @@ void lda_accumulate(const double* B, const double* c, int64_t n, int64_t Kp, con
                     double* acc, double* ratio);
 void lda_ratios(const double* B, const double* c, int64_t n, int64_t Kp, const double* e, double eps,
                 double* ratio);
+/// The same with row i at rows[i] (pointers into the word-major table: no copy of
+/// the document's rows); bit-equal to the packed versions on the same rows.
+void lda_accumulate_rows(const double* const* rows, const double* c, int64_t n, int64_t Kp, const double* e,
+                         double eps, double* acc, double* ratio);
+void lda_ratios_rows(const double* const* rows, const double* c, int64_t n, int64_t Kp, const double* e,
+                     double eps, double* ratio);
 /// out (Kp) = exp(ψ(x_k) − shift_k) for k < K, zero beyond (a row of exp E[log β]).
 void lda_exp_digamma_shifted(const double* x, const double* shift, int64_t K, int64_t Kp, double* out);
 /// e (Kp) = exp E[log θ] for θ ~ Dir(g_0..g_{K−1}), zero beyond K.

@@ -98,8 +98,10 @@ void e_step_word_major(const CsrView& X, int64_t begin, int64_t end, const doubl
   int64_t max_len = 0;
   for (int64_t d = begin; d < end; ++d) max_len = std::max(max_len, X.indptr[d + 1] - X.indptr[d]);
   parallel_for(n_docs, threads, [&](int t, int64_t b, int64_t e) {
-    std::vector<double> et(Kp, 0.0), acc(Kp), last(K), B(static_cast<size_t>(max_len * Kp)),
-        ratio(static_cast<size_t>(std::max<int64_t>(max_len, 1)));
+    std::vector<double> et(Kp, 0.0), acc(Kp), last(K), ratio(static_cast<size_t>(std::max<int64_t>(max_len, 1)));
+    // The document's rows of the table, by pointer: they stay in cache over the
+    // document's iterations without a copy.
+    std::vector<const double*> rows(static_cast<size_t>(std::max<int64_t>(max_len, 1)));
     std::vector<double>* s = nullptr;
     if (sstats_wk) {
       part[static_cast<size_t>(t)].assign(static_cast<size_t>(V * K), 0.0);
@@ -110,15 +112,12 @@ void e_step_word_major(const CsrView& X, int64_t begin, int64_t end, const doubl
       const int64_t off = X.indptr[d], n = X.indptr[d + 1] - off;
       const int32_t* ids = X.indices + off;
       const double* cts = X.data + off;
-      for (int64_t i = 0; i < n; ++i) {
-        std::copy(ebp + static_cast<int64_t>(ids[i]) * Kp, ebp + (static_cast<int64_t>(ids[i]) + 1) * Kp,
-                  B.begin() + i * Kp);
-      }
+      for (int64_t i = 0; i < n; ++i) rows[static_cast<size_t>(i)] = ebp + static_cast<int64_t>(ids[i]) * Kp;
       double* g = gamma.row(j).data();
       lda_exp_dirichlet(g, K, Kp, et.data());
       for (int64_t it = 0; it < o.max_doc_update_iter; ++it) {
         std::copy(g, g + K, last.begin());
-        lda_accumulate(B.data(), cts, n, Kp, et.data(), kEps, acc.data(), ratio.data());
+        lda_accumulate_rows(rows.data(), cts, n, Kp, et.data(), kEps, acc.data(), ratio.data());
         double change = 0.0;
         for (int64_t k = 0; k < K; ++k) {
           g[k] = o.doc_topic_prior + et[k] * acc[k];
@@ -128,10 +127,10 @@ void e_step_word_major(const CsrView& X, int64_t begin, int64_t end, const doubl
         if (change / static_cast<double>(K) < o.mean_change_tol) break;
       }
       if (s) {
-        lda_ratios(B.data(), cts, n, Kp, et.data(), kEps, ratio.data());
+        lda_ratios_rows(rows.data(), cts, n, Kp, et.data(), kEps, ratio.data());
         for (int64_t i = 0; i < n; ++i) {
           double* dst = s->data() + static_cast<int64_t>(ids[i]) * K;
-          const double* row = B.data() + i * Kp;
+          const double* row = rows[static_cast<size_t>(i)];
           for (int64_t k = 0; k < K; ++k) dst[k] += ratio[i] * et[k] * row[k];
         }
       }
