@@ -129,27 +129,10 @@ model::LogProbAndGradient ShardedLogDensity::log_prob_and_gradient(const at::Ten
 }
 
 at::Tensor ShardedLogDensity::hessian(const at::Tensor& theta) const {
-  const int64_t D = dim();
-  at::Tensor H = torch::zeros({D, D}, torch::kDouble);
-  {
-    torch::AutoGradMode grad_mode(true);
-    auto x = theta.detach().to(torch::kDouble).clone().requires_grad_(true);
-    const auto local = local_subsample(model::Subsample::all(total_));
-    auto lp = local_->log_prob(x.unsqueeze(0), local).squeeze(0);
-    at::Tensor g;
-    if (lp.requires_grad()) {
-      g = torch::autograd::grad({lp}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true,
-                                /*allow_unused=*/true)[0];
-    }
-    if (g.defined() && g.requires_grad()) {
-      for (int64_t i = 0; i < D; ++i) {
-        auto row = torch::autograd::grad({g[i]}, {x}, {}, /*retain_graph=*/true,
-                                         /*create_graph=*/false, /*allow_unused=*/true)[0];
-        if (row.defined()) H[i].copy_(row.detach());
-      }
-    }
-  }
-  H = (0.5 * (H + H.t())).contiguous();
+  // Each rank's weighted terms on its rows, then averaged: Σ_r is linear.
+  at::Tensor H = model::autograd_hessian(*local_, theta.to(torch::kDouble),
+                                         local_subsample(model::Subsample::all(total_)))
+                     .contiguous();
   average_over_ranks(H);
   return H;
 }

@@ -19,14 +19,15 @@ LogProbAndGradient LogDensity::log_prob_and_gradient(const at::Tensor& theta,
   return {log_p.detach(), grad};
 }
 
-at::Tensor LogDensity::hessian(const at::Tensor& theta) const {
+at::Tensor autograd_hessian(const LogDensity& density, const at::Tensor& theta, const Subsample& data) {
   torch::AutoGradMode grad_mode(true);
-  const int64_t D = dim();
+  const int64_t D = density.dim();
   auto x = theta.detach().clone().requires_grad_(true);
-  auto lp = log_prob(x.unsqueeze(0)).squeeze(0);
+  auto lp = density.log_prob(x.unsqueeze(0), data).squeeze(0);
+  auto H = torch::zeros({D, D}, theta.options());
+  if (!lp.requires_grad()) return H;  // log p does not depend on θ
   auto g = torch::autograd::grad({lp}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true,
                                  /*allow_unused=*/true)[0];
-  auto H = torch::zeros({D, D}, theta.options());
   if (!g.defined() || !g.requires_grad()) return H;  // log p affine in θ: ∇² = 0
   for (int64_t i = 0; i < D; ++i) {
     auto row = torch::autograd::grad({g[i]}, {x}, {}, /*retain_graph=*/true,
@@ -35,5 +36,7 @@ at::Tensor LogDensity::hessian(const at::Tensor& theta) const {
   }
   return 0.5 * (H + H.t());
 }
+
+at::Tensor LogDensity::hessian(const at::Tensor& theta) const { return autograd_hessian(*this, theta, all_data()); }
 
 }  // namespace elbo::model

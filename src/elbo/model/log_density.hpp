@@ -53,4 +53,9 @@ class LogDensity {
   at::Tensor log_prob(const at::Tensor& theta) const { return log_prob(theta, all_data()); }
 };
 
+/// ∇²log p [D, D] at one point θ [D] on `data`, by autograd (one double-backward
+/// pass per row; symmetrised): LogDensity::hessian's default on all data, and a
+/// wrapper's Hessian of an inner density on its own subsample.
+at::Tensor autograd_hessian(const LogDensity& density, const at::Tensor& theta, const Subsample& data);
+
 }  // namespace elbo::model
