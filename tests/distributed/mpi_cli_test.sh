@@ -79,6 +79,21 @@ print(max(abs(p - q) / max(1.0, abs(p), abs(q)) for p, q in zip(x, y)))
 PY
 }
 below() { $py -c "import sys; sys.exit(0 if float('$1') < float('$2') else 1)"; }
+# expect_abort WHAT ERRFILE PATTERN -- ARGS…: `mpirun2 ARGS` must end within 10 s with a
+# failing exit code (not a timeout) and exactly one `elbo: error:` line matching PATTERN.
+expect_abort() {
+  local what=$1 err=$2 pattern=$3 start code elapsed lines
+  shift 4
+  start=$(date +%s.%N)
+  mpirun2 "$@" >/dev/null 2>"$err"
+  code=$?
+  elapsed=$($py -c "print($(date +%s.%N) - $start)")
+  if [[ $code -ne 0 && $code -lt 124 ]]; then ok; else fail "$what: exit code $code"; fi
+  below "$elapsed" 10 && ok || fail "$what: the job took $elapsed s to end"
+  lines=$(grep -c '^elbo: error:' "$err")
+  [[ $lines -eq 1 ]] && ok || fail "$what: $lines elbo error lines: $(cat "$err")"
+  grep -Eq "$pattern" "$err" && ok || fail "$what: message does not match '$pattern': $(grep '^elbo' "$err")"
+}
 
 # ---- 1. two ranks = one rank ---------------------------------------------------------
 lda=(fit lda --docword "$tmp/corpus.dat" --topics 4 --method svi --batch-size 32 --max-iter 60 --seed 5
@@ -157,17 +172,8 @@ done
 # ---- 3. a malformed shard on one rank aborts the job -----------------------------------
 # line 350 is in rank 1's half of the file: a word id that is not a number
 awk 'NR == 350 { $2 = "x" substr($2, 2) } { print }' "$tmp/corpus.dat" >"$tmp/bad.dat"
-start=$(date +%s.%N)
-mpirun2 "$elbo" fit lda --docword "$tmp/bad.dat" --topics 4 --max-iter 5 --threads 1 -q -o "$tmp/bad" \
-  >/dev/null 2>"$tmp/bad.err"
-code=$?
-elapsed=$($py -c "print($(date +%s.%N) - $start)")
-if [[ $code -ne 0 && $code -lt 124 ]]; then ok; else fail "malformed shard: exit code $code"; fi
-below "$elapsed" 10 && ok || fail "malformed shard: the job took $elapsed s to end"
-lines=$(grep -c '^elbo: error:' "$tmp/bad.err")
-[[ $lines -eq 1 ]] && ok || fail "malformed shard: $lines elbo error lines: $(cat "$tmp/bad.err")"
-grep -Eq "^elbo: error: .*bad\.dat:350: .*rank 1 of 2" "$tmp/bad.err" && ok ||
-  fail "malformed shard: message does not name file, line 350 and rank 1: $(grep '^elbo' "$tmp/bad.err")"
+expect_abort "malformed shard" "$tmp/bad.err" "^elbo: error: .*bad\.dat:350: .*rank 1 of 2" -- \
+  "$elbo" fit lda --docword "$tmp/bad.dat" --topics 4 --max-iter 5 --threads 1 -q -o "$tmp/bad"
 
 # ---- 4. an invalid option: one line, from rank 0 -----------------------------------------
 mpirun2 "$elbo" fit lda --docword "$tmp/corpus.dat" --topics 4 --method cvb0 -q >/dev/null 2>"$tmp/opt.err"
@@ -266,17 +272,8 @@ done
 for bad in field target; do
   if [[ $bad == field ]]; then awk 'NR == 15000 { $0 = "0.1,x2,0.3,0,1" } { print }' "$tmp/lr.csv" >"$tmp/lrbad.csv"
   else awk 'NR == 15000 { $0 = "0.1,50,0.3,0,2" } { print }' "$tmp/lr.csv" >"$tmp/lrbad.csv"; fi
-  start=$(date +%s.%N)
-  mpirun2 "$elbo" fit logistic --data "$tmp/lrbad.csv" --max-iter 50 --threads 1 -q -o "$tmp/lrbad" \
-    >/dev/null 2>"$tmp/lrbad.err"
-  code=$?
-  elapsed=$($py -c "print($(date +%s.%N) - $start)")
-  if [[ $code -ne 0 && $code -lt 124 ]]; then ok; else fail "ADVI, bad $bad: exit code $code"; fi
-  below "$elapsed" 10 && ok || fail "ADVI, bad $bad: the job took $elapsed s to end"
-  lines=$(grep -c '^elbo: error:' "$tmp/lrbad.err")
-  [[ $lines -eq 1 ]] && ok || fail "ADVI, bad $bad: $lines elbo error lines: $(cat "$tmp/lrbad.err")"
-  grep -Eq "^elbo: error: .*lrbad\.csv:15000: .*rank 1 of 2" "$tmp/lrbad.err" && ok ||
-    fail "ADVI, bad $bad: message does not name file, line 15000 and rank 1: $(grep '^elbo' "$tmp/lrbad.err")"
+  expect_abort "ADVI, bad $bad" "$tmp/lrbad.err" "^elbo: error: .*lrbad\.csv:15000: .*rank 1 of 2" -- \
+    "$elbo" fit logistic --data "$tmp/lrbad.csv" --max-iter 50 --threads 1 -q -o "$tmp/lrbad"
 done
 # a method that is not distributed: one line, exit 2
 mpirun2 "$elbo" fit logistic --data "$tmp/lr.csv" --method laplace -q >/dev/null 2>"$tmp/lropt.err"

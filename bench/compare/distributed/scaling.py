@@ -90,16 +90,20 @@ def write_gmm_points(path, rows, dim, components, seed):
         np.savetxt(f, X, delimiter=",", fmt="%.6f")
 
 
-def run(ranks, args, out):
+def mpirun_elbo(ranks, args):
+    """`elbo ARGS` on `ranks` ranks, one thread each: (wall seconds, max RSS in kB of each rank)."""
     cmd = [MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
-           "/usr/bin/time", "-f", "maxrss_kb=%M", ELBO] + args + ["--distributed", "--threads", "1",
-                                                                "-q", "--no-progress", "-o", out]
+           "/usr/bin/time", "-f", "maxrss_kb=%M", ELBO] + args + ["--distributed", "--threads", "1"]
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"scaling.py: {' '.join(cmd)} failed:\n{p.stderr}")
-    rss = [int(m) for m in re.findall(r"maxrss_kb=(\d+)", p.stderr)]
+    return wall, [int(m) for m in re.findall(r"maxrss_kb=(\d+)", p.stderr)]
+
+
+def run(ranks, args, out):
+    wall, rss = mpirun_elbo(ranks, args + ["-q", "--no-progress", "-o", out])
     summary = json.load(open(os.path.join(out, "summary.json" if args[1] == "lda" else "gmm.json")))
     d = summary["distributed"]
     steps = summary["steps"]
@@ -131,15 +135,7 @@ def write_logistic_data(path, rows, dim, seed):
 
 
 def run_advi(ranks, args, out):
-    cmd = [MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
-           "/usr/bin/time", "-f", "maxrss_kb=%M", ELBO] + args + ["--distributed", "--threads", "1",
-                                                                "-q", "-o", out]
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        sys.exit(f"scaling.py: {' '.join(cmd)} failed:\n{p.stderr}")
-    rss = [int(m) for m in re.findall(r"maxrss_kb=(\d+)", p.stderr)]
+    wall, rss = mpirun_elbo(ranks, args + ["-q", "-o", out])
     summary = json.load(open(os.path.join(out, "summary.json")))
     d = summary["distributed"]
     steps = summary["iterations"]
