@@ -34,6 +34,7 @@
 #include "elbo/distributed/corpus_shard.hpp"
 #include "elbo/distributed/distributed_svi.hpp"
 #include "elbo/distributed/mpi_session.hpp"
+#include "elbo/distributed/out_of_core_lda.hpp"
 #include "elbo/io/atomic_file.hpp"
 #include "elbo/io/json_writer.hpp"
 #include "elbo/io/ldac_reader.hpp"
@@ -71,6 +72,7 @@ struct LdaArgs {
   int64_t window = 1, svrg_every = 0;
   bool skip_empty = false, no_progress = false, quiet = false, report = false;
   bool distributed = false;
+  bool out_of_core = false;
   std::string local_init = "cold";
   std::string sampling = "reshuffle";
   int64_t local_max_iter = 100;
@@ -207,6 +209,29 @@ void reject_for_distributed_lda(const std::string& where, const LdaArgs& a) {
   no(a.local_init != "cold", "--local-init warm|best");
 }
 
+// λ, E[log β], exp(E[log β]) and the minibatch statistics: four K × V matrices.
+void check_topics_memory(const LdaArgs& a, int64_t V) {
+  check_memory(8.0 * 4 * static_cast<double>(a.topics) * static_cast<double>(V), a.max_memory,
+               std::to_string(a.topics) + " topics × " + std::to_string(V) + " words of " + a.docword +
+                   " (the largest word id + 1 without --vocab)",
+               "use fewer --topics, or check the corpus' word ids (give --vocab to bound them)");
+}
+
+// The in-memory shard: its text while parsed plus the parsed documents (about 2 bytes
+// per byte of LDA-C text) and γ's K doubles per document (about 200 bytes of text per
+// document in a typical corpus). Every rank computes it from the same file size and
+// options, so all refuse together, before any collective.
+void check_shard_memory(const LdaArgs& a, int ranks) {
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(a.docword, ec);
+  if (ec) return;  // the reader reports it, collectively
+  const double shard = static_cast<double>(bytes) / ranks;
+  check_memory(2.0 * shard + shard / 200.0 * 8.0 * static_cast<double>(a.topics), a.max_memory,
+               "each of " + std::to_string(ranks) + " ranks holding its shard of the " + format_bytes(bytes) + " " +
+                   a.docword,
+               "add --out-of-core to read each minibatch from disk, or use more ranks");
+}
+
 void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm) {
   namespace dist = elbo::distributed;
   const std::string where = "fit lda (distributed, " + std::to_string(comm.size()) + " ranks)";
@@ -222,11 +247,39 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
   const auto t_load = Clock::now();
   std::vector<std::string> vocab;
   if (!a.vocab.empty()) vocab = elbo::io::read_vocabulary(a.vocab);
-  dist::CorpusShard shard =
-      dist::read_ldac_shard(a.docword, static_cast<int64_t>(vocab.size()),
-                            elbo::io::CorpusReadOptions().skip_empty_documents(a.skip_empty), comm);
-  const int64_t M = shard.total_documents;
-  const int64_t V = shard.corpus.num_words;
+  const auto read_options = elbo::io::CorpusReadOptions().skip_empty_documents(a.skip_empty);
+  const auto lda_options = conj::LdaOptions()
+                               .num_topics(a.topics)
+                               .alpha(a.alpha)
+                               .eta(a.eta)
+                               .threads(threads)
+                               .local_max_iterations(a.local_max_iter)
+                               .local_tolerance(a.local_tol)
+                               .local_init(conj::LdaLocalInit::cold);
+  // The driver sees a ConjugateModel; topics, priors and the held-out split come
+  // from the Lda (out of core: the Lda of the current batch, whose λ is the fit's).
+  std::unique_ptr<conj::ConjugateModel> model;
+  conj::Lda* lda = nullptr;
+  int64_t first_document = 0, M = 0;
+  if (a.out_of_core) {
+    auto disk = dist::DiskCorpusShard::open(a.docword, static_cast<int64_t>(vocab.size()), read_options, comm);
+    first_document = disk.first_document();
+    M = disk.total_documents();
+    check_topics_memory(a, disk.num_words());
+    auto ooc = std::make_unique<dist::OutOfCoreLda>(std::move(disk), lda_options);
+    lda = &ooc->lda();
+    model = std::move(ooc);
+  } else {
+    check_shard_memory(a, comm.size());
+    dist::CorpusShard shard = dist::read_ldac_shard(a.docword, static_cast<int64_t>(vocab.size()), read_options, comm);
+    first_document = shard.first_document;
+    M = shard.total_documents;
+    check_topics_memory(a, shard.corpus.num_words);
+    auto in_memory = std::make_unique<conj::Lda>(std::move(shard.corpus), lda_options);
+    lda = in_memory.get();
+    model = std::move(in_memory);
+  }
+  const int64_t V = lda->num_words();
   // Held-out documents: only an explicit split (a --heldout-fraction split needs the
   // whole corpus), read and scored by rank 0.
   elbo::io::Corpus observed, evaluated;
@@ -242,25 +295,17 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
   }
   const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
   if (!quiet) {
-    fmt::print("corpus: {} documents over {} ranks, {} words; {} threads per rank\n", M, comm.size(), V, threads);
+    fmt::print("corpus: {} documents over {} ranks, {} words; {} threads per rank{}\n", M, comm.size(), V, threads,
+               a.out_of_core ? "; documents read from disk per minibatch (--out-of-core)" : "");
     if (a.heldout_observed.empty() && a.heldout_fraction > 0) {
       fmt::print("distributed: no held-out split (--heldout-fraction needs the whole corpus); "
                  "give --heldout-observed/--heldout-evaluated for a perplexity\n");
     }
   }
-  conj::Lda model(std::move(shard.corpus),
-                  conj::LdaOptions()
-                      .num_topics(a.topics)
-                      .alpha(a.alpha)
-                      .eta(a.eta)
-                      .threads(threads)
-                      .local_max_iterations(a.local_max_iter)
-                      .local_tolerance(a.local_tol)
-                      .local_init(conj::LdaLocalInit::cold));
-  if (observed.num_docs() > 0) model.set_heldout(observed, evaluated);
+  if (observed.num_docs() > 0) lda->set_heldout(observed, evaluated);
   conj::Rng rng(a.seed);
-  model.initialize(rng);  // λ is drawn first, from the seed alone: the same on every rank
-  const int64_t statistics_size = model.global_parameters().size();
+  model->initialize(rng);  // λ is drawn first, from the seed alone: the same on every rank
+  const int64_t statistics_size = model->global_parameters().size();
 
   nlohmann::json summary;
   summary["method"] = a.method;
@@ -278,7 +323,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     const auto te = Clock::now();
     nlohmann::json row = {{"iteration", it}, {"seconds", elapsed_fit()}};
     if (elbo_value) row["elbo"] = *elbo_value;
-    if (auto sc = model.heldout_score()) row["perplexity"] = std::exp(-*sc);
+    if (auto sc = model->heldout_score()) row["perplexity"] = std::exp(-*sc);
     eval_seconds += std::chrono::duration<double>(Clock::now() - te).count();
     trace.push_back(row);
   };
@@ -287,7 +332,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     const int64_t iters = a.max_iter > 0 ? a.max_iter : 100;
     elbo::io::ProgressBar bar(iters, "LDA CAVI", !a.no_progress && !quiet);
     const auto result = dist::distributed_cavi(
-        model, statistics_size, comm,
+        *model, statistics_size, comm,
         conj::CaviOptions().max_iterations(iters).tolerance(a.tol).callback([&](int64_t it, double value) {
           bar.update(it, fmt::format("ELBO {:.6g}", value));
           if (a.eval_every > 0 && it % a.eval_every == 0) record(it, value);
@@ -302,9 +347,9 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     const int64_t S = std::min<int64_t>(a.batch_size, M);
     const int64_t steps = svi_steps(a.max_iter, a.passes, M, S);
     elbo::io::ProgressBar bar(steps, "LDA SVI", !a.no_progress && !quiet);
-    const dist::ShardLayout layout{shard.first_document, model.num_data(), M};
+    const dist::ShardLayout layout{first_document, model->num_data(), M};
     dist::DistributedNaturalSvi svi(
-        model, layout, comm,
+        *model, layout, comm,
         dist::DistributedSviOptions()
             .batch_size(S)
             .tau0(a.tau0)
@@ -343,13 +388,14 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
   if (!root) return;
   summary["fit_seconds"] = fit_seconds;
   summary["load_seconds"] = load_seconds;
-  summary["alpha"] = model.alpha();
+  summary["alpha"] = lda->alpha();
   summary["distributed"] = parallel;
+  summary["out_of_core"] = a.out_of_core;
   if (!trace.empty()) summary["trace"] = trace;
-  const Eigen::MatrixXd topics = model.topics();
+  const Eigen::MatrixXd topics = lda->topics();
   std::optional<double> perplexity;
   if (observed.num_docs() > 0) {
-    const double sc = conj::document_completion_score(topics, model.alpha(), observed, evaluated, threads);
+    const double sc = conj::document_completion_score(topics, lda->alpha(), observed, evaluated, threads);
     perplexity = std::exp(-sc);
     summary["heldout_log_predictive_per_token"] = sc;
     summary["heldout_perplexity"] = *perplexity;
@@ -358,7 +404,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
   names.vocabulary = vocab;
   nlohmann::json topics_json = nlohmann::json::array();
   for (int64_t k = 0; k < a.topics; ++k) {
-    const std::vector<int64_t> top = model.top_words(k, a.top_words);
+    const std::vector<int64_t> top = lda->top_words(k, a.top_words);
     std::vector<std::string> words;
     std::vector<double> probs;
     for (int64_t id : top) {
@@ -373,7 +419,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     if (perplexity) fmt::print("held-out perplexity: {:.2f} ({} documents)\n", *perplexity, observed.num_docs());
   }
   if (!a.output.empty()) {
-    const Eigen::VectorXd& l = model.global_parameters();  // word-major: λ(w K + k)
+    const Eigen::VectorXd& l = model->global_parameters();  // word-major: λ(w K + k)
     Eigen::MatrixXd lambda_kv(a.topics, V);
     for (int64_t w = 0; w < V; ++w)
       for (int64_t k = 0; k < a.topics; ++k) lambda_kv(k, w) = l(w * a.topics + k);
@@ -382,7 +428,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     elbo::io::write_json_file(a.output + "/topics.json", topics_json);
     elbo::io::write_file_atomically(a.output + "/topics.csv", matrix_csv(topics, "{:.9g}"));
     // no doc_topics.csv: each rank holds only its documents' γ
-    write_lda_model(a, lambda_kv, Eigen::MatrixXd(), model.alpha(), model.eta(), vocab, format);
+    write_lda_model(a, lambda_kv, Eigen::MatrixXd(), lda->alpha(), lda->eta(), vocab, format);
   }
   finish_fit(a.output, a.report, quiet);
 }
@@ -391,18 +437,14 @@ void run_fit_lda(const LdaArgs& a) {
   validate(a);
   {
     auto comm = elbo::distributed::world_communicator();
-    if (a.distributed || comm->size() > 1) {
+    if (a.distributed || a.out_of_core || comm->size() > 1) {
       run_distributed_lda(a, *comm);
       return;
     }
   }
   const auto t_load = Clock::now();
   elbo::io::Corpus corpus = load_corpus(a.docword, a.format, a.vocab, a.skip_empty);
-  // λ, E[log β], exp(E[log β]) and the minibatch statistics: four K × V matrices.
-  check_memory(8.0 * 4 * static_cast<double>(a.topics) * static_cast<double>(corpus.num_words), a.max_memory,
-               std::to_string(a.topics) + " topics × " + std::to_string(corpus.num_words) +
-                   " words of " + a.docword + " (the largest word id + 1 without --vocab)",
-               "use fewer --topics, or check the corpus' word ids (give --vocab to bound them)");
+  check_topics_memory(a, corpus.num_words);
   conj::Rng split_rng(a.seed);
   elbo::io::Corpus train, observed, evaluated;
   if (!a.heldout_observed.empty()) {
@@ -722,6 +764,10 @@ void add_fit_lda_command(CLI::App& fit) {
   cmd->add_flag("--distributed", args->distributed,
                 "Data-parallel SVI/CAVI (automatic under mpirun with more than one rank); on one "
                 "process it takes the same steps as N ranks (docs/distributed.md)");
+  cmd->add_flag("--out-of-core", args->out_of_core,
+                "Leave the LDA-C corpus on disk: each step reads its minibatch's documents from the "
+                "file (12 bytes per document stay in memory); runs the distributed driver, also in "
+                "one process (docs/distributed.md)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   add_report_flag(*cmd, args->report);
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");

@@ -113,6 +113,23 @@ d = s["distributed"]
 assert d["ranks"] == 2 and d["allreduces"] == 60 and d["bytes_per_allreduce"] == 8 * (4 * 80 + 2), d
 assert s["documents"] == 400 and s["steps"] == 60
 PY
+# out of core (documents read from disk per minibatch): the same steps, bit for bit, on 2
+# ranks and in one process; an in-memory shard over --max-memory is refused, naming the way out
+mpirun2 "$elbo" "${lda[@]}" --out-of-core -o "$tmp/lda2disk" && ok || fail "2-rank out-of-core LDA exited non-zero"
+"$elbo" "${lda[@]}" --out-of-core -o "$tmp/lda1disk" && ok || fail "1-process out-of-core LDA exited non-zero"
+for r in 1 2; do
+  d=$(csv_diff "$tmp/lda$r/topic_word_counts.csv" "$tmp/lda${r}disk/topic_word_counts.csv")
+  below "$d" 1e-300 && ok || fail "LDA out of core on $r ranks differs from in memory by $d (want 0)"
+done
+$py -c "import json,sys; s=json.load(open('$tmp/lda2disk/summary.json')); sys.exit(0 if s['out_of_core'] and s['distributed']['ranks'] == 2 else 1)" &&
+  ok || fail "out-of-core summary.json: $(head -c 300 "$tmp/lda2disk/summary.json")"
+"$elbo" "${lda[@]}" --distributed --max-memory 50K -o "$tmp/ldabudget" 2>"$tmp/budget.err"
+code=$?
+[[ $code -eq 2 ]] && grep -q -- "--max-memory 50 kB; add --out-of-core" "$tmp/budget.err" && ok ||
+  fail "in-memory shard over budget: exit $code, $(cat "$tmp/budget.err")"
+"$elbo" "${lda[@]}" --out-of-core --max-memory 50K -o "$tmp/ldabudget" && ok ||
+  fail "out of core within --max-memory 50K exited non-zero"
+
 # a single-process run is unchanged: not the distributed driver, no "distributed" section
 "$elbo" "${lda[@]}" -o "$tmp/lda0" && ok || fail "single-process LDA exited non-zero"
 $py -c "import json,sys; sys.exit('distributed' in json.load(open('$tmp/lda0/summary.json')))" && ok ||
@@ -174,6 +191,9 @@ done
 awk 'NR == 350 { $2 = "x" substr($2, 2) } { print }' "$tmp/corpus.dat" >"$tmp/bad.dat"
 expect_abort "malformed shard" "$tmp/bad.err" "^elbo: error: .*bad\.dat:350: .*rank 1 of 2" -- \
   "$elbo" fit lda --docword "$tmp/bad.dat" --topics 4 --max-iter 5 --threads 1 -q -o "$tmp/bad"
+
+expect_abort "malformed shard, out of core" "$tmp/bad.err" "^elbo: error: .*bad\.dat:350: .*rank 1 of 2" -- \
+  "$elbo" fit lda --docword "$tmp/bad.dat" --topics 4 --max-iter 5 --threads 1 -q --out-of-core -o "$tmp/bad"
 
 # ---- 4. an invalid option: one line, from rank 0 -----------------------------------------
 mpirun2 "$elbo" fit lda --docword "$tmp/corpus.dat" --topics 4 --method cvb0 -q >/dev/null 2>"$tmp/opt.err"

@@ -110,6 +110,19 @@ void LdaOptions::validate() const {
   if (std::isnan(eta_)) fail_option(f, "eta", eta_, "a number");
 }
 
+namespace {
+void check_documents(const io::Corpus& corpus, int64_t V) {
+  if (corpus.num_docs() < 1) throw InputError(corpus.source, 0, "", "corpus has no documents");
+  for (size_t i = 0; i < corpus.word_ids.size(); ++i) {
+    if (corpus.word_ids[i] < 0 || corpus.word_ids[i] >= V) {
+      throw InputError(corpus.source, 0, "word id",
+                       std::to_string(corpus.word_ids[i]) + " is outside the vocabulary of " +
+                           std::to_string(V) + " words");
+    }
+  }
+}
+}  // namespace
+
 Lda::Lda(io::Corpus corpus, LdaOptions options)
     : corpus_(std::move(corpus)), options_(std::move(options)) {
   options_.validate();
@@ -118,16 +131,15 @@ Lda::Lda(io::Corpus corpus, LdaOptions options)
   alpha_ = options_.alpha_ > 0 ? options_.alpha_ : 1.0 / static_cast<double>(K_);
   eta_ = options_.eta_ > 0 ? options_.eta_ : 1.0 / static_cast<double>(K_);
   threads_ = resolve_threads(options_.threads_);
-  if (corpus_.num_docs() < 1) throw InputError(corpus_.source, 0, "", "corpus has no documents");
-  for (size_t i = 0; i < corpus_.word_ids.size(); ++i) {
-    if (corpus_.word_ids[i] < 0 || corpus_.word_ids[i] >= V_) {
-      throw InputError(corpus_.source, 0, "word id",
-                       std::to_string(corpus_.word_ids[i]) + " is outside the vocabulary of " +
-                           std::to_string(V_) + " words");
-    }
-  }
+  check_documents(corpus_, V_);
   Rng rng(0);
   initialize(rng);
+}
+
+void Lda::set_documents(io::Corpus corpus) {
+  check_documents(corpus, V_);
+  corpus_ = std::move(corpus);
+  gamma_ = Eigen::MatrixXd::Ones(corpus_.num_docs(), K_);
 }
 
 void Lda::initialize(Rng& rng) {

@@ -90,6 +90,11 @@ class Lda : public ConjugateModel {
   double elbo(const BatchStatistics& full) const override;
   std::optional<double> heldout_score() const override;
 
+  /// Replaces the documents (λ, the priors and the held-out split stay); their γ
+  /// start at 1. For a corpus seen one batch at a time (distributed/out_of_core_lda).
+  /// Throws InputError if a word id is ≥ V or there are no documents.
+  void set_documents(io::Corpus corpus);
+
   /// Attaches a document-completion split: `observed` and `evaluated` have the same
   /// number of documents (either half may be empty for a document).
   void set_heldout(io::Corpus observed, io::Corpus evaluated);

@@ -70,6 +70,22 @@ int64_t count_lines(const std::string& s) {
 
 }  // namespace
 
+ShardRange line_shard_range(const std::string& path, int64_t header_lines, const Communicator& comm) {
+  ShardFile file(path, comm);
+  ShardRange range;
+  const int64_t size = file.size();
+  range.file_bytes = size;
+  int64_t data_start = 0;
+  for (int64_t h = 0; h < header_lines; ++h) data_start = file.line_start_at_or_after(data_start + 1, size);
+  range.header = file.read(0, data_start);
+  const int64_t body = size - data_start;
+  const int64_t r = comm.rank(), n = comm.size();
+  range.begin = r == 0 ? data_start : file.line_start_at_or_after(data_start + body * r / n, size);
+  range.end = r + 1 == n ? size : file.line_start_at_or_after(data_start + body * (r + 1) / n, size);
+  range.end = std::max(range.begin, range.end);
+  return range;
+}
+
 LineShard read_line_shard(const std::string& path, int64_t header_lines, Communicator& comm) {
   LineShard shard;
   std::vector<int64_t> line_counts(static_cast<size_t>(comm.size()), 0);
@@ -77,29 +93,26 @@ LineShard read_line_shard(const std::string& path, int64_t header_lines, Communi
   // file never leaves the others waiting in it (the CLI then aborts the job).
   std::exception_ptr error;
   try {
-    ShardFile file(path, comm);
-    const int64_t size = file.size();
-    shard.file_bytes = size;
-    // header: the first header_lines lines
-    int64_t data_start = 0;
-    for (int64_t h = 0; h < header_lines; ++h) data_start = file.line_start_at_or_after(data_start + 1, size);
-    shard.header = file.read(0, data_start);
-    const int64_t body = size - data_start;
-    const int64_t r = comm.rank(), n = comm.size();
-    const int64_t begin = r == 0 ? data_start : file.line_start_at_or_after(data_start + body * r / n, size);
-    const int64_t end = r + 1 == n ? size : file.line_start_at_or_after(data_start + body * (r + 1) / n, size);
-    shard.text = file.read(begin, std::max<int64_t>(0, end - begin));
+    const ShardRange range = line_shard_range(path, header_lines, comm);
+    shard.file_bytes = range.file_bytes;
+    shard.header = range.header;
+    shard.text = ShardFile(path, comm).read(range.begin, range.end - range.begin);
     if (!shard.text.empty() && shard.text.back() != '\n') shard.text.push_back('\n');
     shard.lines = count_lines(shard.text);
-    line_counts[static_cast<size_t>(r)] = shard.lines;
+    line_counts[static_cast<size_t>(comm.rank())] = shard.lines;
   } catch (...) {
     error = std::current_exception();
   }
   comm.allreduce_sum(line_counts);
   if (error) std::rethrow_exception(error);
-  shard.first_line = header_lines + 1;
-  for (int r = 0; r < comm.rank(); ++r) shard.first_line += line_counts[static_cast<size_t>(r)];
+  shard.first_line = first_line_of_rank(line_counts, header_lines, comm.rank());
   return shard;
+}
+
+int64_t first_line_of_rank(const std::vector<int64_t>& line_counts, int64_t header_lines, int rank) {
+  int64_t first = header_lines + 1;
+  for (int r = 0; r < rank; ++r) first += line_counts[static_cast<size_t>(r)];
+  return first;
 }
 
 void rethrow_shard_error(const std::exception_ptr& error, const LineShard& shard, int64_t parsed_header_lines,

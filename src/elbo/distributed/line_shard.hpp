@@ -22,9 +22,23 @@ struct LineShard {
   int64_t file_bytes = 0;
 };
 
+/// Where this rank's shard of `path` lies: the header and the byte range [begin, end)
+/// of its whole lines, cut as read_line_shard cuts it. Not collective; a file that
+/// cannot be opened or read is an InputError naming the file and the rank.
+struct ShardRange {
+  std::string header;
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t file_bytes = 0;
+};
+ShardRange line_shard_range(const std::string& path, int64_t header_lines, const Communicator& comm);
+
 /// Reads this rank's shard of `path`. A file that cannot be opened or read is an
 /// InputError naming the file and the rank. Collective (one allreduce).
 LineShard read_line_shard(const std::string& path, int64_t header_lines, Communicator& comm);
+
+/// 1-based file line of rank `rank`'s first line, from every rank's line count.
+int64_t first_line_of_rank(const std::vector<int64_t>& line_counts, int64_t header_lines, int rank);
 
 /// Re-throws an InputError raised while parsing a shard as the same error with the
 /// line number made global (shard line + first_line − 1 − header lines read with

@@ -31,14 +31,14 @@ bool parse_int(std::string_view tok, int64_t& out) {
 }  // namespace
 
 Corpus parse_ldac(std::string_view text, const std::string& source, int64_t vocabulary_size,
-                  const CorpusReadOptions& options) {
+                  const CorpusReadOptions& options, long first_line) {
   Corpus corpus;
   corpus.source = source;
   int64_t max_id = -1;
   std::vector<int32_t> ids;
   std::vector<double> cts;
   size_t pos = 0;
-  long line = 0;
+  long line = first_line - 1;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();

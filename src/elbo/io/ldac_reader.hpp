@@ -18,7 +18,8 @@ namespace elbo::io {
 /// `vocabulary_size` ≤ 0: infer V from the largest word id.
 Corpus read_ldac(const std::string& path, int64_t vocabulary_size = 0,
                  const CorpusReadOptions& options = {});
+/// `text` holds lines first_line, first_line + 1, ... of `source` (for messages).
 Corpus parse_ldac(std::string_view text, const std::string& source, int64_t vocabulary_size = 0,
-                  const CorpusReadOptions& options = {});
+                  const CorpusReadOptions& options = {}, long first_line = 1);
 
 }  // namespace elbo::io
