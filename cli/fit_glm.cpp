@@ -233,7 +233,7 @@ elbo::distributed::TableShard glm_shard(const GlmCliOptions& o, elbo::distribute
 void run_distributed_glm(const std::string& command, const GlmCliOptions& o,
                          elbo::distributed::Communicator& comm) {
   namespace dist = elbo::distributed;
-  const std::string where = fmt::format("fit {} (distributed, {} ranks)", command, comm.size());
+  const std::string where = fmt::format("fit {} (distributed, {})", command, comm.size_label());
   check_distributed_glm_options(o, where);
   const bool root = comm.is_root();
   const auto t_load = std::chrono::steady_clock::now();

@@ -135,7 +135,7 @@ void write_gmm_outputs(const GmmArgs& a, const nlohmann::json& summary, const st
 // ---- data-parallel CAVI / SVI (mpirun -np N, or --distributed) ----------------
 void run_distributed_gmm(const GmmArgs& a, elbo::distributed::Communicator& comm) {
   namespace dist = elbo::distributed;
-  const std::string where = "fit gmm (distributed, " + std::to_string(comm.size()) + " ranks)";
+  const std::string where = "fit gmm (distributed, " + comm.size_label() + ")";
   if (a.adaptive_rate) throw elbo::ConfigError(where + ": --adaptive-rate is not supported by the distributed driver");
   const bool root = comm.is_root();
   const bool quiet = a.quiet || !root;

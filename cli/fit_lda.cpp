@@ -221,20 +221,22 @@ void check_topics_memory(const LdaArgs& a, int64_t V) {
 // per byte of LDA-C text) and γ's K doubles per document (about 200 bytes of text per
 // document in a typical corpus). Every rank computes it from the same file size and
 // options, so all refuse together, before any collective.
-void check_shard_memory(const LdaArgs& a, int ranks) {
+void check_shard_memory(const LdaArgs& a, const elbo::distributed::Communicator& comm) {
+  const int ranks = comm.size();
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(a.docword, ec);
   if (ec) return;  // the reader reports it, collectively
   const double shard = static_cast<double>(bytes) / ranks;
   check_memory(2.0 * shard + shard / 200.0 * 8.0 * static_cast<double>(a.topics), a.max_memory,
-               "each of " + std::to_string(ranks) + " ranks holding its shard of the " + format_bytes(bytes) + " " +
-                   a.docword,
+               (ranks == 1 ? std::string("one process holding the whole ")
+                           : "each of " + comm.size_label() + " holding its shard of the ") +
+                   format_bytes(static_cast<double>(bytes)) + " " + a.docword,
                "add --out-of-core to read each minibatch from disk, or use more ranks");
 }
 
 void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm) {
   namespace dist = elbo::distributed;
-  const std::string where = "fit lda (distributed, " + std::to_string(comm.size()) + " ranks)";
+  const std::string where = "fit lda (distributed, " + comm.size_label() + ")";
   reject_for_distributed_lda(where, a);
   const bool root = comm.is_root();
   const bool quiet = a.quiet || !root;
@@ -270,7 +272,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     lda = &ooc->lda();
     model = std::move(ooc);
   } else {
-    check_shard_memory(a, comm.size());
+    check_shard_memory(a, comm);
     dist::CorpusShard shard = dist::read_ldac_shard(a.docword, static_cast<int64_t>(vocab.size()), read_options, comm);
     first_document = shard.first_document;
     M = shard.total_documents;
@@ -295,7 +297,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
   }
   const double load_seconds = std::chrono::duration<double>(Clock::now() - t_load).count();
   if (!quiet) {
-    fmt::print("corpus: {} documents over {} ranks, {} words; {} threads per rank{}\n", M, comm.size(), V, threads,
+    fmt::print("corpus: {} documents over {}, {} words; {} threads per rank{}\n", M, comm.size_label(), V, threads,
                a.out_of_core ? "; documents read from disk per minibatch (--out-of-core)" : "");
     if (a.heldout_observed.empty() && a.heldout_fraction > 0) {
       fmt::print("distributed: no held-out split (--heldout-fraction needs the whole corpus); "
@@ -415,7 +417,7 @@ void run_distributed_lda(const LdaArgs& a, elbo::distributed::Communicator& comm
     topics_json.push_back({{"topic", k}, {"top_word_ids", top}, {"top_words", words}, {"probabilities", probs}});
   }
   if (!quiet) {
-    fmt::print("fit time: {:.3f} s ({} ranks × {} threads)\n", fit_seconds, comm.size(), threads);
+    fmt::print("fit time: {:.3f} s ({} × {} threads)\n", fit_seconds, comm.size_label(), threads);
     if (perplexity) fmt::print("held-out perplexity: {:.2f} ({} documents)\n", *perplexity, observed.num_docs());
   }
   if (!a.output.empty()) {

@@ -25,6 +25,13 @@ allreduces K log p values forward and K × D gradients back (8 (K + K·D) bytes)
 time per step = the fit's time / steps; the allreduce share = rank 0's time in
 the allreduces (waiting for the slower rank included) / the whole distributed
 pipeline's time (fit, draws, PSIS).
+
+Out of core (`--only out-of-core` reruns just these rows): a corpus of
+--out-of-core-docs documents per rank (default 10⁶) generated from an LDA,
+fitted with `fit lda --out-of-core` (each rank validates its byte range and
+reads each minibatch back from disk) under `--max-memory 1G`, weak scaling over
+1, 2 and 4 ranks, against the in-memory fit of the 1-rank corpus; the largest
+corpus in memory on one process must be refused by the memory check.
 """
 import argparse
 import json
@@ -90,13 +97,16 @@ def write_gmm_points(path, rows, dim, components, seed):
         np.savetxt(f, X, delimiter=",", fmt="%.6f")
 
 
-def mpirun_elbo(ranks, args):
-    """`elbo ARGS` on `ranks` ranks, one thread each: (wall seconds, max RSS in kB of each rank)."""
+def mpirun_elbo(ranks, args, check=True):
+    """`elbo ARGS` on `ranks` ranks, one thread each: (wall seconds, max RSS in kB of each rank),
+    or with check=False (exit code, stderr)."""
     cmd = [MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
            "/usr/bin/time", "-f", "maxrss_kb=%M", ELBO] + args + ["--distributed", "--threads", "1"]
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    if not check:
+        return p.returncode, p.stderr
     if p.returncode != 0:
         sys.exit(f"scaling.py: {' '.join(cmd)} failed:\n{p.stderr}")
     return wall, [int(m) for m in re.findall(r"maxrss_kb=(\d+)", p.stderr)]
@@ -210,12 +220,109 @@ def advi_markdown(results):
     return lines
 
 
+OUT_OF_CORE_BUDGET = "1G"  # --max-memory of the out-of-core section
+
+
+def out_of_core_runs(docs_per_rank, tmp):
+    """Weak scaling on LDA-C corpora read from disk per minibatch (--out-of-core): n·DOCS documents
+    and S = 4096·n over n = 1, 2, 4 ranks, 20 steps, under --max-memory 1G; beside them the
+    in-memory fit of the 1-rank corpus, the in-memory fit of the largest corpus (refused by the
+    budget: its message is kept) and the largest corpus out of core on one process."""
+    K, V, S, steps = 20, 5000, 4096, 20
+    ranks = (1, 2, 4)
+    largest = os.path.join(tmp, f"ooc{ranks[-1]}.dat")
+    t0 = time.perf_counter()
+    write_large_corpus(largest, docs_per_rank * ranks[-1], V, K, 7)
+    generate = time.perf_counter() - t0
+    corpora = {ranks[-1]: largest}
+    for n in ranks[:-1]:  # the first n·DOCS documents of the largest corpus
+        corpora[n] = os.path.join(tmp, f"ooc{n}.dat")
+        with open(largest) as src, open(corpora[n], "w") as dst:
+            for i, line in enumerate(src):
+                if i == n * docs_per_rank:
+                    break
+                dst.write(line)
+    fit = ["fit", "lda", "--topics", str(K), "--method", "svi", "--max-iter", str(steps),
+           "--max-memory", OUT_OF_CORE_BUDGET]
+    out = []
+
+    def add(n, corpus_ranks, batch, out_of_core, label):
+        corpus = corpora[corpus_ranks]
+        args = fit + ["--docword", corpus, "--batch-size", str(batch)] + (["--out-of-core"] if out_of_core else [])
+        r = run(n, args, os.path.join(tmp, f"ooc_{label}_{n}"))
+        out.append({"model": "lda", "scaling": "out_of_core", "label": label, "out_of_core": out_of_core,
+                    "documents": corpus_ranks * docs_per_rank, "file_bytes": os.path.getsize(corpus), **r})
+        print(f"out of core: {label}, {n} ranks: done", file=sys.stderr)
+
+    add(1, 1, S, False, "in memory")
+    for n in ranks:
+        add(n, n, S * n, True, "weak, out of core")
+    add(1, ranks[-1], S, True, "largest corpus, one process")
+    code, err = mpirun_elbo(1, fit + ["--docword", largest, "--batch-size", str(S), "-q", "--no-progress",
+                                      "-o", os.path.join(tmp, "ooc_refused")], check=False)
+    refused = {"exit_code": code, "message": next((l for l in err.splitlines() if l.startswith("elbo: error")), ""),
+               "documents": ranks[-1] * docs_per_rank, "file_bytes": os.path.getsize(largest)}
+    settings = {"documents_per_rank": docs_per_rank, "topics": K, "vocabulary": V, "steps": steps,
+                "max_memory": OUT_OF_CORE_BUDGET, "generate_seconds": generate, "refused_in_memory": refused}
+    return out, settings
+
+
+def out_of_core_markdown(results):
+    runs = [r for r in results["runs"] if r["scaling"] == "out_of_core"]
+    if not runs:
+        return []
+    o = results["settings"]["out_of_core"]
+    ref = o["refused_in_memory"]
+    lines = ["", "## Out of core (`--out-of-core`): corpora streamed from disk", "",
+             f"LDA, K = {o['topics']}, V = {o['vocabulary']}, {o['steps']} SVI steps, one thread per rank, "
+             f"every run under `--max-memory {o['max_memory']}`. Weak scaling: {o['documents_per_rank']} "
+             "documents and S = 4096 per rank (generated from an LDA by `write_large_corpus`; the smaller "
+             "corpora are the first lines of the largest). Out of core, each rank validates its byte range "
+             "once in 8 MB blocks, keeps 12 bytes per document (offset and length) and reads each "
+             "minibatch's documents back with pread; in memory, it holds its documents and their γ. "
+             "load s = opening the corpus (the validating pass, or reading and parsing the shard). Peak RSS "
+             "includes about 170 MB that every elbo process has (LibTorch and OpenBLAS are linked in). "
+             f"Load average (1 min) before / after: {o['load_average_1min']['before']:.1f} / "
+             f"{o['load_average_1min']['after']:.1f}.",
+             "",
+             "| run | ranks | documents | file MB | S | load s | ms/step | local ms/step | allreduce ms/step | comm share | peak RSS MB/rank |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        flag = " (oversubscribed)" if r["oversubscribed"] else ""
+        lines.append(f"| {r['label']} | {r['ranks']}{flag} | {r['documents']} | {r['file_bytes'] / 1e6:.0f} | "
+                     f"{r['batch_size']} | {r['load_seconds']:.2f} | {1e3 * r['seconds_per_step']:.2f} | "
+                     f"{1e3 * r['local_step_seconds_per_step']:.2f} | {1e3 * r['allreduce_seconds_per_step']:.3f} | "
+                     f"{100 * r['communication_share']:.1f}% | {r['peak_rss_mb_per_rank']:.0f} |")
+    verdict = (f"refused before reading it, exit {ref['exit_code']}: `{ref['message']}`" if ref["exit_code"] != 0
+               else "not refused (the corpus fits the budget)")
+    lines += ["", f"The same {ref['documents']}-document corpus ({ref['file_bytes'] / 1e6:.0f} MB) in memory on one "
+              f"process under the same budget: {verdict}", "",
+              "Out-of-core rows: `bash bench/compare/distributed/run.sh --only out-of-core` (rerun alone; the "
+              "other rows are kept)."]
+    return lines
+
+
+def replace_section(md, title, lines):
+    """md with its "## TITLE" section replaced by `lines`, or `lines` inserted before the ADVI section."""
+    parts = re.split(r"(?m)^(?=## )", md)  # the preamble, then one part per "## " section
+    new = "\n".join(lines).strip("\n") + "\n\n"
+    at = next((i for i, p in enumerate(parts) if p.startswith("## " + title)), None)
+    if at is None:
+        parts.insert(next((i for i, p in enumerate(parts) if p.startswith("## ADVI")), len(parts)), new)
+    else:
+        parts[at] = new
+    return "".join(parts)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small data and few steps (about 2 minutes)")
     ap.add_argument("--ranks", default="1,2,4,8")
-    ap.add_argument("--only", choices=["all", "advi"], default="all",
-                    help="advi: rerun only the ADVI rows (ranks 1, 2), keeping the LDA/GMM rows of results.json")
+    ap.add_argument("--only", choices=["all", "advi", "out-of-core"], default="all",
+                    help="advi: rerun only the ADVI rows (ranks 1, 2); out-of-core: only the --out-of-core "
+                         "section; both keep the other rows of results.json")
+    ap.add_argument("--out-of-core-docs", type=int, default=1000000, metavar="DOCS",
+                    help="documents per rank of the out-of-core weak-scaling runs")
     ap.add_argument("--advi-ranks", default="1,2")
     ap.add_argument("--large", type=int, default=0, metavar="DOCS",
                     help="also an LDA run on a corpus of DOCS documents (e.g. 1000000) over 1, 2, 4 ranks, "
@@ -224,6 +331,27 @@ def main():
     ranks = [int(r) for r in opts.ranks.split(",")]
     q = opts.quick
     advi_ranks = [int(r) for r in opts.advi_ranks.split(",")]
+    if opts.only == "out-of-core":
+        with open(os.path.join(HERE, "results.json")) as f:
+            results = json.load(f)
+        results["runs"] = [r for r in results["runs"] if r["scaling"] != "out_of_core"]
+        tmp = tempfile.mkdtemp(prefix="elbo-dist-bench-")
+        before = os.getloadavg()[0]
+        try:
+            rows, settings = out_of_core_runs(opts.out_of_core_docs, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        settings["load_average_1min"] = {"before": before, "after": os.getloadavg()[0]}
+        results["runs"] += rows
+        results["settings"]["out_of_core"] = settings
+        with open(os.path.join(HERE, "results.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        with open(os.path.join(HERE, "results.md")) as f:
+            md = replace_section(f.read(), "Out of core", out_of_core_markdown(results))
+        with open(os.path.join(HERE, "results.md"), "w") as f:
+            f.write(md)
+        print(md)
+        return
     if opts.only == "advi":
         with open(os.path.join(HERE, "results.json")) as f:
             results = json.load(f)
@@ -301,6 +429,12 @@ def main():
                 results["runs"].append({"model": "lda", "scaling": "large", "documents": opts.large, **r})
                 print(f"large, {n} ranks: done", file=sys.stderr)
             os.remove(corpus)
+        ooc = []
+        if opts.out_of_core_docs > 0:
+            ooc_before = os.getloadavg()[0]
+            ooc, results["settings"]["out_of_core"] = out_of_core_runs(opts.out_of_core_docs, tmp)
+            results["settings"]["out_of_core"]["load_average_1min"] = {"before": ooc_before,
+                                                                       "after": os.getloadavg()[0]}
         advi_before = os.getloadavg()[0]
         advi = advi_runs(advi_ranks, q, tmp)
         results["settings"]["advi"] = {"quick": q, "load_average_1min": {"before": advi_before,
@@ -324,7 +458,7 @@ def main():
         row["projected_seconds_per_step_10GbE"] = (one - local) + local * (
             min(ranks) / n if row["scaling"] in ("strong", "large") else 1) + ring
 
-    results["runs"] += advi
+    results["runs"] += ooc + advi
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     lines = ["# Distributed SVI scaling (`mpirun -np N elbo fit lda|gmm --method svi`)", "",
@@ -345,7 +479,7 @@ def main():
              "| model | scaling | ranks | data | S | ms/step | local ms/step | allreduce ms/step | comm share | bytes/allreduce | peak RSS MB/rank | projected ms/step (10 GbE) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["runs"]:
-        if r["model"] == "advi_logistic":
+        if r["model"] == "advi_logistic" or r["scaling"] == "out_of_core":
             continue
         data = r.get("documents", r.get("rows"))
         flag = " (oversubscribed)" if r["oversubscribed"] else ""
@@ -364,6 +498,7 @@ def main():
     lines += ["", "Generated by `bash bench/compare/distributed/run.sh" + (" --quick" if q else "") +
               (f" --large {opts.large}" if opts.large else "") + "`; the ADVI section alone by "
               "`bash bench/compare/distributed/run.sh --only advi`."]
+    lines += out_of_core_markdown(results)
     lines += advi_markdown(results)
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

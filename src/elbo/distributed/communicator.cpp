@@ -12,6 +12,10 @@ std::string Communicator::rank_label() const {
   return "rank " + std::to_string(rank()) + " of " + std::to_string(size());
 }
 
+std::string Communicator::size_label() const {
+  return size() == 1 ? "1 rank" : std::to_string(size()) + " ranks";
+}
+
 void SingleProcessCommunicator::abort(const std::string& message, int exit_code) {
   std::fprintf(stderr, "%s\n", message.c_str());
   std::fflush(stderr);

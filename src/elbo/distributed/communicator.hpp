@@ -44,6 +44,8 @@ class Communicator {
   void allreduce_sum(std::vector<int64_t>& v) { allreduce_sum(v.data(), static_cast<int64_t>(v.size())); }
   /// "rank r of n" for messages.
   std::string rank_label() const;
+  /// "1 rank", "n ranks" for messages.
+  std::string size_label() const;
 };
 
 /// The communicator of a job of one process: the collectives are identities.
