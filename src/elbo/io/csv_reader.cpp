@@ -11,36 +11,12 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::io {
 namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-// Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF).
-bool is_valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -178,7 +154,7 @@ InputError bad_field(const std::string& source, long line_no, const std::string&
 Table read_csv(const std::string& path) { return parse_csv(read_text_file(path), path); }
 
 Table parse_csv(std::string_view text, const std::string& source) {
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  text = strip_utf8_bom(text);
   const bool ends_with_newline = !text.empty() && text.back() == '\n';
   // Blank lines (and whitespace) at the end of the file are not rows.
   size_t end = text.size();
@@ -210,11 +186,8 @@ Table parse_csv(std::string_view text, const std::string& source) {
         throw InputError(source, 1, "column " + std::to_string(j + 1),
                          "empty column name in the header row");
       }
-      if (!is_valid_utf8(name)) {
-        // Names go into summary.json and draws.csv headers, which must be UTF-8.
-        throw InputError(source, 1, "column " + std::to_string(j + 1),
-                         "column name is not valid UTF-8 (is the file in another encoding? convert it with iconv)");
-      }
+      // Names go into summary.json and draws.csv headers, which must be UTF-8.
+      require_utf8_field(name, source, 1, "column " + std::to_string(j + 1), "column name");
       const auto [it, inserted] = seen.emplace(name, j);
       if (!inserted) {
         throw InputError(source, 1, name,

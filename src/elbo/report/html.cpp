@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "elbo/io/utf8.hpp"
+
 namespace elbo::report {
 namespace {
 
@@ -113,30 +115,6 @@ constexpr const char* kPageScript = R"JS(
 })();
 )JS";
 
-// Length of the valid UTF-8 sequence starting at s[i], 0 when there is none.
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  size_t n;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  // overlong forms, surrogates and values beyond U+10FFFF are invalid
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
-
 }  // namespace
 
 std::string escape_html(std::string_view text) {
@@ -158,7 +136,7 @@ std::string escape_html(std::string_view text) {
       ++i;
       continue;
     }
-    const size_t n = utf8_sequence_length(text, i);
+    const size_t n = io::utf8_sequence_length(text, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
