@@ -1,5 +1,6 @@
 // libFuzzer harness: the plain-text corpus reader (fit lda --format text):
-// tokenising, stop words, vocabulary pruning.
+// UTF-8 validation, tokenising, stop words, vocabulary pruning; and the same bytes
+// as a vocabulary file (fit lda --vocab), one word per line.
 #include "elbo/io/text_corpus.hpp"
 #include "fuzz_support.hpp"
 
@@ -10,5 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   .max_document_fraction(0.9);
   const std::string text(elbo::fuzz::bytes_of(data, size));
   elbo::fuzz::accept_clean_errors([&] { elbo::io::parse_text_corpus(text, "fuzz.txt"); });
+  elbo::fuzz::accept_clean_errors([&] { elbo::io::parse_vocabulary(text, "vocab.fuzz.txt"); });
   return elbo::fuzz::accept_clean_errors([&] { elbo::io::parse_text_corpus(text, "fuzz.txt", options); });
 }

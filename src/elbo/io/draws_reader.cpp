@@ -8,6 +8,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::io {
 namespace {
@@ -69,13 +70,15 @@ VariationalDraws parse_variational_csv(std::string_view text, const std::string&
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_number;
-    if (line_number == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 BOM
+    if (line_number == 1) line = strip_utf8_bom(line);
     const std::string_view content = trim_field(line);
     if (content.empty() || content.front() == '#') continue;
     const auto fields = split_fields(line);
     if (!have_header) {
       for (const auto& f : fields) {
         if (f.empty()) throw InputError(source, line_number, "", "empty column name in the header row");
+        // Names reach predictions' and reports' headers, which must be UTF-8.
+        require_utf8_field(f, source, line_number, "column " + std::to_string(d.columns.size() + 1), "column name");
         d.columns.emplace_back(f);
       }
       d.values.assign(d.columns.size(), {});

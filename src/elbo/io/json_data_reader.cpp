@@ -8,6 +8,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::io {
 namespace {
@@ -166,7 +167,10 @@ DataSet read_json_data(const std::string& path) {
 
 DataSet parse_json_data(std::string_view text, const std::string& source) {
   constexpr int kMaxJsonNesting = 64;
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  text = strip_utf8_bom(text);
+  // JSON text is UTF-8 (RFC 8259); checked first so the message has line and column
+  // (the parser's names only a byte offset and repeats the bad bytes).
+  require_utf8(text, source);
   if (std::all_of(text.begin(), text.end(),
                   [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; })) {
     throw InputError(source, 0, "", "file is empty (a JSON object of data variables is expected)");

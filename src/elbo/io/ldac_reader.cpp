@@ -6,6 +6,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::io {
 
@@ -32,6 +33,8 @@ bool parse_int(std::string_view tok, int64_t& out) {
 
 Corpus parse_ldac(std::string_view text, const std::string& source, int64_t vocabulary_size,
                   const CorpusReadOptions& options, long first_line) {
+  // A byte-order mark can only start the file, not a shard of it.
+  if (first_line == 1) text = strip_utf8_bom(text);
   Corpus corpus;
   corpus.source = source;
   int64_t max_id = -1;

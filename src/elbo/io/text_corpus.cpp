@@ -8,6 +8,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::io {
 
@@ -34,14 +35,20 @@ Corpus Corpus::subset(const std::vector<int64_t>& docs) const {
 }
 
 std::vector<std::string> read_vocabulary(const std::string& path) {
-  const std::string text = read_text_file(path);
+  return parse_vocabulary(read_text_file(path), path);
+}
+
+std::vector<std::string> parse_vocabulary(std::string_view text, const std::string& path) {
+  text = strip_utf8_bom(text);
+  // The words are the topics' word lists in summary.json and the reports.
+  require_utf8(text, path);
   std::vector<std::string> words;
   size_t pos = 0;
   long line = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string w = text.substr(pos, end - pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string w(text.substr(pos, end - pos));
     ++line;
     if (!w.empty() && w.back() == '\r') w.pop_back();
     // trim spaces
@@ -49,7 +56,7 @@ std::vector<std::string> read_vocabulary(const std::string& path) {
     const auto last = w.find_last_not_of(" \t");
     w = first == std::string::npos ? std::string() : w.substr(first, last - first + 1);
     if (w.empty()) {
-      if (end < text.size() && text.find_first_not_of(" \t\r\n", end) != std::string::npos) {
+      if (end < text.size() && text.find_first_not_of(" \t\r\n", end) != std::string_view::npos) {
         throw InputError(path, line, "word", "empty vocabulary entry");
       }
     } else {
@@ -101,8 +108,11 @@ std::vector<std::string> tokenize(const std::string& text, bool lowercase) {
   return out;
 }
 
-Corpus parse_text_corpus(const std::string& text, const std::string& source,
+Corpus parse_text_corpus(const std::string& file_text, const std::string& source,
                          const TextCorpusOptions& options) {
+  // Tokens become the vocabulary, written to summary.json and the reports.
+  const std::string_view text = strip_utf8_bom(file_text);
+  require_utf8(text, source);
   // Pass 1: tokenise every line and count words.
   std::vector<std::vector<std::string>> docs;
   std::vector<long> lines;
@@ -110,16 +120,16 @@ Corpus parse_text_corpus(const std::string& text, const std::string& source,
   long line = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
+    if (end == std::string_view::npos) end = text.size();
     ++line;
     std::vector<std::string> toks;
-    for (auto& t : tokenize(text.substr(pos, end - pos), options.lowercase_)) {
+    for (auto& t : tokenize(std::string(text.substr(pos, end - pos)), options.lowercase_)) {
       if (static_cast<int>(t.size()) < options.min_token_length_) continue;
       if (options.stop_words_.count(t)) continue;
       toks.push_back(std::move(t));
     }
     const bool blank_tail = end >= text.size() - 1 &&
-                            text.find_first_not_of(" \t\r\n", pos) == std::string::npos;
+                            text.find_first_not_of(" \t\r\n", pos) == std::string_view::npos;
     if (!blank_tail) {
       docs.push_back(std::move(toks));
       lines.push_back(line);

@@ -10,6 +10,7 @@
 // halves of a document-completion split, where a short document may have none).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -41,8 +42,12 @@ struct CorpusReadOptions {
   bool keep_empty_documents_ = false;
 };
 
-/// Reads a vocabulary file: one word per line (a trailing empty line is ignored).
+/// Reads a vocabulary file: one word per line (a trailing empty line is ignored),
+/// UTF-8 (an InputError names the line and column of an invalid byte; a leading
+/// byte-order mark is skipped).
 std::vector<std::string> read_vocabulary(const std::string& path);
+/// The same on the file's contents; `path` names them in messages.
+std::vector<std::string> parse_vocabulary(std::string_view text, const std::string& path);
 
 struct TextCorpusOptions {
   TextCorpusOptions& lowercase(bool v) { lowercase_ = v; return *this; }
@@ -74,7 +79,9 @@ std::vector<std::string> tokenize(const std::string& text, bool lowercase);
 
 /// One document per line; tokenise, drop stop words and short tokens, prune the
 /// vocabulary, and build the corpus (vocabulary sorted alphabetically). A document
-/// left empty after pruning counts as an empty document.
+/// left empty after pruning counts as an empty document. The text must be UTF-8
+/// (an InputError names the line and column of an invalid byte); a leading
+/// byte-order mark is skipped.
 Corpus read_text_corpus(const std::string& path, const TextCorpusOptions& options = {});
 Corpus parse_text_corpus(const std::string& text, const std::string& source,
                          const TextCorpusOptions& options = {});

@@ -7,6 +7,7 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::io {
 
@@ -39,6 +40,7 @@ struct Entry {
 
 Corpus parse_uci_bow(std::string_view text, const std::string& source,
                      const CorpusReadOptions& options) {
+  text = strip_utf8_bom(text);
   size_t pos = 0;
   long line = 0;
   // Returns the next non-blank line's tokens (up to 4) or false at end of text.
