@@ -4,12 +4,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 
 #include "elbo/conjugate/option_check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/distributed/minibatch.hpp"
-#include "elbo/io/atomic_file.hpp"
-#include "elbo/io/text_file.hpp"
+#include "elbo/io/checksummed_file.hpp"
 
 namespace elbo::distributed {
 
@@ -140,7 +140,8 @@ void DistributedNaturalSvi::save_checkpoint(const std::string& path) const {
     j["ranks"] = comm_.size();  // informational: any number may resume
     const Eigen::VectorXd& lambda = model_.global_parameters();
     j["lambda"] = std::vector<double>(lambda.data(), lambda.data() + lambda.size());
-    io::write_file_atomically(path, j.dump());
+    // A flipped digit in λ would otherwise resume silently into another fit.
+    io::write_checksummed_file(path, kDistributedSviCheckpointKind, j.dump());
   }
   // No rank runs ahead of a checkpoint that a kill could then lose.
   comm_.barrier();
@@ -150,14 +151,17 @@ void DistributedNaturalSvi::resume(const std::string& path) {
   // Rank 0 reads; "E" + message or "T" + text is broadcast, so every rank
   // throws the same error or parses the same bytes (no shared file system needed).
   std::string payload;
+  std::exception_ptr error;  // rank 0 rethrows its own error, with its file, line and field
   if (comm_.is_root()) {
     try {
-      payload = "T" + io::read_text_file(path);
+      payload = "T" + io::read_checksummed_file(path, kDistributedSviCheckpointKind);
     } catch (const std::exception& e) {
       payload = std::string("E") + e.what();
+      error = std::current_exception();
     }
   }
   comm_.broadcast(payload, 0);
+  if (error) std::rethrow_exception(error);
   if (payload.empty() || payload[0] == 'E') {
     throw InputError(path, 0, "", payload.empty() ? "cannot read checkpoint" : payload.substr(1));
   }

@@ -17,8 +17,9 @@
 // those for its own shard only.
 //
 // Checkpoints hold λ and t only (the batch of step t is a function of seed and t),
-// written by rank 0 atomically (temp file + rename); resume() reads it on rank 0
-// and broadcasts it, so a job may resume with any number of ranks.
+// written by rank 0 atomically (temp file + rename) behind a CRC-32 header
+// (io/checksummed_file.hpp, kind kDistributedSviCheckpointKind); resume() reads and
+// verifies it on rank 0 and broadcasts it, so a job may resume with any number of ranks.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,6 +30,9 @@
 #include "elbo/distributed/communicator.hpp"
 
 namespace elbo::distributed {
+
+/// The checksummed file kind of a DistributedNaturalSvi checkpoint.
+inline constexpr const char* kDistributedSviCheckpointKind = "distributed-svi-checkpoint";
 
 /// Where a rank's points sit in the global data.
 struct ShardLayout {
@@ -95,10 +99,11 @@ class DistributedNaturalSvi {
   double full_elbo();
 
   /// Rank 0 writes {format, model, num_data, seed, batch_size, step, λ} to `path`
-  /// atomically; the other ranks only wait for it (barrier).
+  /// atomically, checksummed; the other ranks only wait for it (barrier).
   void save_checkpoint(const std::string& path) const;
   /// Rank 0 reads `path` and broadcasts it; throws InputError (on every rank) for
-  /// a malformed file or one written for another model, data size or seed.
+  /// a missing, corrupt (checksum) or malformed file, or one written for another
+  /// model, data size or seed.
   void resume(const std::string& path);
 
   const CommunicationStats& communication() const { return comm_stats_; }
