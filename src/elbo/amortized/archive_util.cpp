@@ -40,13 +40,59 @@ void save_archive_atomically(torch::serialize::OutputArchive& archive, const std
   io::write_checksummed_file(path, "torch-archive", out.str());
 }
 
+std::string first_line(const std::exception& e) {
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  const std::string what = c10_error ? c10_error->what_without_backtrace() : e.what();
+  const size_t from = std::min(what.find_first_not_of(" \n"), what.size());
+  return what.substr(from, what.find('\n', from) - from);
+}
+
 void load_archive(torch::serialize::InputArchive& archive, const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path, 0, "", "file does not exist");
   const std::string payload = io::read_checksummed_file(path, "torch-archive");
   try {
     archive.load_from(payload.data(), payload.size());
-  } catch (const c10::Error& e) {
+  } catch (const std::exception&) {
+    // Not only c10::Error: on a malformed archive torch's reader also throws
+    // torch::jit::ErrorReport (the archive's code) and std::out_of_range.
     throw InputError(path, 0, "", "not a readable torch archive");
+  }
+}
+
+namespace {
+
+// torch's load set_()s each parameter to the file's tensor, keeping the
+// parameter's dtype: a tensor of a narrower dtype leaves it with too small a
+// storage (sizes and dtype right, its last elements past the end).
+bool within_storage(const at::Tensor& t) {
+  if (t.numel() == 0) return true;
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
+  return (last + 1) * static_cast<int64_t>(t.element_size()) <= static_cast<int64_t>(t.storage().nbytes());
+}
+
+}  // namespace
+
+void load_module_checked(torch::nn::Module& module, torch::serialize::InputArchive& archive,
+                         const std::string& path, const std::string& field) {
+  std::vector<at::Tensor> built;
+  for (const auto& t : module.parameters()) built.push_back(torch::empty_like(t));
+  for (const auto& t : module.buffers()) built.push_back(torch::empty_like(t));
+  module.load(archive);
+  std::vector<std::pair<std::string, at::Tensor>> loaded;
+  for (const auto& t : module.named_parameters()) loaded.emplace_back(t.key(), t.value());
+  for (const auto& t : module.named_buffers()) loaded.emplace_back(t.key(), t.value());
+  for (size_t i = 0; i < loaded.size() && i < built.size(); ++i) {
+    const auto& [name, t] = loaded[i];
+    if (!within_storage(t)) throw InputError(path, 0, field, name + " is not a " + c10::toString(t.scalar_type()) + " tensor");
+    if (!t.sizes().equals(built[i].sizes()) || t.scalar_type() != built[i].scalar_type()) {
+      throw InputError(path, 0, field, name + " has dtype " + std::string(c10::toString(t.scalar_type())) +
+                                           " and shape " + c10::str(t.sizes()) + ", but the model's has " +
+                                           c10::toString(built[i].scalar_type()) + " " + c10::str(built[i].sizes()));
+    }
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) {
+      throw InputError(path, 0, field, name + " has non-finite values");
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
+#include "elbo/optim/torch_optimizer.hpp"
 
 namespace elbo::amortized {
 
@@ -137,9 +138,10 @@ void VaeTrainer::load_state(const std::string& path) {
   try {
     torch::serialize::InputArchive model, optimizer;
     archive.read("model", model);
-    vae_->load(model);
+    load_module_checked(*vae_, model, path, "model");
     archive.read("optimizer", optimizer);
     optimizer_->load(optimizer);
+    optim::check_optimizer_state(*optimizer_);  // fused_adam_step reads the moments by raw pointer
     at::Tensor state, counters, h;
     archive.read("rng", state);
     {
@@ -147,9 +149,19 @@ void VaeTrainer::load_state(const std::string& path) {
       gen_.set_state(state);
     }
     archive.read("counters", counters);
+    archive.read("history", h);
+    if (counters.scalar_type() != torch::kLong || !counters.sizes().equals({2}) || h.scalar_type() != torch::kDouble ||
+        h.dim() != 2 || h.size(1) != 7) {
+      throw InputError(path, 0, "counters", "counters or history have the wrong dtype or shape");
+    }
     epoch_ = counters[0].item<int64_t>();
     step_ = counters[1].item<int64_t>();
-    archive.read("history", h);
+    // One history row per epoch trained; steps never fewer than epochs.
+    if (epoch_ < 0 || step_ < epoch_ || h.size(0) != epoch_ || !torch::isfinite(h).all().item<bool>() ||
+        (h.numel() > 0 && h.select(1, 0).abs().max().item<double>() > 1e15)) {
+      throw InputError(path, 0, "counters", "epoch " + std::to_string(epoch_) + ", step " + std::to_string(step_) +
+                                                " and " + std::to_string(h.size(0)) + " history rows (finite) do not agree");
+    }
     history_.clear();
     for (int64_t i = 0; i < h.size(0); ++i) {
       EpochRecord r;
@@ -163,7 +175,9 @@ void VaeTrainer::load_state(const std::string& path) {
       history_.push_back(r);
     }
   } catch (const c10::Error& e) {
-    throw InputError(path, 0, "", "corrupt checkpoint: " + std::string(e.what_without_backtrace()));
+    throw InputError(path, 0, "", "corrupt checkpoint: " + first_line(e));
+  } catch (const torch::jit::ObjectAttributeError& e) {  // a field missing from a sub-archive
+    throw InputError(path, 0, "", "corrupt checkpoint: " + first_line(e));
   }
 }
 

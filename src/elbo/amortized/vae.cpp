@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 
 #include "elbo/amortized/archive_util.hpp"
 #include "elbo/core/error.hpp"
@@ -148,6 +150,41 @@ void save_vae(Vae& vae, const std::string& path) {
   save_archive_atomically(archive, path);
 }
 
+namespace {
+
+// The options come from the file: sizes must be positive, and the model they
+// describe no larger than the file that holds its parameters (at least 4 bytes
+// each; its dense weights alone are a lower bound), or constructing it would
+// allocate without bound.
+void check_stored_options(const VaeOptions& o, const std::string& path) {
+  std::vector<int64_t> layers = {o.input()};
+  layers.insert(layers.end(), o.hidden().begin(), o.hidden().end());
+  layers.push_back(o.latent());
+  std::vector<int64_t> layers2 = {o.latent()};
+  if (o.latent2() > 0) {
+    layers2.insert(layers2.end(), o.hidden2().begin(), o.hidden2().end());
+    layers2.push_back(o.latent2());
+  }
+  double weights = 0;
+  for (const auto* chain : {&layers, &layers2}) {
+    for (size_t i = 0; i < chain->size(); ++i) {
+      if ((*chain)[i] < 1) throw InputError(path, 0, "options", "holds a layer size below 1");
+      if (i > 0) weights += 2.0 * static_cast<double>((*chain)[i - 1]) * static_cast<double>((*chain)[i]);
+    }
+  }
+  if (o.prior_components() < 0 || o.image_rows() < 0 || o.image_cols() < 0 ||
+      (o.image_rows() * o.image_cols() != 0 && o.image_rows() * o.image_cols() != o.input())) {
+    throw InputError(path, 0, "options", "holds a negative prior size or an image shape that is not the input's");
+  }
+  if (4 * weights > static_cast<double>(std::filesystem::file_size(path))) {
+    std::ostringstream n;
+    n << weights;
+    throw InputError(path, 0, "options", "describe a model of at least " + n.str() + " weights, more than the file holds");
+  }
+}
+
+}  // namespace
+
 Vae load_vae(const std::string& path) {
   torch::serialize::InputArchive archive;
   load_archive(archive, path);
@@ -160,13 +197,17 @@ Vae load_vae(const std::string& path) {
   } catch (const nlohmann::json::exception&) {
     throw InputError(path, 0, "options", "not valid JSON");
   }
-  Vae vae(vae_options_from_json(j));
+  const VaeOptions options = vae_options_from_json(j);
+  check_stored_options(options, path);
+  Vae vae(options);
   torch::serialize::InputArchive model;
   try {
     archive.read("model", model);
-    vae->load(model);
+    load_module_checked(*vae, model, path, "model");
   } catch (const c10::Error& e) {
-    throw InputError(path, 0, "model", "parameters do not match the stored options");
+    throw InputError(path, 0, "model", "parameters do not match the stored options: " + first_line(e));
+  } catch (const torch::jit::ObjectAttributeError& e) {
+    throw InputError(path, 0, "model", "parameters do not match the stored options: " + first_line(e));
   }
   return vae;
 }

@@ -44,6 +44,14 @@ std::string tensor_string(const at::Tensor& t) {
   auto c = t.contiguous();
   return std::string(c.data_ptr<uint8_t>(), c.data_ptr<uint8_t>() + c.numel());
 }
+// The first non-empty line of torch's message, without its backtrace: one line.
+std::string first_line(const std::exception& e) {
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  const std::string what = c10_error ? c10_error->what_without_backtrace() : e.what();
+  const size_t from = std::min(what.find_first_not_of(" \n"), what.size());
+  return what.substr(from, what.find('\n', from) - from);
+}
+
 at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
   at::Tensor t;
   archive.read(key, t);
@@ -67,6 +75,23 @@ at::Tensor read_shaped(torch::serialize::InputArchive& archive, const std::strin
   return t.contiguous();
 }
 
+// torch's Module::load set_()s each parameter to the file's tensor, keeping the
+// parameter's dtype: a tensor of a narrower dtype leaves it with too small a
+// storage (sizes and dtype right, its last elements past the end).
+bool within_storage(const at::Tensor& t) {
+  if (t.numel() == 0) return true;
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
+  return (last + 1) * static_cast<int64_t>(t.element_size()) <= static_cast<int64_t>(t.storage().nbytes());
+}
+
+// Column 0 of the trace and of the restarts holds iterations, read back as integers.
+void check_iterations(const at::Tensor& rows, const std::string& path, const std::string& key) {
+  if (rows.size(0) > 0 && !(rows.select(1, 0).abs().max().item<double>() < 1e15)) {
+    throw InputError(path, 0, key, "holds an iteration that is not a count");
+  }
+}
+
 // Saved parameter-shaped state (best iterate, running averages) must match q.
 at::Tensor read_like(torch::serialize::InputArchive& archive, const std::string& path, const std::string& key,
                      const at::Tensor& like) {
@@ -75,6 +100,8 @@ at::Tensor read_like(torch::serialize::InputArchive& archive, const std::string&
     throw InputError(path, 0, key, "has shape " + c10::str(t.sizes()) + ", but the family's parameter has " +
                                        c10::str(like.sizes()));
   }
+  // They become λ (a restart's best iterate, the averaged iterate at the end).
+  if (!torch::isfinite(t).all().item<bool>()) throw InputError(path, 0, key, "has non-finite values");
   return t;
 }
 
@@ -436,6 +463,12 @@ void Svi::load_state(const std::string& path) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(payload.data(), payload.size());
+  } catch (const std::exception& e) {
+    // Not only c10::Error: on a malformed archive torch's reader also throws
+    // torch::jit::ErrorReport (the archive's code) and std::out_of_range.
+    throw InputError(path, 0, "", "cannot read checkpoint (corrupt or truncated): " + first_line(e));
+  }
+  try {
     if (tensor_string(read_tensor(archive, "format")) != "elbo-svi-state-2") {
       throw InputError(path, 0, "format", "not an elbo SVI checkpoint");
     }
@@ -466,8 +499,12 @@ void Svi::load_state(const std::string& path) {
     q_->load(family_archive);
     const auto loaded = q_->parameters();
     for (size_t i = 0; i < loaded.size(); ++i) {
+      if (!within_storage(loaded[i])) {
+        throw InputError(path, 0, "family", "parameter " + std::to_string(i) + " is not a " +
+                                                c10::toString(loaded[i].scalar_type()) + " tensor");
+      }
       if (i >= shapes.size() || loaded[i].sizes().vec() != shapes[i] || loaded[i].scalar_type() != dtypes[i] ||
-          !torch::isfinite(loaded[i]).all().item<bool>()) {
+          !within_storage(loaded[i]) || !torch::isfinite(loaded[i]).all().item<bool>()) {
         throw InputError(path, 0, "family", "parameter " + std::to_string(i) + " has shape " +
                                                 c10::str(loaded[i].sizes()) + " or non-finite values, not this family's");
       }
@@ -476,7 +513,7 @@ void Svi::load_state(const std::string& path) {
     auto divergence = read_shaped(archive, path, "divergence", torch::kDouble, {5});
     auto dv = divergence.accessor<double, 1>();
     const auto params = q_->parameters();
-    if (!(std::isfinite(dv[1]) && dv[1] > 0) || !(dv[2] >= 0) ||
+    if (!(std::isfinite(dv[1]) && dv[1] > 0) || !(dv[2] >= 0 && dv[2] < 1e15) ||
         !(dv[4] == 0 || dv[4] == static_cast<double>(params.size()))) {
       throw InputError(path, 0, "divergence", "holds an invalid step size, count or number of saved parameters");
     }
@@ -491,6 +528,7 @@ void Svi::load_state(const std::string& path) {
       best_params_.push_back(read_like(archive, path, "best_param_" + std::to_string(i), params[i]));
     }
     auto restarts = read_shaped(archive, path, "restarts", torch::kDouble, {-1, 4});
+    check_iterations(restarts, path, "restarts");
     const std::string reasons = tensor_string(read_tensor(archive, "restart_reasons"));
     restarts_.clear();
     size_t from = 0;
@@ -524,6 +562,7 @@ void Svi::load_state(const std::string& path) {
     dropped_draws_ = c[6];
     converged_ = c[7] != 0;
     auto trace = read_shaped(archive, path, "trace", torch::kDouble, {-1, 3});
+    check_iterations(trace, path, "trace");
     trace_.clear();
     for (int64_t i = 0; i < trace.size(0); ++i) {
       trace_.push_back({static_cast<int64_t>(trace[i][0].item<double>()), trace[i][1].item<double>(),
@@ -541,8 +580,9 @@ void Svi::load_state(const std::string& path) {
       }
     }
   } catch (const c10::Error& e) {
-    throw InputError(path, 0, "", "cannot read checkpoint (corrupt or truncated): " +
-                                      std::string(e.what_without_backtrace()));
+    throw InputError(path, 0, "", "cannot read checkpoint (corrupt or truncated): " + first_line(e));
+  } catch (const torch::jit::ObjectAttributeError& e) {  // a field missing from a sub-archive
+    throw InputError(path, 0, "", "cannot read checkpoint (corrupt or truncated): " + first_line(e));
   }
   resumed_ = true;
 }

@@ -53,17 +53,24 @@ void StanAdaptiveStep::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void StanAdaptiveStep::load(torch::serialize::InputArchive& archive) {
+  // Checked as TorchOptimizer's state (check_optimizer_state): c10::Error, a load error.
   torch::Tensor steps;
   archive.read("stan_steps_taken", steps);
-  steps_taken_ = steps.item<int64_t>();
+  TORCH_CHECK(steps.numel() == 1 && steps.item<int64_t>() >= 0, "stan_steps_taken is not a count");
   torch::Tensor eta;
   archive.read("stan_eta", eta);
-  eta_ = eta.item<double>();
+  TORCH_CHECK(eta.numel() == 1 && std::isfinite(eta.item<double>()) && eta.item<double>() > 0,
+              "stan_eta is not a positive step size");
   for (size_t i = 0; i < running_sq_.size(); ++i) {
     torch::Tensor value;
     archive.read("stan_running_sq_" + std::to_string(i), value);
+    TORCH_CHECK(value.sizes().equals(running_sq_[i].sizes()) && torch::isfinite(value).all().item<bool>() &&
+                    (value >= 0).all().item<bool>(),
+                "stan_running_sq_", i, " is not a finite non-negative tensor of the parameter's shape");
     running_sq_[i].copy_(value);
   }
+  steps_taken_ = steps.item<int64_t>();
+  eta_ = eta.item<double>();
 }
 
 }  // namespace elbo::optim

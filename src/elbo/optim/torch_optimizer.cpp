@@ -27,6 +27,46 @@ void TorchOptimizer::save(torch::serialize::OutputArchive& archive) const {
 
 void TorchOptimizer::load(torch::serialize::InputArchive& archive) {
   optimizer_->load(archive);
+  check_optimizer_state(*optimizer_);
+}
+
+void check_optimizer_state(torch::optim::Optimizer& optimizer) {
+  namespace to = torch::optim;
+  int64_t index = 0;
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& p : group.params()) {
+      const int64_t i = index++;
+      auto it = optimizer.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      if (it == optimizer.state().end()) continue;
+      int64_t step = 0;
+      std::vector<at::Tensor> required, optional;  // moments; the last required ones non-negative
+      std::vector<at::Tensor> nonnegative;
+      if (auto* s = dynamic_cast<to::AdamParamState*>(it->second.get())) {
+        step = s->step();
+        required = {s->exp_avg(), s->exp_avg_sq()};
+        nonnegative = {s->exp_avg_sq(), s->max_exp_avg_sq()};
+        optional = {s->max_exp_avg_sq()};
+      } else if (auto* s = dynamic_cast<to::AdagradParamState*>(it->second.get())) {
+        step = s->step();
+        required = nonnegative = {s->sum()};
+      } else if (auto* s = dynamic_cast<to::RMSpropParamState*>(it->second.get())) {
+        step = s->step();
+        required = nonnegative = {s->square_avg()};
+        optional = {s->momentum_buffer(), s->grad_avg()};
+      } else if (auto* s = dynamic_cast<to::SGDParamState*>(it->second.get())) {
+        optional = {s->momentum_buffer()};
+      }
+      const auto like_p = [&](const at::Tensor& t) {
+        return t.sizes().equals(p.sizes()) && t.scalar_type() == p.scalar_type() && torch::isfinite(t).all().item<bool>();
+      };
+      bool ok = step >= 0;
+      for (const auto& t : required) ok = ok && t.defined() && like_p(t);
+      for (const auto& t : optional) ok = ok && (!t.defined() || like_p(t));
+      for (const auto& t : nonnegative) ok = ok && (!t.defined() || (t >= 0).all().item<bool>());
+      TORCH_CHECK(ok, "optimizer state of parameter ", i,
+                  ": a negative step, or moments not of the parameter's shape and dtype, not finite or negative");
+    }
+  }
 }
 
 }  // namespace elbo::optim

@@ -8,6 +8,12 @@
 
 namespace elbo::optim {
 
+/// The state a checkpoint gave `optimizer` must be that of its parameters —
+/// torch's load takes any tensors, and a step on moments of another shape
+/// fails (elbo's fused Adam reads them by raw pointer) or, with NaN or negative
+/// moments, makes the parameters NaN. Throws c10::Error (a load error) if not.
+void check_optimizer_state(torch::optim::Optimizer& optimizer);
+
 class TorchOptimizer : public Optimizer {
  public:
   TorchOptimizer(std::string name, std::unique_ptr<torch::optim::Optimizer> optimizer,
