@@ -15,3 +15,7 @@ cd build-sanitize
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --output-on-failure -j"$(nproc)" --timeout 1200
+cd ..
+# The loaders of LibTorch archives (ADVI and VAE checkpoints, saved VAEs) under the
+# same sanitizers against Debian's uninstrumented LibTorch (sanitize_torch/).
+bash scripts/sanitize_torch.sh

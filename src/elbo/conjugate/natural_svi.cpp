@@ -307,6 +307,16 @@ void NaturalSvi::resume(const std::string& path) {
     if (!j.contains(name)) throw InputError(path, 0, name, "missing from checkpoint");
     return j.at(name);
   };
+  // nlohmann casts a float (1e300) to an integer without a range check: require
+  // integers, small enough that the next steps cannot overflow them.
+  auto is_small_integer = [](const nlohmann::json& v) {
+    return v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > (uint64_t{1} << 53));
+  };
+  auto integer = [&](const char* name) -> int64_t {
+    const auto& v = field(name);
+    if (!is_small_integer(v)) throw InputError(path, 0, name, "is not an integer of at most 2^53");
+    return v.get<int64_t>();
+  };
   try {
     if (field("format").get<std::string>() != "elbo.natural_svi.checkpoint/1") {
       throw InputError(path, 0, "format", "unknown checkpoint format");
@@ -315,9 +325,10 @@ void NaturalSvi::resume(const std::string& path) {
       throw InputError(path, 0, "model", "checkpoint is for model '" +
                        j["model"].get<std::string>() + "', not '" + model_.name() + "'");
     }
-    if (field("num_data").get<int64_t>() != model_.num_data()) {
+    const int64_t num_data = integer("num_data");
+    if (num_data != model_.num_data()) {
       throw InputError(path, 0, "num_data", "checkpoint was written for " +
-                       std::to_string(j["num_data"].get<int64_t>()) + " data points, the data has " +
+                       std::to_string(num_data) + " data points, the data has " +
                        std::to_string(model_.num_data()));
     }
     const auto lambda = field("lambda").get<std::vector<double>>();
@@ -329,11 +340,16 @@ void NaturalSvi::resume(const std::string& path) {
     std::istringstream rng(field("rng").get<std::string>());
     rng >> rng_;
     if (!rng) throw InputError(path, 0, "rng", "malformed random-number state");
-    step_ = field("step").get<int64_t>();
-    batch_size_ = field("batch_size").get<int64_t>();
-    stream_position_ = field("stream_position").get<int64_t>();
-    epoch_order_ = field("epoch_order").get<std::vector<int64_t>>();
-    epoch_position_ = field("epoch_position").get<int64_t>();
+    step_ = integer("step");
+    batch_size_ = integer("batch_size");
+    stream_position_ = integer("stream_position");
+    const auto& order = field("epoch_order");
+    if (!order.is_array()) throw InputError(path, 0, "epoch_order", "is not a list");
+    for (const auto& v : order) {
+      if (!is_small_integer(v)) throw InputError(path, 0, "epoch_order", "holds a value that is not an integer");
+    }
+    epoch_order_ = order.get<std::vector<int64_t>>();
+    epoch_position_ = integer("epoch_position");
     const int64_t M = model_.num_data();
     if (step_ < 0) throw InputError(path, 0, "step", "is negative");
     // Sampling with replacement may draw more than M points; otherwise S <= M.

@@ -175,6 +175,19 @@ void DistributedNaturalSvi::resume(const std::string& path) {
     if (!j.is_object() || !j.contains(name)) throw InputError(path, 0, name, "missing from checkpoint");
     return j.at(name);
   };
+  // nlohmann casts a float (1e300) to an integer without a range check: require
+  // integers, and a step count that the next steps cannot overflow.
+  auto integer = [&](const char* name) -> int64_t {
+    const auto& v = field(name);
+    if (!v.is_number_integer()) throw InputError(path, 0, name, "is not an integer");
+    if (v.is_number_unsigned() && v.get<uint64_t>() > (uint64_t{1} << 53)) throw InputError(path, 0, name, "is too large");
+    return v.get<int64_t>();
+  };
+  auto unsigned_integer = [&](const char* name) -> uint64_t {
+    const auto& v = field(name);
+    if (!v.is_number_unsigned()) throw InputError(path, 0, name, "is not a non-negative integer");
+    return v.get<uint64_t>();
+  };
   try {
     if (field("format").get<std::string>() != kCheckpointFormat) {
       throw InputError(path, 0, "format", std::string("not a distributed SVI checkpoint (") + kCheckpointFormat + ")");
@@ -183,12 +196,12 @@ void DistributedNaturalSvi::resume(const std::string& path) {
       throw InputError(path, 0, "model", "checkpoint is for model '" + j["model"].get<std::string>() +
                                              "', not '" + model_.name() + "'");
     }
-    if (field("num_data").get<int64_t>() != layout_.total) {
-      throw InputError(path, 0, "num_data", "checkpoint was written for " +
-                                                std::to_string(j["num_data"].get<int64_t>()) +
+    const int64_t num_data = integer("num_data");
+    if (num_data != layout_.total) {
+      throw InputError(path, 0, "num_data", "checkpoint was written for " + std::to_string(num_data) +
                                                 " data points, the data has " + std::to_string(layout_.total));
     }
-    if (field("seed").get<uint64_t>() != options_.seed_ || field("batch_size").get<int64_t>() != options_.batch_size_) {
+    if (unsigned_integer("seed") != options_.seed_ || integer("batch_size") != options_.batch_size_) {
       throw InputError(path, 0, "seed", "checkpoint was written with another seed or batch size: the "
                                         "minibatches of a resumed run would not be those of the original");
     }
@@ -197,7 +210,7 @@ void DistributedNaturalSvi::resume(const std::string& path) {
       throw InputError(path, 0, "lambda", "has " + std::to_string(lambda.size()) + " values, the model has " +
                                               std::to_string(model_.global_parameters().size()));
     }
-    const int64_t step = field("step").get<int64_t>();
+    const int64_t step = integer("step");
     if (step < 0) throw InputError(path, 0, "step", "is negative");
     const Eigen::Map<const Eigen::VectorXd> l(lambda.data(), static_cast<Eigen::Index>(lambda.size()));
     if (!l.allFinite()) throw InputError(path, 0, "lambda", "has non-finite values");
