@@ -114,6 +114,24 @@ with gzip.open(f"{d}/bomb.idx.gz", "wb") as g:     # 1 GB of zeros behind a head
     for _ in range(1024):
         g.write(chunk)
 open(f"{d}/not_gzip.idx.gz", "wb").write(b"\x1f\x8b" + bytes(100))
+# Text in another encoding (a Latin-1 byte where UTF-8 is required), and UTF-8 files
+# that start with a byte-order mark (accepted)
+bom = b"\xef\xbb\xbf"
+words = [f"word{chr(97 + i)}" for i in range(20)]
+text_docs = [" ".join(random.sample(words, 5)) + "\n" for _ in range(40)]
+text_docs_bad = list(text_docs)
+text_docs_bad[2] = "caf\xe9 " + text_docs[2]             # line 3, column 4
+open(f"{d}/bad_utf8.txt", "wb").write("".join(text_docs_bad).encode("latin-1"))
+open(f"{d}/bom_corpus.txt", "wb").write(bom + "".join(text_docs).encode())
+vocab = [f"w{i}" for i in range(50)]
+open(f"{d}/bad_utf8_vocab.txt", "wb").write("".join(
+    (w + "\xe9" if i == 6 else w) + "\n" for i, w in enumerate(vocab)).encode("latin-1"))  # line 7, column 3
+open(f"{d}/bom_vocab.txt", "wb").write(bom + "".join(w + "\n" for w in vocab).encode())
+open(f"{d}/bom_corpus.ldac", "wb").write(bom + ldac(docs).encode())
+open(f"{d}/bom_docword.txt", "wb").write(bom + uci_text(40, 50, uci).encode())
+open(f"{d}/bad_utf8_key.json", "wb").write(b'{\n  "N": 4,\n  "y\xe9": [0, 1, 1, 0]\n}\n')  # line 3, column 5
+open(f"{d}/bom.json", "wb").write(bom + b'{"N": 4, "y": [0, 1, 1, 0]}')
+open(f"{d}/bom_gmm.csv", "wb").write(bom + open(f"{d}/gmm.csv", "rb").read())
 EOF
 mkdir -p "$F/dir.csv"
 
@@ -123,6 +141,9 @@ mkdir -p "$F/dir.csv"
   --checkpoint "$F/logistic.ckpt" --checkpoint-every 50 >/dev/null 2>&1 || echo "setup: logistic fit failed" >&2
 "$elbo" fit lda --docword "$F/corpus.ldac" --topics 3 --method svi --batch-size 8 --passes 2 -q \
   -o "$F/fit_lda" --checkpoint "$F/lda.ckpt" >/dev/null 2>"$tmp/setup.err" || echo "setup: lda fit failed: $(cat "$tmp/setup.err")" >&2
+"$elbo" fit lda --docword "$F/corpus.ldac" --topics 3 --distributed --batch-size 8 --passes 2 -q \
+  -o "$F/fit_lda_dist" --checkpoint "$F/lda_dist.ckpt" >/dev/null 2>"$tmp/setup.err" ||
+  echo "setup: distributed lda fit failed: $(cat "$tmp/setup.err")" >&2
 "$elbo" fit gmm --data "$F/gmm.csv" --components 3 -q -o "$F/fit_gmm" >/dev/null 2>&1 ||
   echo "setup: gmm fit failed" >&2
 "$elbo" fit gp --data "$F/bc.csv" -T 8 --steps 20 --checkpoint "$F/gp.ckpt" --checkpoint-every 10 -q \
@@ -134,7 +155,7 @@ flip() {  # flip(src, dst, offset): dst = src with the byte at offset inverted
   /usr/bin/python3 -c "import sys; p, o = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, 'rb').read()); o = o % len(b); b[o] ^= 0xFF; open(p, 'wb').write(b)" "$2" "$3"
 }
 "$elbo" compile "$F/bernoulli.stan" --cache-dir "$STAN_CACHE" >/dev/null 2>&1 || echo "setup: stan compile failed" >&2
-for f in logistic lda gp; do
+for f in logistic lda gp lda_dist; do
   if [[ -s $F/$f.ckpt ]]; then
     cp "$F/$f.ckpt" "$F/${f}_copy.ckpt"
     head -c 100 "$F/$f.ckpt" >"$F/${f}_truncated.ckpt"
@@ -145,6 +166,22 @@ done
 if [[ -f $F/fit_vae/model.pt ]]; then
   mkdir -p "$F/fit_vae_flipped"
   flip "$F/fit_vae/model.pt" "$F/fit_vae_flipped/model.pt" 5000
+fi
+# A distributed checkpoint as written before it had a checksum (its JSON alone).
+[[ -s $F/lda_dist.ckpt ]] && tail -n +2 "$F/lda_dist.ckpt" >"$F/lda_dist_plain.ckpt"
+# draws.csv with a column name that is not UTF-8, and one behind a byte-order mark.
+if [[ -f $F/fit_logistic/draws.csv ]]; then
+  cp -r "$F/fit_logistic" "$F/fit_logistic_bad_utf8_draws"
+  /usr/bin/python3 -c "import sys; p = sys.argv[1]; b = open(p, 'rb').read(); open(p, 'wb').write(b.replace(b'alpha', b'alph\xe9', 1))" \
+    "$F/fit_logistic_bad_utf8_draws/draws.csv"
+  cp -r "$F/fit_logistic" "$F/fit_logistic_bom_draws"
+  printf '\xEF\xBB\xBF' | cat - "$F/fit_logistic/draws.csv" >"$F/fit_logistic_bom_draws/draws.csv"
+fi
+# model.json with a string that is not UTF-8 (nlohmann's parser refuses it).
+if [[ -f $F/fit_lda/model.json ]]; then
+  cp -r "$F/fit_lda" "$F/fit_lda_bad_utf8"
+  /usr/bin/python3 -c "import sys; p = sys.argv[1]; b = open(p, 'rb').read(); open(p, 'wb').write(b.replace(b'\"ldac\"', b'\"ld\xe9c\"', 1))" \
+    "$F/fit_lda_bad_utf8/model.json"
 fi
 # An output directory another run is writing into (its lock held by a stand-in).
 mkdir -p "$F/locked"
