@@ -26,6 +26,12 @@ run_killed() {
     "$elbo" "$@" --checkpoint "$ckpt" --output "$out" "${resume[@]}" >/dev/null 2>"$tmp/err" &
     local pid=$!
     sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.3 + 1.2 * r / 32767 }')"
+    # On a loaded machine the first run may not have reached its first checkpoint
+    # yet: wait for one (up to 2 min), so that every kill after it tests a resume.
+    for ((i = 0; i < 1200; i++)); do
+      [[ -f $ckpt ]] || ! kill -0 "$pid" 2>/dev/null && break
+      sleep 0.1
+    done
     if kill -9 "$pid" 2>/dev/null; then
       wait "$pid" 2>/dev/null
       kills=$((kills + 1))
