@@ -14,19 +14,12 @@
 #include "elbo/distributed/sharded_gmm.hpp"
 #include "elbo/io/checksummed_file.hpp"
 #include "fuzz_support.hpp"
+#include "svi_fuzz_corpus.hpp"
 
 namespace {
 
 namespace conj = elbo::conjugate;
 namespace dist = elbo::distributed;
-
-elbo::io::Corpus harness_corpus() {
-  elbo::io::Corpus c;
-  c.source = "fuzz corpus";
-  c.num_words = 6;
-  for (int d = 0; d < 8; ++d) c.add_document({d % 6, (d + 1) % 6, (d + 3) % 6}, {1.0 + d % 3, 2.0, 1.0});
-  return c;
-}
 
 void resume_and_step(conj::ConjugateModel& model, int64_t statistics_size, const std::string& path) {
   dist::SingleProcessCommunicator comm;
@@ -45,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       "distributed-svi.ckpt",
       elbo::io::with_checksum(dist::kDistributedSviCheckpointKind, elbo::fuzz::bytes_of(data, size)));
   elbo::fuzz::accept_clean_errors([&] {
-    conj::Lda lda(harness_corpus(), conj::LdaOptions().num_topics(2).threads(1).local_init(conj::LdaLocalInit::cold));
+    conj::Lda lda(elbo::fuzz::svi_fuzz_corpus(), conj::LdaOptions().num_topics(2).threads(1).local_init(conj::LdaLocalInit::cold));
     conj::Rng rng(1);
     lda.initialize(rng);
     resume_and_step(lda, lda.global_parameters().size(), path);

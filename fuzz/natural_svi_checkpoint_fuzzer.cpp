@@ -10,18 +10,11 @@
 #include "elbo/conjugate/natural_svi.hpp"
 #include "elbo/io/checksummed_file.hpp"
 #include "fuzz_support.hpp"
+#include "svi_fuzz_corpus.hpp"
 
 namespace {
 
 namespace conj = elbo::conjugate;
-
-elbo::io::Corpus small_corpus() {
-  elbo::io::Corpus c;
-  c.source = "fuzz corpus";
-  c.num_words = 6;
-  for (int d = 0; d < 8; ++d) c.add_document({d % 6, (d + 1) % 6, (d + 3) % 6}, {1.0 + d % 3, 2.0, 1.0});
-  return c;
-}
 
 void resume_and_step(conj::ConjugateModel& model, const std::string& path) {
   conj::NaturalSvi svi(model, conj::NaturalSviOptions().batch_size(4).max_steps(1000).seed(1));
@@ -36,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = elbo::fuzz::write_scratch(
       "natural-svi.ckpt", elbo::io::with_checksum("natural-svi-checkpoint", elbo::fuzz::bytes_of(data, size)));
   elbo::fuzz::accept_clean_errors([&] {
-    conj::Lda lda(small_corpus(), conj::LdaOptions().num_topics(2).threads(1));
+    conj::Lda lda(elbo::fuzz::svi_fuzz_corpus(), conj::LdaOptions().num_topics(2).threads(1));
     conj::Rng rng(1);
     lda.initialize(rng);
     resume_and_step(lda, path);
