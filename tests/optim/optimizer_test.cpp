@@ -3,10 +3,12 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 
 #include "elbo/core/error.hpp"
 #include "elbo/optim/optimizer.hpp"
 #include "elbo/optim/stan_adaptive_step.hpp"
+#include "elbo/optim/torch_optimizer.hpp"
 #include "elbo/optim/step_schedule.hpp"
 
 namespace elbo::optim {
@@ -72,6 +74,23 @@ TEST(TorchOptimizer, AdamFirstStepIsTheLearningRate) {
   opt->step(0);
   EXPECT_NEAR(p[0].item<double>(), 0.99, 1e-8);
   EXPECT_NEAR(p[1].item<double>(), 1.01, 1e-6);
+}
+
+TEST(CheckOptimizerState, RefusesAStepThatWouldOverflow) {
+  // A forged Adam step of 2^63 - 1 overflowed on the next step's `step + 1`
+  // (found by fuzzing the VAE checkpoint under UBSan); 2^53 is the bound.
+  auto p = torch::zeros({2}, torch::dtype(torch::kDouble).requires_grad(true));
+  torch::optim::Adam adam({p});
+  p.mutable_grad() = torch::ones({2}, torch::kDouble);
+  adam.step();
+  auto& state = static_cast<torch::optim::AdamParamState&>(
+      *adam.state().at(c10::guts::to_string(p.unsafeGetTensorImpl())));
+  state.step(int64_t{1} << 53);
+  EXPECT_NO_THROW(check_optimizer_state(adam));
+  state.step(std::numeric_limits<int64_t>::max());
+  EXPECT_THROW(check_optimizer_state(adam), c10::Error);
+  state.step(-1);
+  EXPECT_THROW(check_optimizer_state(adam), c10::Error);
 }
 
 TEST(MakeOptimizer, RejectsUnknownNamesAndBadSteps) {

@@ -59,12 +59,13 @@ void check_optimizer_state(torch::optim::Optimizer& optimizer) {
       const auto like_p = [&](const at::Tensor& t) {
         return t.sizes().equals(p.sizes()) && t.scalar_type() == p.scalar_type() && torch::isfinite(t).all().item<bool>();
       };
-      bool ok = step >= 0;
+      // Bounded so that the next step's `step + 1` cannot overflow (a forged 2^63 - 1 was UB).
+      bool ok = step >= 0 && step <= (int64_t{1} << 53);
       for (const auto& t : required) ok = ok && t.defined() && like_p(t);
       for (const auto& t : optional) ok = ok && (!t.defined() || like_p(t));
       for (const auto& t : nonnegative) ok = ok && (!t.defined() || (t >= 0).all().item<bool>());
       TORCH_CHECK(ok, "optimizer state of parameter ", i,
-                  ": a negative step, or moments not of the parameter's shape and dtype, not finite or negative");
+                  ": a step outside [0, 2^53], or moments not of the parameter's shape and dtype, not finite or negative");
     }
   }
 }
