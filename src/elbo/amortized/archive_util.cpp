@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "elbo/core/error.hpp"
+#include "elbo/core/tensor_storage.hpp"
 #include "elbo/io/atomic_file.hpp"
 #include "elbo/io/checksummed_file.hpp"
 
@@ -58,20 +59,6 @@ void load_archive(torch::serialize::InputArchive& archive, const std::string& pa
     throw InputError(path, 0, "", "not a readable torch archive");
   }
 }
-
-namespace {
-
-// torch's load set_()s each parameter to the file's tensor, keeping the
-// parameter's dtype: a tensor of a narrower dtype leaves it with too small a
-// storage (sizes and dtype right, its last elements past the end).
-bool within_storage(const at::Tensor& t) {
-  if (t.numel() == 0) return true;
-  int64_t last = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
-  return (last + 1) * static_cast<int64_t>(t.element_size()) <= static_cast<int64_t>(t.storage().nbytes());
-}
-
-}  // namespace
 
 void load_module_checked(torch::nn::Module& module, torch::serialize::InputArchive& archive,
                          const std::string& path, const std::string& field) {

@@ -13,6 +13,7 @@
 #include "elbo/core/check.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/random.hpp"
+#include "elbo/core/tensor_storage.hpp"
 #include "elbo/io/checksummed_file.hpp"
 #include "elbo/objective/reparam_elbo.hpp"
 
@@ -73,16 +74,6 @@ at::Tensor read_shaped(torch::serialize::InputArchive& archive, const std::strin
                                        c10::str(t.sizes()) + ", not " + c10::toString(dtype) + " " + want + "]");
   }
   return t.contiguous();
-}
-
-// torch's Module::load set_()s each parameter to the file's tensor, keeping the
-// parameter's dtype: a tensor of a narrower dtype leaves it with too small a
-// storage (sizes and dtype right, its last elements past the end).
-bool within_storage(const at::Tensor& t) {
-  if (t.numel() == 0) return true;
-  int64_t last = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
-  return (last + 1) * static_cast<int64_t>(t.element_size()) <= static_cast<int64_t>(t.storage().nbytes());
 }
 
 // Column 0 of the trace and of the restarts holds iterations, read back as integers.
