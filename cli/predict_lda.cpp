@@ -20,6 +20,7 @@
 #include "elbo/io/ldac_reader.hpp"
 #include "elbo/io/text_corpus.hpp"
 #include "elbo/io/text_file.hpp"
+#include "elbo/io/utf8.hpp"
 #include "elbo/io/uci_bow_reader.hpp"
 #include "predict.hpp"
 #include "saved_fields.hpp"
@@ -40,7 +41,10 @@ elbo::io::Corpus text_documents(const std::string& path, const std::vector<std::
   corpus.source = path;
   corpus.num_words = static_cast<int64_t>(vocabulary.size());
   corpus.vocabulary = vocabulary;
-  std::istringstream lines(elbo::io::read_text_file(path));
+  // Read as `fit lda --format text` reads: UTF-8, a leading byte-order mark dropped.
+  const std::string text = elbo::io::read_text_file(path);
+  elbo::io::require_utf8(text, path);
+  std::istringstream lines{std::string(elbo::io::strip_utf8_bom(text))};
   std::string line;
   while (std::getline(lines, line)) {
     std::unordered_map<int32_t, double> counts;

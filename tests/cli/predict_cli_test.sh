@@ -114,6 +114,15 @@ p = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)[:, 1:]
 sys.exit(0 if p.shape == (2, 2) and np.argmax(p[0]) != np.argmax(p[1]) and p.max(1).min() > 0.6 else 1)
 PY
 then ok; else fail "predict on text documents: $(cat "$tmp/text_pred.csv" 2>/dev/null)"; fi
+# a byte-order mark is dropped (it used to glue onto "banana", an unknown word then);
+# invalid UTF-8 is refused naming the file and line
+printf '\xef\xbb\xbfbanana apple unknownword\nengine motor\n' >"$tmp/bom_docs.txt"
+if "$elbo" predict --model "$tmp/lda_text" --data "$tmp/bom_docs.txt" --output "$tmp/bom_pred.csv" -q &&
+   cmp -s "$tmp/bom_pred.csv" "$tmp/text_pred.csv"; then ok
+else fail "predict on text documents with a BOM differs from without"; fi
+printf 'banana apple\ncaf\xe9 motor\n' >"$tmp/latin1_docs.txt"
+expect_error "Latin-1 text documents" "latin1_docs.txt:2: not valid UTF-8" -- predict --model "$tmp/lda_text" \
+  --data "$tmp/latin1_docs.txt" --output "$tmp/x.csv"
 
 # ---- GMM: components of new points ----------------------------------------------------
 awk 'BEGIN { srand(5); print "label,a,b"

@@ -123,6 +123,22 @@ TEST_F(OutOfCore, ReadReturnsTheAskedDocumentsInTheAskedOrder) {
   });
 }
 
+TEST_F(OutOfCore, AByteOrderMarkIsNotPartOfTheFirstDocument) {
+  // The first document read back after another one: its BOM used to be parsed
+  // mid-minibatch ("changed while the fit was reading it").
+  const std::string text = three_topic_corpus();
+  const std::string path = write("corpus.dat", "\xEF\xBB\xBF" + text);
+  const io::Corpus whole = io::parse_ldac(text, path, 0, kSkipEmpty);
+  for (int64_t block : {int64_t{8} << 20, int64_t{2}}) {
+    run_ranks_or_throw(2, [&](Communicator& comm) {
+      const DiskCorpusShard shard = DiskCorpusShard::open(path, 0, kSkipEmpty, comm, block);
+      if (comm.rank() != 0) return;
+      const std::vector<int64_t> docs{3, 0, 1};
+      expect_same_documents(shard.read(docs), whole.subset(docs));
+    });
+  }
+}
+
 TEST_F(OutOfCore, AMalformedLineIsNamedByItsGlobalLineAndRank) {
   std::string text = three_topic_corpus();
   size_t pos = 0;

@@ -13,6 +13,7 @@
 #include "elbo/distributed/distributed_svi.hpp"
 #include "elbo/distributed/line_shard.hpp"
 #include "elbo/io/ldac_reader.hpp"
+#include "elbo/io/utf8.hpp"
 
 namespace elbo::distributed {
 
@@ -96,7 +97,11 @@ DiskCorpusShard DiskCorpusShard::open(const std::string& path, int64_t vocabular
       for (size_t p = 0; p < block.size();) {
         size_t e = block.find('\n', p);
         if (e == std::string_view::npos) e = block.size();
-        const std::string_view row = block.substr(p, e - p);
+        std::string_view row = block.substr(p, e - p);
+        // The file's byte-order mark is not part of its first document, which
+        // read() may parse anywhere in a minibatch.
+        const size_t bom = text_start + static_cast<int64_t>(p) == 0 ? row.size() - io::strip_utf8_bom(row).size() : 0;
+        row.remove_prefix(bom);
         ++line;
         if (is_blank_row(row)) {
           if (pending_blank == 0) pending_blank = line;
@@ -109,7 +114,7 @@ DiskCorpusShard DiskCorpusShard::open(const std::string& path, int64_t vocabular
           has_pair = has_pair || pairs;
           // a line without pairs is an empty document: kept only with keep_empty_documents
           if (pairs || options.keep_empty_documents_) {
-            shard.starts_.push_back(text_start + static_cast<int64_t>(p));
+            shard.starts_.push_back(text_start + static_cast<int64_t>(p + bom));
             shard.lengths_.push_back(static_cast<int32_t>(row.size()));
           }
         }
