@@ -76,7 +76,9 @@ at::Tensor custom(GlmFamily family, const Problem& p, const at::Tensor& alpha,
 class GlmTest : public ::testing::TestWithParam<std::tuple<GlmFamily, bool>> {};
 
 TEST_P(GlmTest, ValueMatchesPlainExpression) {
-  auto [family, with_offset] = GetParam();
+  // Not a structured binding: lambdas capture those only from C++20 (clang refuses).
+  const auto family = std::get<0>(GetParam());
+  const bool with_offset = std::get<1>(GetParam());
   auto p = make_problem(family, with_offset);
   expect_close(custom(family, p, p.alpha, p.beta, p.sigma),
                plain(family, p, p.alpha, p.beta, p.sigma));
@@ -86,7 +88,8 @@ TEST_P(GlmTest, ValueMatchesPlainExpression) {
 }
 
 TEST_P(GlmTest, GradientMatchesAutogradOfPlainExpression) {
-  auto [family, with_offset] = GetParam();
+  const auto family = std::get<0>(GetParam());
+  const bool with_offset = std::get<1>(GetParam());
   auto p = make_problem(family, with_offset);
   auto w = torch::linspace(-1.0, 2.0, K, torch::kDouble);  // non-trivial grad_output
   std::vector<at::Tensor> inputs{p.alpha, p.beta};
@@ -100,7 +103,8 @@ TEST_P(GlmTest, GradientMatchesAutogradOfPlainExpression) {
 }
 
 TEST_P(GlmTest, GradientMatchesCentralFiniteDifferences) {
-  auto [family, with_offset] = GetParam();
+  const auto family = std::get<0>(GetParam());
+  const bool with_offset = std::get<1>(GetParam());
   auto p = make_problem(family, with_offset);
   auto w = torch::linspace(-1.0, 2.0, K, torch::kDouble);
   std::vector<at::Tensor> inputs{p.alpha, p.beta};
@@ -130,7 +134,8 @@ TEST_P(GlmTest, GradientMatchesCentralFiniteDifferences) {
 TEST_P(GlmTest, SecondDerivativesMatchPlainExpression) {
   // With create_graph the backward pass is itself differentiable: Hessian-vector
   // products agree with those of the plain expression.
-  auto [family, with_offset] = GetParam();
+  const auto family = std::get<0>(GetParam());
+  const bool with_offset = std::get<1>(GetParam());
   auto p = make_problem(family, with_offset);
   std::vector<at::Tensor> inputs{p.alpha, p.beta};
   if (p.sigma.defined()) inputs.push_back(p.sigma);
