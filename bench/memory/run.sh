@@ -94,7 +94,8 @@ measure "elbo report (logistic fit)" report "$o/logistic" -q
   echo "Maximum resident set size (GNU time %M) and wall time of one run on this machine"
   echo "($(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)), made by bench/memory/run.sh on $(date -u +%F)."
   echo "LibTorch's own start-up (its libraries and their static state) is part of every"
-  echo "torch command's resident set."
+  echo "torch command's resident set. GNU time reports the largest of the process and its"
+  echo "children: \`elbo compile\`'s peak is g++'s, compiling the Stan program."
   echo
   echo "| command | peak RSS (MB) | wall (s) |"
   echo "|---|---:|---:|"
