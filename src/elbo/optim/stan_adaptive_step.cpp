@@ -56,7 +56,9 @@ void StanAdaptiveStep::load(torch::serialize::InputArchive& archive) {
   // Checked as TorchOptimizer's state (check_optimizer_state): c10::Error, a load error.
   torch::Tensor steps;
   archive.read("stan_steps_taken", steps);
-  TORCH_CHECK(steps.numel() == 1 && steps.item<int64_t>() >= 0, "stan_steps_taken is not a count");
+  // An integer tensor: item<int64_t>() of a huge float throws c10's bare overflow error.
+  TORCH_CHECK(steps.scalar_type() == torch::kLong && steps.numel() == 1 && steps.item<int64_t>() >= 0,
+              "stan_steps_taken is not a count");
   torch::Tensor eta;
   archive.read("stan_eta", eta);
   TORCH_CHECK(eta.numel() == 1 && std::isfinite(eta.item<double>()) && eta.item<double>() > 0,

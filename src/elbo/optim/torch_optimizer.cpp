@@ -26,7 +26,16 @@ void TorchOptimizer::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void TorchOptimizer::load(torch::serialize::InputArchive& archive) {
-  optimizer_->load(archive);
+  try {
+    optimizer_->load(archive);
+  } catch (const c10::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // LibTorch's loaders read counters with item<int64_t>(): a forged float too large
+    // for one throws c10's bare std::runtime_error ("cannot be converted ... without
+    // overflow"); made a c10::Error, the load error it is.
+    TORCH_CHECK(false, "optimizer state: ", e.what());
+  }
   check_optimizer_state(*optimizer_);
 }
 
