@@ -38,6 +38,11 @@ void lda_document_e_step(const double* counts, int64_t n, int64_t K, const Onlin
   bool packed = false;  // s.active / s.packed / s.e_act describe the current state
   int64_t A = 0, Ap = 0;
   double e_in = 0.0;  // e_k of every dropped topic (all have γ_k = α)
+  // The full e (s.et) from the packed state: the block's own, e_in elsewhere.
+  auto spread_e = [&] {
+    std::fill(s.et.begin(), s.et.begin() + K, e_in);
+    for (int64_t j = 0; j < A; ++j) s.et[s.active[j]] = s.e_act[j];
+  };
   lda_exp_dirichlet(g, K, Kp, s.et.data());
   for (int64_t it = 0; it < o.max_doc_update_iter; ++it) {
     std::copy(g, g + K, s.last.begin());
@@ -58,8 +63,7 @@ void lda_document_e_step(const double* counts, int64_t n, int64_t K, const Onlin
         for (int64_t j = 0; j < A; ++j) g[s.active[j]] = alpha + s.e_act[j] * s.acc_act[j];
         stepped = true;
       } else {
-        std::fill(s.et.begin(), s.et.begin() + K, e_in);
-        for (int64_t j = 0; j < A; ++j) s.et[s.active[j]] = s.e_act[j];
+        spread_e();
         packed = false;
       }
     }
@@ -104,10 +108,7 @@ void lda_document_e_step(const double* counts, int64_t n, int64_t K, const Onlin
     }
     if (change / static_cast<double>(K) < o.mean_change_tol) break;
   }
-  if (packed) {
-    std::fill(s.et.begin(), s.et.begin() + K, e_in);
-    for (int64_t j = 0; j < A; ++j) s.et[s.active[j]] = s.e_act[j];
-  }
+  if (packed) spread_e();
   s.active.resize(static_cast<size_t>(packed ? A : 0));
   s.ended_packed = packed;
   s.e_dropped = e_in;

@@ -30,7 +30,9 @@ void dirichlet_expectation(const double* g, int64_t K, double* elog, double* e) 
   }
 }
 
-int effective_threads(int requested, int64_t work);
+int effective_threads(int requested, int64_t work) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(resolve_threads(requested), work)));
+}
 
 // dst (cols × rows, row stride dst_stride) = srcᵀ for src (rows × cols, row stride
 // src_stride), in 32 × 32 tiles: a plain loop reads one side with a stride of a
@@ -58,10 +60,6 @@ std::vector<double> word_major(const RowMatrixXd& kv, int threads) {
   std::vector<double> out(static_cast<size_t>(Kp * V), 0.0);
   transpose(kv.data(), K, V, V, out.data(), Kp, threads);
   return out;
-}
-
-int effective_threads(int requested, int64_t work) {
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(resolve_threads(requested), work)));
 }
 
 }  // namespace
