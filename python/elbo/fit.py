@@ -19,7 +19,7 @@ from .model import Model, as_data
 _OPTION = re.compile(r"--([a-z][a-z0-9-]*)")
 
 # Options with their own meaning here (not passed to the CLI parser).
-_PYTHON_ONLY = {"init", "output", "progress", "strict", "quiet"}
+_PYTHON_ONLY = {"init", "output", "progress", "strict", "quiet", "jit"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,17 +50,20 @@ def _arguments(options):
     return arguments
 
 
-def _engine_model(model, data):
+def _engine_model(model, data, jit):
     if isinstance(model, _elbo.Model):  # built in: its data is inside
         if data:
             raise ValueError(f"model '{model.name}' is built in and holds its data; do not pass data")
+        if jit:
+            raise ValueError(f"jit=True traces a log_joint written in Python; model '{model.name}' is built "
+                             f"in (C++ already)")
         return model, "<built-in model data>"
     if isinstance(model, Model):
-        return model._engine_model(as_data(data)), "<python data>"
+        return model._engine_model(as_data(data), jit=bool(jit)), "<python data>"
     raise TypeError(f"model must be an elbo.Model (or one of elbo.models), got {type(model).__name__}")
 
 
-def fit(model, data=None, *, init=None, output=None, progress=True, strict=False, **options):
+def fit(model, data=None, *, init=None, output=None, progress=True, strict=False, jit=False, **options):
     """Fit q to the posterior of `model` given `data` (a dict of arrays); returns a Fit.
 
     method: advi (default), auto, laplace, pathfinder, boosting, svgd, constant_sgd.
@@ -76,6 +79,9 @@ def fit(model, data=None, *, init=None, output=None, progress=True, strict=False
     output: a directory to write draws.csv and summary.json into, as the CLI does.
     progress: a progress bar on stderr when it is a terminal. strict: raise
     elbo.UnreliableFitError when the verdict is not reliable (after writing output).
+    jit: trace log_joint to TorchScript (torch.jit.trace, once per input shape) and run it
+    from C++ without Python — faster for small models, and right only when log_joint's
+    Python control flow does not depend on values (see elbo.jit).
     """
     known = _option_names()
     for key in options:
@@ -83,7 +89,7 @@ def fit(model, data=None, *, init=None, output=None, progress=True, strict=False
             close = difflib.get_close_matches(key, sorted(k.replace("-", "_") for k in known), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise TypeError(f"fit() got an unexpected keyword argument '{key}'{hint}")
-    engine_model, source = _engine_model(model, data)
+    engine_model, source = _engine_model(model, data, jit)
     arguments = _arguments(options)
     init_values = None
     if isinstance(init, str):

@@ -33,6 +33,8 @@ def _call(family, X, y, alpha, beta, sigma=None, offset=None):
         if value is not None and value.requires_grad:
             raise ValueError(f"elbo.glm.{family}: {name} requires grad, but it is data: the likelihood "
                              f"differentiates alpha, beta and sigma only")
+    if torch.jit.is_tracing():  # elbo.fit(..., jit=True): one TorchScript node
+        return torch.ops.elbo.glm_log_likelihood(family, X, y, alpha, beta, sigma, offset)
     return _elbo.models.glm_log_likelihood(family, X, y, alpha, beta, sigma, offset)
 
 

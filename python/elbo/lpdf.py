@@ -23,6 +23,8 @@ def normal(x, loc=0.0, scale=1.0):
     if x.dim() < 1:
         raise ValueError("elbo.lpdf.normal: x must be [K, ...] (a draw dimension first), got a scalar")
     if isinstance(loc, numbers.Real) and isinstance(scale, numbers.Real):
+        if torch.jit.is_tracing():  # elbo.fit(..., jit=True): one TorchScript node
+            return torch.ops.elbo.normal_prior_term(x, float(loc), float(scale))
         return _elbo.models.normal_prior_term(x, float(loc), float(scale))
     terms = torch.distributions.Normal(loc, scale).log_prob(x)
     return terms.reshape(x.shape[0], -1).sum(-1) if terms.dim() > 1 else terms

@@ -183,8 +183,9 @@ class Model:
             seen.add(latent.name)
         return latents
 
-    def _engine_model(self, data):
-        """The C++ model: this one's latents, with log_joint called back on `data`."""
+    def _engine_model(self, data, jit=False):
+        """The C++ model: this one's latents, with log_joint called back on `data` (or,
+        with jit, traced to TorchScript that the engine runs itself: elbo.jit)."""
         name = self._model_name()
         full = Batch(data)
         num_data = 0 if self.num_data is None else int(self.num_data)
@@ -218,5 +219,12 @@ class Model:
                     raise TypeError(f"{name}.derived must return a dict of tensors")
                 return [(k, torch.as_tensor(v)) for k, v in values.items()]
 
-        specs = [(l.name, list(l.shape), l.spec) for l in self._latents()]
-        return _elbo.python_model(name, specs, num_data, evaluate, derived_fn)
+        latents = self._latents()
+        specs = [(l.name, list(l.shape), l.spec) for l in latents]
+        traced = None
+        if jit:
+            from .jit import log_joint_tracer
+            keys = list(data)
+            tracer = log_joint_tracer(name, [l.name for l in latents], keys, log_joint)
+            traced = ([data[k] for k in keys], [k in row_keys for k in keys], tracer)
+        return _elbo.python_model(name, specs, num_data, evaluate, derived_fn, traced)

@@ -144,12 +144,22 @@ void bind_fit(py::module_& m) {
 
   m.def("python_model",
         [](const std::string& name, const py::list& latents, int64_t num_data, py::object evaluate,
-           py::object derived) -> std::shared_ptr<Model> {
-          return std::make_shared<PythonModel>(name, latents_from_python(latents), num_data,
-                                               std::move(evaluate), std::move(derived));
+           py::object derived, py::object traced) -> std::shared_ptr<Model> {
+          auto specs = latents_from_python(latents);
+          std::unique_ptr<TracedLogJoint> traced_log_joint;
+          if (!traced.is_none()) {  // (data tensors, by-row flags, tracer): jit=True
+            auto parts = traced.cast<py::tuple>();
+            std::vector<std::string> names;
+            for (const auto& latent : specs) names.push_back(latent.name);
+            traced_log_joint = std::make_unique<TracedLogJoint>(
+                std::move(names), parts[0].cast<std::vector<at::Tensor>>(), parts[1].cast<std::vector<bool>>(),
+                parts[2]);
+          }
+          return std::make_shared<PythonModel>(name, std::move(specs), num_data, std::move(evaluate),
+                                               std::move(derived), std::move(traced_log_joint));
         },
         py::arg("name"), py::arg("latents"), py::arg("num_data"), py::arg("evaluate"),
-        py::arg("derived") = py::none());
+        py::arg("derived") = py::none(), py::arg("traced") = py::none());
 
   // The CLI's long option names (with negations such as no-average), for keyword checks.
   m.def("fit_option_names", [] {

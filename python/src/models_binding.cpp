@@ -2,6 +2,7 @@
 // log joints (and closed-form gradients) are C++, so a fit of one never calls
 // back into Python.
 #include <torch/csrc/utils/pybind.h>
+#include <torch/library.h>
 #include <torch/torch.h>
 
 #include <optional>
@@ -31,7 +32,32 @@ at::Tensor as_double(const at::Tensor& t) {
   return t.detach().to(torch::kDouble).contiguous().clone();
 }
 
+elbo::models::GlmFamily glm_family(const std::string& family) {
+  using elbo::models::GlmFamily;
+  if (family == "gaussian") return GlmFamily::gaussian;
+  if (family == "bernoulli_logit") return GlmFamily::bernoulli_logit;
+  if (family == "poisson_log") return GlmFamily::poisson_log;
+  throw elbo::ConfigError("glm: unknown family '" + family + "' (gaussian, bernoulli_logit, poisson_log)");
+}
+
+at::Tensor glm_log_likelihood_op(const std::string& family, const at::Tensor& X, const at::Tensor& y,
+                                 const at::Tensor& alpha, const at::Tensor& beta,
+                                 const c10::optional<at::Tensor>& sigma, const c10::optional<at::Tensor>& offset) {
+  return elbo::models::glm_log_likelihood(glm_family(family), X, y, alpha, beta, sigma ? *sigma : at::Tensor(),
+                                          offset ? *offset : at::Tensor());
+}
+
 }  // namespace
+
+// The same building blocks as TorchScript operators (torch.ops.elbo.*), so that a
+// log_joint traced for elbo.fit(..., jit=True) records each as one node (with
+// its closed-form gradient) rather than the ops inside it.
+TORCH_LIBRARY(elbo, ops) {
+  ops.def("glm_log_likelihood(str family, Tensor X, Tensor y, Tensor alpha, Tensor beta, Tensor? sigma, "
+          "Tensor? offset) -> Tensor",
+          &glm_log_likelihood_op);
+  ops.def("normal_prior_term(Tensor x, float loc, float scale) -> Tensor", &elbo::model::normal_prior_term);
+}
 
 void bind_models(py::module_& m) {
   using elbo::model::Model;
@@ -98,14 +124,10 @@ void bind_models(py::module_& m) {
   models.def("glm_log_likelihood",
              [](const std::string& family, const at::Tensor& X, const at::Tensor& y, const at::Tensor& alpha,
                 const at::Tensor& beta, std::optional<at::Tensor> sigma, std::optional<at::Tensor> offset) {
-               GlmFamily kind;
-               if (family == "gaussian") kind = GlmFamily::gaussian;
-               else if (family == "bernoulli_logit") kind = GlmFamily::bernoulli_logit;
-               else if (family == "poisson_log") kind = GlmFamily::poisson_log;
-               else throw elbo::ConfigError("glm: unknown family '" + family +
-                                            "' (gaussian, bernoulli_logit, poisson_log)");
-               return glm_log_likelihood(kind, X, y, alpha, beta, sigma ? *sigma : at::Tensor(),
-                                         offset ? *offset : at::Tensor());
+               auto as_c10 = [](const std::optional<at::Tensor>& t) -> c10::optional<at::Tensor> {
+                 return t ? c10::make_optional(*t) : c10::nullopt;
+               };
+               return glm_log_likelihood_op(family, X, y, alpha, beta, as_c10(sigma), as_c10(offset));
              },
              py::arg("family"), py::arg("X"), py::arg("y"), py::arg("alpha"), py::arg("beta"),
              py::arg("sigma"), py::arg("offset"));

@@ -36,18 +36,20 @@ Constraint constraint_from_spec(const std::string& latent, const py::tuple& spec
 }
 
 PythonModel::PythonModel(std::string name, std::vector<elbo::model::Latent> latents, int64_t num_data,
-                         py::object evaluate, py::object derived)
+                         py::object evaluate, py::object derived, std::unique_ptr<TracedLogJoint> traced)
     : name_(std::move(name)),
       latents_(std::move(latents)),
       num_data_(num_data),
       evaluate_(std::move(evaluate)),
-      derived_(std::move(derived)) {}
+      derived_(std::move(derived)),
+      traced_(std::move(traced)) {}
 
 PythonModel::~PythonModel() {
   // The engine may drop its last reference without the GIL.
   py::gil_scoped_acquire gil;
   evaluate_ = py::object();
   derived_ = py::object();
+  if (traced_) traced_->release_python();
 }
 
 namespace {
@@ -61,6 +63,7 @@ py::dict draws_dict(const elbo::model::Draws& z) {
 }  // namespace
 
 at::Tensor PythonModel::log_joint(const elbo::model::Draws& z, const elbo::model::Subsample& data) const {
+  if (traced_) return (*traced_)(z, data);
   py::gil_scoped_acquire gil;
   try {
     py::object indices = data.is_full() ? py::none() : py::cast(data.indices());

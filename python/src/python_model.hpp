@@ -7,10 +7,12 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "elbo/model/model.hpp"
+#include "traced_log_joint.hpp"
 
 namespace elbo_python {
 
@@ -23,8 +25,9 @@ class PythonModel : public elbo::model::Model {
   /// `evaluate(z: dict[str, Tensor], indices: Tensor | None, scale: float)
   /// -> Tensor[K]` is elbo.Model's adapter around the user's log_joint (it
   /// selects the minibatch rows); `derived(z) -> list[(str, Tensor)]` or None.
+  /// With `traced` (jit=True), log_joint runs as TorchScript and `evaluate` is unused.
   PythonModel(std::string name, std::vector<elbo::model::Latent> latents, int64_t num_data,
-              pybind11::object evaluate, pybind11::object derived);
+              pybind11::object evaluate, pybind11::object derived, std::unique_ptr<TracedLogJoint> traced);
   ~PythonModel() override;
 
   std::string name() const override { return name_; }
@@ -39,6 +42,7 @@ class PythonModel : public elbo::model::Model {
   int64_t num_data_;
   pybind11::object evaluate_;
   pybind11::object derived_;
+  std::unique_ptr<TracedLogJoint> traced_;
 };
 
 }  // namespace elbo_python

@@ -11,14 +11,18 @@ with the breast-cancer data (569 x 30, standardised):
    the priors by elbo.lpdf.normal (one node each). The built-in fuses prior and likelihood
    into one node; (a) and (b) pay PyTorch's per-op cost (a few µs per op and its backward)
    on the K x N predictor and the priors, which is model arithmetic, not the binding.
+   Each formulation is also timed with jit=True: log_joint traced to TorchScript, which the
+   engine runs from C++ without Python's dispatch (the same draws, bit for bit).
 2. Against PyTorch by hand: a plain Adam loop on a full-rank Gaussian (reparameterised,
    analytic entropy, the same K, step size and iterations) against elbo.fit with the same
    Python model and settings: per-iteration time and the ELBO each reaches, estimated the
    same way (20,000 draws of each q).
 
 Each fit runs a fixed number of iterations (no early stop, no averaging, a zero start, no
-mode check), so per-iteration time is fit time / iterations. Writes results/overhead.json
-and results/overhead.md.
+mode check). Per-iteration time is the slope between fits of SHORT and ITERATIONS
+iterations, (min fit time at ITERATIONS - min at SHORT) / (ITERATIONS - SHORT): one-off
+costs (jit's traces, the first calls, the final draws) cancel, for every row alike.
+Writes results/overhead.json and results/overhead.md.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/compare/python/overhead.py [--repeats 3]
 """
@@ -44,6 +48,7 @@ torch.set_default_dtype(torch.float64)
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 ITERATIONS = 2000
+SHORT = 500
 
 
 def data():
@@ -80,8 +85,8 @@ class GlmLpdfLogistic(Logistic):
         return prior + data.scale * elbo.glm.bernoulli_logit(data["X"], data["y"], z["alpha"], z["beta"])
 
 
-def settings(k, family="fullrank"):
-    return dict(family=family, grad_draws=k, max_iter=ITERATIONS, tol_rel_obj=1e-12, average=False,
+def settings(k, iterations=ITERATIONS, family="fullrank"):
+    return dict(family=family, grad_draws=k, max_iter=iterations, tol_rel_obj=1e-12, average=False,
                 init="zero", mode_check=False, stl=False, optimizer="adam", schedule="constant", eta=0.01,
                 draws=100, seed=1)
 
@@ -94,18 +99,26 @@ def cli_arguments(options):
     return out
 
 
-def per_iteration_cli(k):
+def fit_seconds_cli(k, iterations):
     cli = os.environ.get("ELBO_CLI", str(REPO / "build" / "elbo"))
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run([cli, "fit", "logistic", "--quiet", "-o", out, "--threads", "1"] + cli_arguments(settings(k)),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([cli, "fit", "logistic", "--quiet", "-o", out, "--threads", "1"] +
+                       cli_arguments(settings(k, iterations)), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         summary = json.loads((pathlib.Path(out) / "summary.json").read_text())
-    return summary["timings"]["fit_seconds"] / summary["iterations"], summary["iterations"]
+    assert summary["iterations"] == iterations
+    return summary["timings"]["fit_seconds"]
 
 
-def per_iteration_python(model, d, k):
-    fit = elbo.fit(model, d, progress=False, threads=1, **settings(k))
-    return fit.timings["fit_seconds"] / fit.info["iterations"], fit
+def fit_python(model, d, k, iterations, jit=False):
+    fit = elbo.fit(model, d, progress=False, threads=1, jit=jit, **settings(k, iterations))
+    assert fit.info["iterations"] == iterations
+    return fit.timings["fit_seconds"], fit
+
+
+def slope(times):
+    """Per-iteration seconds from {iterations: [fit seconds of each repeat]}."""
+    return (min(times[ITERATIONS]) - min(times[SHORT])) / (ITERATIONS - SHORT)
 
 
 def torch_by_hand(X, y, k, lr=0.01, iterations=ITERATIONS, seed=1):
@@ -166,27 +179,38 @@ def main():
     builtin = elbo.models.LogisticRegression(X, y)
     rows = []
     for k in (1, 16):
-        cli, binding, by_hand = [], [], []
-        python = {name: [] for name in formulations}
-        fits = {}
+        lengths = (SHORT, ITERATIONS)
+        cli, binding = {n: [] for n in lengths}, {n: [] for n in lengths}
+        python = {name: {n: [] for n in lengths} for name in formulations}
+        traced = {name: {n: [] for n in lengths} for name in formulations}
+        by_hand, fits = [], {}
         for _ in range(args.repeats):  # interleaved, so drifts in machine load hit all
-            cli.append(per_iteration_cli(k)[0])
-            for name, model in formulations.items():
-                t, fits[name] = per_iteration_python(model, d, k)
-                python[name].append(t)
-            binding.append(per_iteration_python(builtin, None, k)[0])
+            for n in lengths:
+                cli[n].append(fit_seconds_cli(k, n))
+                for name, model in formulations.items():
+                    t, fits[name] = fit_python(model, d, k, n)
+                    python[name][n].append(t)
+                    t, jit_fit = fit_python(model, d, k, n, jit=True)
+                    traced[name][n].append(t)
+                    assert np.array_equal(jit_fit.draws["beta"], fits[name].draws["beta"]), "jit changed the fit"
+                binding[n].append(fit_python(builtin, None, k, n)[0])
             by_hand.append(torch_by_hand(X, y, k))
-        elbo_value = elbo_estimate(fits["torch"], formulations["torch"], d)
+        elbo_value = elbo_estimate(fits["torch"], formulations["torch"], d)  # the last fit: ITERATIONS
         torch_seconds = [t for t, _ in by_hand]
+        per_cli = slope(cli)
+        per_python = {name: slope(v) for name, v in python.items()}
+        per_traced = {name: slope(v) for name, v in traced.items()}
         row = {
             "K": k,
-            "iterations": ITERATIONS,
-            "cli_builtin_s_per_iter": min(cli),
-            "python_model_s_per_iter": {name: min(v) for name, v in python.items()},
-            "binding_builtin_s_per_iter": min(binding),
+            "iterations": [SHORT, ITERATIONS],
+            "cli_builtin_s_per_iter": per_cli,
+            "python_model_s_per_iter": per_python,
+            "binding_builtin_s_per_iter": slope(binding),
             "torch_by_hand_s_per_iter": min(torch_seconds),
-            "overhead_python_vs_cli": {name: min(v) / min(cli) for name, v in python.items()},
-            "torch_by_hand_vs_elbo_python": min(torch_seconds) / min(python["torch"]),
+            "overhead_python_vs_cli": {name: v / per_cli for name, v in per_python.items()},
+            "python_model_jit_s_per_iter": per_traced,
+            "overhead_python_jit_vs_cli": {name: v / per_cli for name, v in per_traced.items()},
+            "torch_by_hand_vs_elbo_python": min(torch_seconds) / per_python["torch"],
             "elbo_python_final_elbo": elbo_value,
             "torch_by_hand_final_elbo": by_hand[-1][1],
         }
@@ -198,18 +222,24 @@ def main():
            "targets": {"overhead_K1": 1.5, "overhead_K16": 1.1}}
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "overhead.json").write_text(json.dumps(out, indent=2) + "\n")
-    lines = ["Per-iteration ms (min of the repeats). Python (a) torch ops + torch.distributions, (b) elbo.glm "
+    lines = [f"Per-iteration ms: the slope between fits of {SHORT} and {ITERATIONS} iterations (min of the "
+             f"{args.repeats} interleaved repeats at each length). Python (a) torch ops + torch.distributions, (b) elbo.glm "
              "likelihood + torch.distributions priors, (c) elbo.glm + elbo.lpdf priors; ratio = "
-             "Python / CLI built-in. 'By hand' is the plain PyTorch loop on formulation (a).", "",
-             "| K | CLI built-in | built-in via elbo.fit | Python (a) | (b) | (c) | ratio (a) / (b) / (c) (target) | "
+             "Python / CLI built-in; jit: the same model with jit=True (log_joint traced to TorchScript, "
+             "the same draws bit for bit). 'By hand' is the plain PyTorch loop on formulation (a).", "",
+             "| K | CLI built-in | built-in via elbo.fit | Python (a) | (b) | (c) | ratio (a) / (b) / (c) | "
+             "jit (a) | (b) | (c) | jit ratio (a) / (b) / (c) | target | "
              "PyTorch by hand | by hand / elbo (a) | ELBO elbo (a) | ELBO by hand |",
-             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         target = 1.5 if r["K"] == 1 else 1.1
         p, o = r["python_model_s_per_iter"], r["overhead_python_vs_cli"]
+        pj, oj = r["python_model_jit_s_per_iter"], r["overhead_python_jit_vs_cli"]
         lines.append(f"| {r['K']} | {1e3 * r['cli_builtin_s_per_iter']:.3f} | {1e3 * r['binding_builtin_s_per_iter']:.3f} | "
                      f"{1e3 * p['torch']:.3f} | {1e3 * p['glm']:.3f} | {1e3 * p['glm_lpdf']:.3f} | "
-                     f"{o['torch']:.2f} / {o['glm']:.2f} / {o['glm_lpdf']:.2f} (≤ {target}) | "
+                     f"{o['torch']:.2f} / {o['glm']:.2f} / {o['glm_lpdf']:.2f} | "
+                     f"{1e3 * pj['torch']:.3f} | {1e3 * pj['glm']:.3f} | {1e3 * pj['glm_lpdf']:.3f} | "
+                     f"{oj['torch']:.2f} / {oj['glm']:.2f} / {oj['glm_lpdf']:.2f} | ≤ {target} | "
                      f"{1e3 * r['torch_by_hand_s_per_iter']:.3f} | {r['torch_by_hand_vs_elbo_python']:.2f} | "
                      f"{r['elbo_python_final_elbo']:.2f} | {r['torch_by_hand_final_elbo']:.2f} |")
     (HERE / "results" / "overhead.md").write_text("\n".join(lines) + "\n")
