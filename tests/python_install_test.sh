@@ -20,5 +20,11 @@ assert elbo.__file__.startswith('$site'), elbo.__file__
 fit = elbo.fit(elbo.models.EightSchools(non_centered=True), draws=200, seed=1, progress=False)
 assert fit.draws['theta'].shape == (200, 8), fit.draws['theta'].shape
 assert np.isfinite(fit.draws['mu']).all()
+# jit=True: the trace of elbo.lpdf goes through the torch.ops.elbo operators of the installed library.
+import torch
+model = elbo.Model(latents=[elbo.Latent('x', shape=(3,))], log_joint=lambda z, d: elbo.lpdf.normal(z['x'], 1.0, 2.0))
+traced = elbo.fit(model, draws=200, seed=1, progress=False, jit=True, max_iter=300)
+assert np.array_equal(traced.draws['x'], elbo.fit(model, draws=200, seed=1, progress=False, max_iter=300).draws['x'])
+assert abs(traced.draws['x'].mean() - 1.0) < 0.5, traced.draws['x'].mean()
 print('installed package OK:', elbo.__file__)
 "
