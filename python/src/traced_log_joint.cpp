@@ -4,7 +4,6 @@
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
-
 #include <sstream>
 #include <stdexcept>
 
@@ -20,8 +19,6 @@ TracedLogJoint::TracedLogJoint(std::vector<std::string> latent_names, std::vecto
       data_(std::move(data)),
       by_row_(std::move(by_row)),
       trace_(std::move(trace)) {}
-
-TracedLogJoint::~TracedLogJoint() = default;
 
 namespace {
 

@@ -31,7 +31,6 @@ class TracedLogJoint {
   /// model's data tensors in its order, `by_row[i]` true for those a minibatch subsamples.
   TracedLogJoint(std::vector<std::string> latent_names, std::vector<at::Tensor> data, std::vector<bool> by_row,
                  pybind11::object trace);
-  ~TracedLogJoint();
 
   at::Tensor operator()(const elbo::model::Draws& z, const elbo::model::Subsample& data) const;
 
