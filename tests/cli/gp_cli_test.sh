@@ -223,6 +223,8 @@ expect_error "constant column" "'x2'.*const.csv.*constant" -- fit gp --data "$tm
 expect_error "missing target column" "nope.*train.csv" -- fit gp --data "$tmp/train.csv" --target nope -o "$tmp/x"
 expect_error "more inducing points than rows" "--inducing is 61.*train.csv.*60 rows" -- \
   fit gp --data "$tmp/train.csv" --inducing 61 -o "$tmp/x"
+expect_error "optimizer needs collapsed" "--optimizer is for --method collapsed" -- \
+  fit gp --data "$tmp/train.csv" --optimizer adam -o "$tmp/x"
 expect_error "collapsed needs gaussian" "--method collapsed.*gaussian" -- \
   fit gp --data "$tmp/train.csv" --method collapsed --likelihood poisson -o "$tmp/x"
 expect_error "bernoulli target not 0/1" "train.csv:2.*'?y'?.*not 0 or 1" -- \

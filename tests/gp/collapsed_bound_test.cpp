@@ -76,5 +76,49 @@ TEST(CollapsedBound, FewerInducingPointsGiveALowerBound) {
   EXPECT_NEAR(previous, exact.log_marginal, 1e-5);
 }
 
+
+// The bound's gradient (kernel θ, log σ², Z) against central differences of its
+// value, and against the SVGP ELBO's gradient at the optimal q(v) (the envelope
+// theorem the gradient is computed by).
+TEST(CollapsedBound, GradientMatchesFiniteDifferencesAndTheSvgpRoute) {
+  for (const char* spec : {"rbf", "matern52+linear"}) {
+    Matrix X;
+    Vector y;
+    testing::synthetic_regression(50, 2, 31, X, y);
+    auto kernel = make_kernel(spec, 2, 1.1);
+    const Matrix Z = X.topRows(9).array() + 0.1;
+    const double noise = 0.07, jitter = 1e-10;
+    CollapsedBoundGradient g;
+    const double value = collapsed_bound(*kernel, X, y, Z, noise, jitter, &g).value;
+    EXPECT_NEAR(value, collapsed_bound(*kernel, X, y, Z, noise, jitter).value, 1e-10) << spec;
+
+    const Eigen::Index P = kernel->num_params(), TD = Z.size();
+    Vector x(P + 1 + TD);
+    x.head(P) = kernel->all_params();
+    x[P] = std::log(noise);
+    x.tail(TD) = Eigen::Map<const Vector>(Z.data(), TD);
+    auto f = [&](const Vector& p) {
+      auto k = kernel->clone();
+      k->set_all_params(p.head(P));
+      const Matrix Zp = Eigen::Map<const Matrix>(p.data() + P + 1, Z.rows(), Z.cols());
+      return collapsed_bound(*k, X, y, Zp, std::exp(p[P]), jitter).value;
+    };
+    const Vector numeric = testing::numeric_gradient(f, x);
+    Vector analytic(x.size());
+    analytic.head(P) = g.kernel;
+    analytic[P] = g.log_noise;
+    analytic.tail(TD) = Eigen::Map<const Vector>(g.inducing.data(), TD);
+    EXPECT_LT((analytic - numeric).cwiseAbs().maxCoeff(), 1e-5 * (1 + numeric.cwiseAbs().maxCoeff())) << spec;
+    EXPECT_GT(numeric.cwiseAbs().maxCoeff(), 0.1) << spec;  // a real gradient, not zeros
+
+    Svgp model(kernel->clone(), std::make_unique<GaussianLikelihood>(noise), Z, jitter);
+    SvgpGradient sg;
+    EXPECT_NEAR(model.natural_step_then_elbo(X, y, 1.0, 1.0, 1.0, &sg), value, 1e-8) << spec;
+    EXPECT_LT((sg.kernel - g.kernel).cwiseAbs().maxCoeff(), 1e-7) << spec;
+    EXPECT_NEAR(sg.likelihood[0], g.log_noise, 1e-7) << spec;
+    EXPECT_LT((sg.inducing - g.inducing).cwiseAbs().maxCoeff(), 1e-7) << spec;
+  }
+}
+
 }  // namespace
 }  // namespace elbo::gp

@@ -12,6 +12,11 @@ Vector Kernel::all_params() const {
 
 void Kernel::set_all_params(const Vector& theta) { set_params(theta.data()); }
 
+double Kernel::backprop_and_sum(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const {
+  backprop(A, B, G, grad, dA);
+  return (G.array() * cross(A, B).array()).sum();
+}
+
 // ---- scale ---------------------------------------------------------------------
 
 ScaledKernel::ScaledKernel(std::unique_ptr<Kernel> inner, double scale)
@@ -37,9 +42,8 @@ Matrix ScaledKernel::cross(const Matrix& A, const Matrix& B) const { return std:
 Vector ScaledKernel::diag(const Matrix& A) const { return std::exp(log_scale_) * inner_->diag(A); }
 void ScaledKernel::backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const {
   const double s = std::exp(log_scale_);
-  // ∂/∂log s of s Σ G∘K = s Σ G∘K.
-  grad[0] += s * (G.array() * inner_->cross(A, B).array()).sum();
-  inner_->backprop(A, B, s * G, grad + 1, dA);
+  // ∂/∂log s of s Σ G∘K = s Σ G∘K = Σ (sG)∘K.
+  grad[0] += inner_->backprop_and_sum(A, B, s * G, grad + 1, dA);
 }
 void ScaledKernel::backprop_diag(const Matrix& A, const Vector& g, double* grad) const {
   const double s = std::exp(log_scale_);

@@ -35,6 +35,9 @@ class Kernel {
   /// grad[0..num_params) += ∂/∂θ Σ_ij G_ij K_ij; *dA += ∂/∂A Σ_ij G_ij K_ij (A as the
   /// first argument only) when dA is not null.
   virtual void backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const = 0;
+  /// backprop, returning Σ_ij G_ij K_ij as well (what a scale's gradient needs);
+  /// stationary kernels get it from the r² that backprop computes anyway.
+  virtual double backprop_and_sum(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const;
   /// grad += ∂/∂θ Σ_i g_i k(a_i, a_i).
   virtual void backprop_diag(const Matrix& A, const Vector& g, double* grad) const = 0;
   virtual std::unique_ptr<Kernel> clone() const = 0;

@@ -62,7 +62,7 @@ void StationaryKernel::constrained_params(std::vector<double>& out) const {
 }
 
 Matrix StationaryKernel::scaled_sq_dist(const Matrix& As, const Matrix& Bs) const {
-  Matrix R2 = -2.0 * As * Bs.transpose();
+  Matrix R2 = -2.0 * As * Bs.transpose();  // Eigen: a self-pair's r² cancels to exactly 0 (Matérn-1/2 needs that)
   R2.colwise() += As.rowwise().squaredNorm();
   R2.rowwise() += Bs.rowwise().squaredNorm().transpose();
   return R2.cwiseMax(0.0);
@@ -72,18 +72,28 @@ Matrix StationaryKernel::cross(const Matrix& A, const Matrix& B) const {
   const Eigen::RowVectorXd inv = (-log_lengthscales_).array().exp().matrix().transpose();
   const Matrix As = A.array().rowwise() * inv.array(), Bs = B.array().rowwise() * inv.array();
   Matrix K = scaled_sq_dist(As, Bs);
+  if (shape_ == StationaryShape::squared_exponential) return (-0.5 * K.array()).exp().matrix();  // vectorised exp
   K = K.unaryExpr([this](double r2) { return stationary_value(shape_, r2); });
   return K;
 }
 
-void StationaryKernel::backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const {
+double StationaryKernel::backprop_and_sum(const Matrix& A, const Matrix& B, const Matrix& G, double* grad,
+                                          Matrix* dA) const {
   const Eigen::RowVectorXd inv = (-log_lengthscales_).array().exp().matrix().transpose();
   const Matrix As = A.array().rowwise() * inv.array(), Bs = B.array().rowwise() * inv.array();
   // W = G ∘ f'(r²): the weight of each pair's r².
-  Matrix W = scaled_sq_dist(As, Bs).unaryExpr([this](double r2) { return stationary_slope(shape_, r2); });
-  W.array() *= G.array();
+  Matrix W = scaled_sq_dist(As, Bs);
+  double weighted_sum = 0;  // Σ G∘K
+  if (shape_ == StationaryShape::squared_exponential) {  // f' = −f/2: one vectorised exp for both
+    W = ((-0.5 * W.array()).exp() * G.array()).matrix();
+    weighted_sum = W.sum();
+    W *= -0.5;
+  } else {
+    weighted_sum = (W.unaryExpr([this](double r2) { return stationary_value(shape_, r2); }).array() * G.array()).sum();
+    W = W.unaryExpr([this](double r2) { return stationary_slope(shape_, r2); }).cwiseProduct(G);
+  }
   const Vector row = W.rowwise().sum(), col = W.colwise().sum().transpose();
-  const Matrix WB = W * Bs;  // n×D
+  const Matrix WB = W * Bs;  // n×D (Eigen: kernels may run on several threads at once, OpenBLAS calls may not)
   // ∂r²/∂log ℓ_d = −2 (a_d − b_d)²/ℓ_d²; Σ_ij W_ij (a'_id − b'_jd)² expanded.
   for (Eigen::Index d = 0; d < As.cols(); ++d) {
     const double s = As.col(d).array().square().matrix().dot(row) + Bs.col(d).array().square().matrix().dot(col) -
@@ -96,6 +106,7 @@ void StationaryKernel::backprop(const Matrix& A, const Matrix& B, const Matrix& 
     D.array().rowwise() *= inv.array();
     *dA += D;
   }
+  return weighted_sum;
 }
 
 }  // namespace elbo::gp

@@ -20,7 +20,10 @@ class StationaryKernel final : public Kernel {
   void constrained_params(std::vector<double>& out) const override;
   Matrix cross(const Matrix& A, const Matrix& B) const override;
   Vector diag(const Matrix& A) const override { return Vector::Ones(A.rows()); }
-  void backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const override;
+  void backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const override {
+    backprop_and_sum(A, B, G, grad, dA);
+  }
+  double backprop_and_sum(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const override;
   void backprop_diag(const Matrix&, const Vector&, double*) const override {}  // k(a, a) = 1
   std::unique_ptr<Kernel> clone() const override { return std::make_unique<StationaryKernel>(*this); }
 

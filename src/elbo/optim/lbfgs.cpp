@@ -326,7 +326,7 @@ void check_lbfgs_options(const char* caller, const LbfgsOptions& o) {
 }
 
 LbfgsResult lbfgs_maximize(const LogDensityAndGradient& f, const at::Tensor& init,
-                           const LbfgsOptions& o) {
+                           const LbfgsOptions& o, const LbfgsIterateCallback& on_iterate) {
   check_lbfgs_options("lbfgs", o);
   check_dim("lbfgs", "init", init, 1);
   check_finite("lbfgs", "init", init);
@@ -393,6 +393,7 @@ LbfgsResult lbfgs_maximize(const LogDensityAndGradient& f, const at::Tensor& ini
     F = next.F;
     G = std::move(next.G);
     record();
+    if (on_iterate) on_iterate(k, to_tensor(x), -F);
     values.push_back(-F);
     distances.push_back((x - x0).stableNorm());
     if (outcome == SearchOutcome::unbounded) {

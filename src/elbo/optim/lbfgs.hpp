@@ -115,10 +115,14 @@ struct LbfgsResult {
 /// value or throw at points outside the support; the line search steps back.
 using LogDensityAndGradient = std::function<std::pair<double, at::Tensor>(const at::Tensor&)>;
 
+/// Called after every accepted iterate with the iteration number (1, 2, …), the
+/// iterate and log p there: where a long run checkpoints.
+using LbfgsIterateCallback = std::function<void(int64_t iteration, const at::Tensor& x, double value)>;
+
 /// Maximises f from init [D]. Throws NumericalError when f is not finite (or
 /// throws) at init, ConfigError on bad options.
 LbfgsResult lbfgs_maximize(const LogDensityAndGradient& f, const at::Tensor& init,
-                           const LbfgsOptions& options = {});
+                           const LbfgsOptions& options = {}, const LbfgsIterateCallback& on_iterate = nullptr);
 
 /// Checks the options (positive limits and tolerances); throws ConfigError
 /// naming `caller` and the field.
