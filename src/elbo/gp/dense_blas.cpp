@@ -1,6 +1,9 @@
 #include "elbo/gp/dense_blas.hpp"
 
 #include <cblas.h>
+#include <dlfcn.h>
+
+#include <algorithm>
 
 #include "elbo/core/error.hpp"
 
@@ -75,6 +78,11 @@ Matrix tri_inverse(const Matrix& L) {
   trsm(true, false, L, I);
   I.triangularView<Eigen::StrictlyUpper>().setZero();
   return I;
+}
+
+int pool_threads() {
+  static const auto get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? std::max(1, get()) : 1;
 }
 
 }  // namespace elbo::gp::blas

@@ -32,4 +32,7 @@ bool potrf(Matrix& A);
 /// L⁻¹ for lower triangular L (lower triangular).
 Matrix tri_inverse(const Matrix& L);
 
+/// The BLAS pool's size (OpenBLAS's, found at run time; 1 for another BLAS).
+int pool_threads();
+
 }  // namespace elbo::gp::blas

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "elbo/core/threads.hpp"
+#include "elbo/gp/dense_blas.hpp"
 
 namespace elbo::gp {
 
@@ -14,7 +14,7 @@ namespace {
 
 // Runs body(begin, end, block) on contiguous row ranges of [0, rows), one thread each.
 int run_blocks(Eigen::Index rows, const std::function<void(Eigen::Index, Eigen::Index, int)>& body) {
-  const int blocks = static_cast<int>(std::clamp<Eigen::Index>(rows / 1024, 1, std::max(1, num_threads())));
+  const int blocks = static_cast<int>(std::clamp<Eigen::Index>(rows / 1024, 1, blas::pool_threads()));
   std::vector<std::thread> threads;
   std::vector<std::exception_ptr> errors(static_cast<size_t>(blocks));
   for (int b = 0; b < blocks; ++b) {
@@ -48,7 +48,7 @@ Matrix cross_by_blocks(const Kernel& kernel, const Matrix& Z, const Matrix& X) {
 void backprop_by_blocks(const Kernel& kernel, const Matrix& Z, const Matrix& X, const Matrix& G, double* grad,
                         Matrix* dZ) {
   const Eigen::Index P = kernel.num_params();
-  std::vector<Vector> grads(static_cast<size_t>(std::max(1, num_threads())), Vector::Zero(P));
+  std::vector<Vector> grads(static_cast<size_t>(blas::pool_threads()), Vector::Zero(P));
   std::vector<Matrix> dZs(grads.size(), dZ ? Matrix::Zero(Z.rows(), Z.cols()) : Matrix());
   const int blocks = run_blocks(X.rows(), [&](Eigen::Index begin, Eigen::Index end, int b) {
     const auto i = static_cast<size_t>(b);

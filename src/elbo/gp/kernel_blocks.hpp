@@ -1,5 +1,6 @@
 #pragma once
-// A kernel against many rows, by blocks of rows on elbo::num_threads() threads:
+// A kernel against many rows, by blocks of rows on as many threads as the BLAS pool has
+// (--threads):
 // K_zx and its backprop are the O(T M D) elementwise part of a collapsed-bound
 // evaluation (exp, distances), single-threaded Eigen code that would otherwise
 // leave the second core to OpenBLAS's idle pool. Kernels are pure functions of
