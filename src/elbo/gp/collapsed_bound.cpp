@@ -33,9 +33,8 @@ void bound_gradient(const Kernel& kernel, const Matrix& X, const Vector& y, cons
   blas::trsm(true, true, L, W);   // L⁻ᵀ(I − Σ)
   blas::trsm(false, false, L, W); // … L⁻¹
   W = 0.5 * (W + W.transpose());
-  Matrix Kzf_bar = m * r.transpose();
-  blas::gemm(false, false, 1.0, W, Kzf, 1.0, Kzf_bar);
-  Kzf_bar /= sigma2;
+  Matrix Kzf_bar = (m / sigma2) * r.transpose();
+  blas::gemm(false, false, 1.0 / sigma2, W, Kzf, 1.0, Kzf_bar);  // the T × M products scaled in passing
   Matrix L_bar = mu * Ahat_r.transpose();
   blas::gemm(false, false, 1.0, I_minus_Sigma, P, 1.0, L_bar);  // T³: OpenBLAS, not Eigen's generic product
   L_bar /= -sigma2;                                             // −(∂/∂Â)Âᵀ
@@ -59,17 +58,15 @@ void bound_gradient(const Kernel& kernel, const Matrix& X, const Vector& y, cons
 
 CollapsedBound collapsed_bound(const Kernel& kernel, const Matrix& X, const Vector& y, const Matrix& Z,
                                double noise_variance, double jitter, CollapsedBoundGradient* grad) {
-  const double M = static_cast<double>(X.rows()), sigma = std::sqrt(noise_variance);
+  const double M = static_cast<double>(X.rows());
   const Matrix L = jittered_cholesky(kernel.cross(Z, Z), jitter, "K_TT");
   Matrix Kzf = cross_by_blocks(kernel, Z, X);
-  Matrix A = Kzf;
-  blas::trsm(true, false, L, A);  // Â = L⁻¹ K_zf
-  const Vector Ahat_y = A * y;
-  A /= sigma;
-  if (!grad) Kzf.resize(0, 0);  // only the gradient reads it
+  Matrix Ahat = grad ? Kzf : std::move(Kzf);  // only the gradient reads K_zf again
+  blas::trsm(true, false, L, Ahat);           // Â = L⁻¹ K_zf
+  const Vector Ahat_y = Ahat * y;
   Matrix LB;
-  blas::syrk(false, 1.0, A, 0.0, LB);  // AAᵀ
-  A.resize(0, 0);
+  blas::syrk(false, 1.0 / noise_variance, Ahat, 0.0, LB);  // AAᵀ with A = Â/σ
+  Ahat.resize(0, 0);
   const Matrix AAt = grad ? LB : Matrix();
   const double trace_q = LB.trace();   // tr(Q)/σ²
   LB.diagonal().array() += 1.0;

@@ -38,12 +38,21 @@ void ScaledKernel::constrained_params(std::vector<double>& out) const {
   out.push_back(std::exp(log_scale_));
   inner_->constrained_params(out);
 }
-Matrix ScaledKernel::cross(const Matrix& A, const Matrix& B) const { return std::exp(log_scale_) * inner_->cross(A, B); }
+Matrix ScaledKernel::cross(const Matrix& A, const Matrix& B) const {
+  Matrix K = inner_->cross(A, B);
+  K *= std::exp(log_scale_);  // in place: K can be T × M
+  return K;
+}
 Vector ScaledKernel::diag(const Matrix& A) const { return std::exp(log_scale_) * inner_->diag(A); }
 void ScaledKernel::backprop(const Matrix& A, const Matrix& B, const Matrix& G, double* grad, Matrix* dA) const {
   const double s = std::exp(log_scale_);
-  // ∂/∂log s of s Σ G∘K = s Σ G∘K = Σ (sG)∘K.
-  grad[0] += inner_->backprop_and_sum(A, B, s * G, grad + 1, dA);
+  // Backprop is linear in G: run the inner kernel on G and scale its outputs by s
+  // rather than copy sG, which can be T × M. ∂/∂log s of s Σ G∘K = s Σ G∘K.
+  Vector inner_grad = Vector::Zero(inner_->num_params());
+  Matrix inner_dA = dA ? Matrix::Zero(A.rows(), A.cols()) : Matrix();
+  grad[0] += s * inner_->backprop_and_sum(A, B, G, inner_grad.data(), dA ? &inner_dA : nullptr);
+  Eigen::Map<Vector>(grad + 1, inner_grad.size()) += s * inner_grad;
+  if (dA) *dA += s * inner_dA;
 }
 void ScaledKernel::backprop_diag(const Matrix& A, const Vector& g, double* grad) const {
   const double s = std::exp(log_scale_);

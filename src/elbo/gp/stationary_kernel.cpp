@@ -1,5 +1,6 @@
 #include "elbo/gp/stationary_kernel.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace elbo::gp {
@@ -61,19 +62,42 @@ void StationaryKernel::constrained_params(std::vector<double>& out) const {
   for (Eigen::Index d = 0; d < log_lengthscales_.size(); ++d) out.push_back(std::exp(log_lengthscales_[d]));
 }
 
-Matrix StationaryKernel::scaled_sq_dist(const Matrix& As, const Matrix& Bs) const {
-  Matrix R2 = -2.0 * As * Bs.transpose();  // Eigen: a self-pair's r² cancels to exactly 0 (Matérn-1/2 needs that)
-  R2.colwise() += As.rowwise().squaredNorm();
-  R2.rowwise() += Bs.rowwise().squaredNorm().transpose();
-  return R2.cwiseMax(0.0);
+namespace {
+
+// K and its backprop go over column blocks of this many bytes, so r², f(r²) and
+// G ∘ f'(r²) of a block stay in cache: one pass over memory instead of one per step.
+constexpr Eigen::Index kBlockBytes = 256 * 1024;
+
+Eigen::Index column_block(Eigen::Index rows) {
+  return std::max<Eigen::Index>(16, kBlockBytes / (8 * std::max<Eigen::Index>(rows, 1)));
 }
+
+// R = r² between the rows of As and the rows [j0, j0 + R.cols()) of Bs, clamped at 0
+// against rounding; a2, b2 are the rows' squared norms.
+template <typename Block>
+void scaled_sq_dist(const Matrix& As, const Vector& a2, const Matrix& Bs, const Vector& b2, Eigen::Index j0,
+                    Block&& R) {
+  const Eigen::Index nb = R.cols();
+  R.noalias() = -2.0 * As * Bs.middleRows(j0, nb).transpose();  // Eigen: a self-pair's r² cancels to exactly 0
+  R.colwise() += a2;                                             // (Matérn-1/2 needs that)
+  R.rowwise() += b2.segment(j0, nb).transpose();
+  R = R.cwiseMax(0.0);
+}
+
+}  // namespace
 
 Matrix StationaryKernel::cross(const Matrix& A, const Matrix& B) const {
   const Eigen::RowVectorXd inv = (-log_lengthscales_).array().exp().matrix().transpose();
   const Matrix As = A.array().rowwise() * inv.array(), Bs = B.array().rowwise() * inv.array();
-  Matrix K = scaled_sq_dist(As, Bs);
-  if (shape_ == StationaryShape::squared_exponential) return (-0.5 * K.array()).exp().matrix();  // vectorised exp
-  K = K.unaryExpr([this](double r2) { return stationary_value(shape_, r2); });
+  const Vector a2 = As.rowwise().squaredNorm(), b2 = Bs.rowwise().squaredNorm();
+  Matrix K(A.rows(), B.rows());
+  const Eigen::Index step = column_block(A.rows());
+  for (Eigen::Index j0 = 0; j0 < B.rows(); j0 += step) {
+    auto Kb = K.middleCols(j0, std::min(step, B.rows() - j0));
+    scaled_sq_dist(As, a2, Bs, b2, j0, Kb);
+    if (shape_ == StationaryShape::squared_exponential) Kb = (-0.5 * Kb.array()).exp().matrix();  // vectorised exp
+    else Kb = Kb.unaryExpr([this](double r2) { return stationary_value(shape_, r2); });
+  }
   return K;
 }
 
@@ -81,19 +105,33 @@ double StationaryKernel::backprop_and_sum(const Matrix& A, const Matrix& B, cons
                                           Matrix* dA) const {
   const Eigen::RowVectorXd inv = (-log_lengthscales_).array().exp().matrix().transpose();
   const Matrix As = A.array().rowwise() * inv.array(), Bs = B.array().rowwise() * inv.array();
-  // W = G ∘ f'(r²): the weight of each pair's r².
-  Matrix W = scaled_sq_dist(As, Bs);
+  const Vector a2 = As.rowwise().squaredNorm(), b2 = Bs.rowwise().squaredNorm();
+  // Per column block, W = G ∘ f'(r²), the weight of each pair's r², reduced at once
+  // to its row sums, column sums and W Bs (n×D).
+  Vector row = Vector::Zero(A.rows()), col(B.rows());
+  Matrix WB = Matrix::Zero(A.rows(), A.cols());
   double weighted_sum = 0;  // Σ G∘K
-  if (shape_ == StationaryShape::squared_exponential) {  // f' = −f/2: one vectorised exp for both
-    W = ((-0.5 * W.array()).exp() * G.array()).matrix();
-    weighted_sum = W.sum();
-    W *= -0.5;
-  } else {
-    weighted_sum = (W.unaryExpr([this](double r2) { return stationary_value(shape_, r2); }).array() * G.array()).sum();
-    W = W.unaryExpr([this](double r2) { return stationary_slope(shape_, r2); }).cwiseProduct(G);
+  const Eigen::Index step = column_block(A.rows());
+  Matrix W(A.rows(), std::min(step, B.rows()));
+  for (Eigen::Index j0 = 0; j0 < B.rows(); j0 += step) {
+    const Eigen::Index nb = std::min(step, B.rows() - j0);
+    auto Wb = W.leftCols(nb);
+    const auto Gb = G.middleCols(j0, nb);
+    scaled_sq_dist(As, a2, Bs, b2, j0, Wb);
+    if (shape_ == StationaryShape::squared_exponential) {  // f' = −f/2: one vectorised exp for both
+      Wb = ((-0.5 * Wb.array()).exp() * Gb.array()).matrix();
+      weighted_sum += Wb.sum();
+      Wb *= -0.5;
+    } else {
+      weighted_sum += (Wb.unaryExpr([this](double r2) { return stationary_value(shape_, r2); }).array() *
+                       Gb.array()).sum();
+      Wb = Wb.unaryExpr([this](double r2) { return stationary_slope(shape_, r2); }).cwiseProduct(Gb);
+    }
+    row += Wb.rowwise().sum();
+    col.segment(j0, nb) = Wb.colwise().sum().transpose();
+    // Eigen: kernels may run on several threads at once, OpenBLAS calls may not.
+    WB.noalias() += Wb * Bs.middleRows(j0, nb);
   }
-  const Vector row = W.rowwise().sum(), col = W.colwise().sum().transpose();
-  const Matrix WB = W * Bs;  // n×D (Eigen: kernels may run on several threads at once, OpenBLAS calls may not)
   // ∂r²/∂log ℓ_d = −2 (a_d − b_d)²/ℓ_d²; Σ_ij W_ij (a'_id − b'_jd)² expanded.
   for (Eigen::Index d = 0; d < As.cols(); ++d) {
     const double s = As.col(d).array().square().matrix().dot(row) + Bs.col(d).array().square().matrix().dot(col) -

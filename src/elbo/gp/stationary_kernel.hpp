@@ -28,8 +28,6 @@ class StationaryKernel final : public Kernel {
   std::unique_ptr<Kernel> clone() const override { return std::make_unique<StationaryKernel>(*this); }
 
  private:
-  // r² between the rows of A/ℓ and B/ℓ (clamped at 0 against rounding).
-  Matrix scaled_sq_dist(const Matrix& As, const Matrix& Bs) const;
   StationaryShape shape_;
   Vector log_lengthscales_;
 };
