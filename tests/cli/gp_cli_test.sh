@@ -6,6 +6,8 @@
 #  * save/reload: the predictions of a stochastic SVGP fit (rbf+linear, fewer
 #    inducing points) equal numpy's predictive from model.json's Z, q(u) and
 #    hyperparameters; stdout equals --output; the fit learns (RMSE, ELBO trace);
+#  * a collapsed fit's inducing inputs start at the greedy-variance rows (numpy's own
+#    pivoted Cholesky), an SVGP's at k-means++ centres;
 #  * Poisson rates near the true ones; Student-t beats the Gaussian on data with outliers;
 #  * a killed run resumed from its checkpoint ends with the same model.json;
 #  * classification on the built-in breast-cancer data (every 4th row held out):
@@ -75,6 +77,36 @@ if not (0.005 < noise * ysd**2 < 0.15): bad.append(f"noise variance {noise * ysd
 if bad: print("\n".join(bad)); sys.exit(1)
 PY
 then ok; else fail "collapsed fit with all rows as inducing points differs from the exact GP"; fi
+
+# ---- collapsed, 12 of 60 rows: the inducing inputs start by greedy variance ---------------
+# With --fix-inducing they stay where they start: the rows numpy's pivoted Cholesky of
+# K_ff picks under the initial kernel (rbf, scale 1, lengthscale sqrt(2)), in its order.
+if "$elbo" fit gp --data "$tmp/train.csv" --method collapsed --inducing 12 --fix-inducing --steps 5 --threads 1 \
+     -o "$tmp/greedy" -q; then ok; else fail "fit gp --method collapsed --inducing 12 exited non-zero"; fi
+if $py - "$tmp/train.csv" "$tmp/greedy" <<'PY'
+import sys, json, numpy as np
+tr = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
+model = json.load(open(sys.argv[2] + "/model.json")); summary = json.load(open(sys.argv[2] + "/summary.json"))
+X = (tr[:, :2] - tr[:, :2].mean(0)) / tr[:, :2].std(0, ddof=1)
+k = lambda A, B: np.exp(-0.5 * ((A[:, None, :] - B[None, :, :]) ** 2).sum(-1) / 2.0)
+residual, F, picks = np.ones(len(X)), np.zeros((len(X), 12)), []
+for t in range(12):
+    p = int(np.argmax(np.where(np.isin(np.arange(len(X)), picks), -np.inf, residual)))
+    picks.append(p)
+    f = (k(X, X[p:p + 1])[:, 0] - F[:, :t] @ F[p, :t]) / np.sqrt(residual[p])
+    F[:, t] = f; residual = residual - f ** 2
+Z = np.array(model["inducing"])
+bad = []
+if summary["settings"]["inducing_start"] != "variance":
+    bad.append(f"settings.inducing_start is {summary['settings']['inducing_start']}, not variance")
+if Z.shape != (12, 2) or np.abs(Z - X[picks]).max() > 1e-8:
+    bad.append(f"Z is not the greedy-variance rows {picks}")
+if bad: print("\n".join(bad)); sys.exit(1)
+PY
+then ok; else fail "collapsed fit's inducing inputs are not the greedy-variance rows"; fi
+"$elbo" fit gp --data "$tmp/train.csv" --method natural --inducing 12 --steps 2 --threads 1 -o "$tmp/kmeans" -q &&
+  grep -q '"inducing_start": *"kmeans++"' "$tmp/kmeans/summary.json" && ok ||
+  fail "the SVGP's inducing inputs do not start at k-means++ centres"
 
 # ---- stochastic SVGP, rbf+linear: save/reload and learning ----------------------------
 common=(fit gp --data "$tmp/train.csv" --kernel rbf+linear --likelihood gaussian --method natural --inducing 15
@@ -225,6 +257,8 @@ expect_error "more inducing points than rows" "--inducing is 61.*train.csv.*60 r
   fit gp --data "$tmp/train.csv" --inducing 61 -o "$tmp/x"
 expect_error "optimizer needs collapsed" "--optimizer is for --method collapsed" -- \
   fit gp --data "$tmp/train.csv" --optimizer adam -o "$tmp/x"
+expect_error "unknown inducing start" "--inducing-start" -- \
+  fit gp --data "$tmp/train.csv" --inducing-start random -o "$tmp/x"
 expect_error "collapsed needs gaussian" "--method collapsed.*gaussian" -- \
   fit gp --data "$tmp/train.csv" --method collapsed --likelihood poisson -o "$tmp/x"
 expect_error "bernoulli target not 0/1" "train.csv:2.*'?y'?.*not 0 or 1" -- \
