@@ -15,10 +15,12 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/gp/collapsed_bound.hpp"
+#include "elbo/gp/greedy_variance.hpp"
 #include "elbo/gp/kernel_spec.hpp"
 #include "elbo/gp/likelihoods.hpp"
 #include "elbo/gp/svgp.hpp"
 #include "elbo/gp/svgp_fit.hpp"
+#include "elbo/gp_optim/collapsed_lbfgs.hpp"
 #include "value_error_translator.hpp"
 
 namespace py = pybind11;
@@ -53,7 +55,8 @@ void set_blas_threads(int threads) {
 }
 
 struct FitSettings {
-  std::string kernel = "rbf", likelihood = "gaussian", method = "collapsed";
+  std::string kernel = "rbf", likelihood = "gaussian", method = "collapsed", optimizer = "lbfgs",
+              inducing_start = "auto";
   int64_t num_inducing = 0, steps = 1000, batch_size = 1024;
   double learning_rate = 0.01, natural_step = 0.1, noise = 1.0, lengthscale = 1.0, jitter = 1e-6;
   bool learn_inducing = true;
@@ -84,18 +87,41 @@ class FittedGp {
     likelihood->check_targets(y, "y", "y");
     if (options.method == gp::SvgpMethod::collapsed && s.likelihood != "gaussian")
       throw elbo::ConfigError("method 'collapsed' needs likelihood 'gaussian', got '" + s.likelihood + "'");
-    if (Z.size() == 0) Z = gp::initial_inducing_points(X, s.num_inducing, s.seed);
+    if (s.optimizer != "lbfgs" && s.optimizer != "adam")
+      throw elbo::ConfigError("optimizer must be 'lbfgs' or 'adam', got '" + s.optimizer + "'");
+    if (s.inducing_start != "auto" && s.inducing_start != "kmeans++" && s.inducing_start != "variance")
+      throw elbo::ConfigError("inducing_start must be 'auto', 'kmeans++' or 'variance', got '" + s.inducing_start +
+                              "'");
+    const bool lbfgs = options.method == gp::SvgpMethod::collapsed && s.optimizer == "lbfgs";
+    auto kernel = gp::make_kernel(s.kernel, X.cols(), s.lengthscale);
+    // As `elbo fit gp`: greedy variance for the collapsed bound, k-means++ for the SVGP.
+    const bool variance = s.inducing_start == "variance" ||
+                          (s.inducing_start == "auto" && options.method == gp::SvgpMethod::collapsed);
+    if (Z.size() == 0)
+      Z = variance ? gp::greedy_variance_points(*kernel, X, s.num_inducing, s.seed)
+                   : gp::initial_inducing_points(X, s.num_inducing, s.seed);
     if (Z.cols() != X.cols())
       throw elbo::DomainError("inducing points have " + std::to_string(Z.cols()) + " columns, X has " +
                               std::to_string(X.cols()));
-    model_ = std::make_unique<gp::Svgp>(gp::make_kernel(s.kernel, X.cols(), s.lengthscale), std::move(likelihood),
-                                        std::move(Z), s.jitter);
-    gp::SvgpFitState state = gp::start_svgp_fit(X.rows(), options);
-    gp::fit_svgp(*model_, X, y, options, state);
-    trace_ = state.trace;
-    // The last Adam step moved the hyperparameters: put q(v) back at its optimum.
+    model_ = std::make_unique<gp::Svgp>(std::move(kernel), std::move(likelihood), std::move(Z), s.jitter);
+    if (lbfgs) {  // the bound's own optimum, as SGPR fits it (gp_optim/)
+      gp::CollapsedLbfgsOptions lo;
+      lo.max_iterations = s.steps;
+      lo.learn_inducing = s.learn_inducing;
+      const auto outcome = gp::fit_collapsed_lbfgs(*model_, X, y, lo,
+                                                   [this](int64_t, double bound) { trace_.push_back(bound); });
+      iterations_ = outcome.iterations;
+      converged_ = outcome.converged;
+    } else {
+      gp::SvgpFitState state = gp::start_svgp_fit(X.rows(), options);
+      gp::fit_svgp(*model_, X, y, options, state);
+      trace_ = state.trace;
+      iterations_ = state.step;
+    }
+    // The last Adam step moved the hyperparameters: put q(v) back at its optimum
+    // (after L-BFGS it is there already; the bound is reported either way).
     if (options.method == gp::SvgpMethod::collapsed) {
-      model_->natural_gradient_step(X, y, 1.0, 1.0);
+      if (!lbfgs) model_->natural_gradient_step(X, y, 1.0, 1.0);
       const auto& g = dynamic_cast<const gp::GaussianLikelihood&>(model_->likelihood());
       bound_ = gp::collapsed_bound(model_->kernel(), X, y, model_->inducing(), g.noise_variance(), s.jitter).value;
     }
@@ -122,6 +148,8 @@ class FittedGp {
 
   const std::vector<double>& trace() const { return trace_; }
   double bound() const { return bound_; }
+  int64_t iterations() const { return iterations_; }
+  bool converged() const { return converged_; }
   gp::Matrix inducing() const { return model_->inducing(); }
   std::vector<std::string> param_names() const {
     std::vector<std::string> out;
@@ -142,6 +170,8 @@ class FittedGp {
   std::unique_ptr<gp::Svgp> model_;
   std::vector<double> trace_;
   double bound_ = std::numeric_limits<double>::quiet_NaN();
+  int64_t iterations_ = 0;  // L-BFGS iterations or SVGP steps run
+  bool converged_ = false;  // L-BFGS's convergence test passed
 };
 
 }  // namespace
@@ -153,7 +183,8 @@ PYBIND11_MODULE(_gp, m) {
       .def(py::init([](const CDoubles& X, const CDoubles& y, const py::object& inducing_points, int64_t num_inducing,
                        const std::string& kernel, const std::string& likelihood, const std::string& method,
                        int64_t steps, int64_t batch_size, double learning_rate, double natural_step, double noise,
-                       double lengthscale, double jitter, bool learn_inducing, uint64_t seed, int threads) {
+                       double lengthscale, double jitter, bool learn_inducing, uint64_t seed, int threads,
+                       const std::string& optimizer, const std::string& inducing_start) {
              FitSettings s;
              s.num_inducing = num_inducing;
              s.kernel = kernel;
@@ -169,15 +200,20 @@ PYBIND11_MODULE(_gp, m) {
              s.learn_inducing = learn_inducing;
              s.seed = seed;
              s.threads = threads;
+             s.optimizer = optimizer;
+             s.inducing_start = inducing_start;
              return std::make_unique<FittedGp>(X, y, inducing_points, s);
            }),
            py::arg("X"), py::arg("y"), py::arg("inducing_points"), py::arg("num_inducing"), py::arg("kernel"),
            py::arg("likelihood"), py::arg("method"), py::arg("steps"), py::arg("batch_size"),
            py::arg("learning_rate"), py::arg("natural_step"), py::arg("noise"), py::arg("lengthscale"),
-           py::arg("jitter"), py::arg("learn_inducing"), py::arg("seed"), py::arg("threads"))
+           py::arg("jitter"), py::arg("learn_inducing"), py::arg("seed"), py::arg("threads"), py::arg("optimizer"),
+           py::arg("inducing_start"))
       .def("predict", &FittedGp::predict, py::arg("X"), py::arg("latent"))
       .def_property_readonly("trace", &FittedGp::trace)
       .def_property_readonly("bound", &FittedGp::bound)
+      .def_property_readonly("iterations", &FittedGp::iterations)
+      .def_property_readonly("converged", &FittedGp::converged)
       .def_property_readonly("inducing", &FittedGp::inducing)
       .def_property_readonly("param_names", &FittedGp::param_names)
       .def_property_readonly("params", &FittedGp::params);
