@@ -161,12 +161,12 @@ void run_fit_gp(const GpArgs& a) {
                                         "point per row)", T, table.source, M));
   }
   const auto t_init = GpClock::now();
-  // All rows: the inducing inputs are the data (the sparse GP is then the exact one).
   const double lengthscale = a.lengthscale > 0 ? a.lengthscale : std::sqrt(static_cast<double>(D));
   auto kernel = egp::make_kernel(a.kernel, D, lengthscale);
-  // Greedy variance starts the collapsed bound much nearer its optimum (Burt et al.
-  // 2020: kin8nm, T = 768, 60 L-BFGS iterations reach what k-means++ needs 80 for);
-  // for the minibatch SVGP the two are alike and k-means++ does not need K_ff's rows.
+  // All rows: the inducing inputs are the data (the sparse GP is then the exact one).
+  // Otherwise greedy variance starts the collapsed bound much nearer its optimum (Burt
+  // et al. 2020: kin8nm, T = 768, 60 L-BFGS iterations reach what k-means++ needs 80
+  // for); for the minibatch SVGP the two are alike and k-means++ needs no K_ff rows.
   const std::string start = a.inducing_start != "auto" ? a.inducing_start
                             : a.method == "collapsed"  ? "variance"
                                                        : "kmeans++";
