@@ -27,7 +27,6 @@
 #include "gp_model_io.hpp"
 #include "elbo/core/error.hpp"
 #include "elbo/core/threads.hpp"
-#include "elbo/gp/greedy_variance.hpp"
 #include "elbo/gp/kernel_spec.hpp"
 #include "elbo/gp/likelihood.hpp"
 #include "elbo/gp/svgp.hpp"
@@ -164,15 +163,8 @@ void run_fit_gp(const GpArgs& a) {
   const double lengthscale = a.lengthscale > 0 ? a.lengthscale : std::sqrt(static_cast<double>(D));
   auto kernel = egp::make_kernel(a.kernel, D, lengthscale);
   // All rows: the inducing inputs are the data (the sparse GP is then the exact one).
-  // Otherwise greedy variance starts the collapsed bound much nearer its optimum (Burt
-  // et al. 2020: kin8nm, T = 768, 60 L-BFGS iterations reach what k-means++ needs 80
-  // for); for the minibatch SVGP the two are alike and k-means++ needs no K_ff rows.
-  const std::string start = a.inducing_start != "auto" ? a.inducing_start
-                            : a.method == "collapsed"  ? "variance"
-                                                       : "kmeans++";
-  egp::Matrix Z = T == M               ? X
-                  : start == "variance" ? egp::greedy_variance_points(*kernel, X, T, a.seed)
-                                        : egp::initial_inducing_points(X, T, a.seed);
+  const std::string start = egp::resolve_inducing_start(a.inducing_start, gp_method_of(a.method));
+  egp::Matrix Z = T == M ? X : egp::starting_inducing_points(start, gp_method_of(a.method), *kernel, X, T, a.seed);
   egp::Svgp model(std::move(kernel), std::move(likelihood), std::move(Z), a.jitter);
   const double init_seconds = gp_seconds_since(t_init);
 

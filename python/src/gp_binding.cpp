@@ -15,7 +15,6 @@
 
 #include "elbo/core/error.hpp"
 #include "elbo/gp/collapsed_bound.hpp"
-#include "elbo/gp/greedy_variance.hpp"
 #include "elbo/gp/kernel_spec.hpp"
 #include "elbo/gp/likelihoods.hpp"
 #include "elbo/gp/svgp.hpp"
@@ -89,17 +88,12 @@ class FittedGp {
       throw elbo::ConfigError("method 'collapsed' needs likelihood 'gaussian', got '" + s.likelihood + "'");
     if (s.optimizer != "lbfgs" && s.optimizer != "adam")
       throw elbo::ConfigError("optimizer must be 'lbfgs' or 'adam', got '" + s.optimizer + "'");
-    if (s.inducing_start != "auto" && s.inducing_start != "kmeans++" && s.inducing_start != "variance")
-      throw elbo::ConfigError("inducing_start must be 'auto', 'kmeans++' or 'variance', got '" + s.inducing_start +
-                              "'");
     const bool lbfgs = options.method == gp::SvgpMethod::collapsed && s.optimizer == "lbfgs";
     auto kernel = gp::make_kernel(s.kernel, X.cols(), s.lengthscale);
-    // As `elbo fit gp`: greedy variance for the collapsed bound, k-means++ for the SVGP.
-    const bool variance = s.inducing_start == "variance" ||
-                          (s.inducing_start == "auto" && options.method == gp::SvgpMethod::collapsed);
     if (Z.size() == 0)
-      Z = variance ? gp::greedy_variance_points(*kernel, X, s.num_inducing, s.seed)
-                   : gp::initial_inducing_points(X, s.num_inducing, s.seed);
+      Z = gp::starting_inducing_points(s.inducing_start, options.method, *kernel, X, s.num_inducing, s.seed);
+    else
+      gp::resolve_inducing_start(s.inducing_start, options.method);  // a bad name is an error either way
     if (Z.cols() != X.cols())
       throw elbo::DomainError("inducing points have " + std::to_string(Z.cols()) + " columns, X has " +
                               std::to_string(X.cols()));

@@ -6,6 +6,7 @@
 
 #include "elbo/conjugate/kmeans.hpp"
 #include "elbo/core/error.hpp"
+#include "elbo/gp/greedy_variance.hpp"
 
 namespace elbo::gp {
 
@@ -165,6 +166,18 @@ Matrix initial_inducing_points(const Matrix& X, int64_t T, uint64_t seed) {
     sample = X;
   }
   return conjugate::kmeans_plus_plus(sample, T, 1, rng);
+}
+
+std::string resolve_inducing_start(const std::string& start, SvgpMethod method) {
+  if (start == "kmeans++" || start == "variance") return start;
+  if (start == "auto") return method == SvgpMethod::collapsed ? "variance" : "kmeans++";
+  throw ConfigError("inducing_start (where the inducing inputs start) must be 'auto', 'kmeans++' or 'variance', got '" + start + "'");
+}
+
+Matrix starting_inducing_points(const std::string& start, SvgpMethod method, const Kernel& kernel, const Matrix& X,
+                                int64_t T, uint64_t seed) {
+  return resolve_inducing_start(start, method) == "variance" ? greedy_variance_points(kernel, X, T, seed)
+                                                              : initial_inducing_points(X, T, seed);
 }
 
 }  // namespace elbo::gp

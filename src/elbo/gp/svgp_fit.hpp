@@ -62,4 +62,14 @@ void fit_svgp(Svgp& model, const Matrix& X, const Vector& y, const SvgpFitOption
 /// most 65,536 rows); a ConfigError if T exceeds the number of rows.
 Matrix initial_inducing_points(const Matrix& X, int64_t T, uint64_t seed);
 
+/// The start named by `start`: "kmeans++", "variance" (greedy_variance.hpp) or
+/// "auto" — greedy variance for the collapsed bound, whose L-BFGS it brings much
+/// nearer its optimum, and k-means++ for the SVGP, where the two are alike
+/// (bench/compare/gp). A ConfigError for another name.
+std::string resolve_inducing_start(const std::string& start, SvgpMethod method);
+
+/// T inducing inputs from that start, under `kernel` (greedy variance needs it).
+Matrix starting_inducing_points(const std::string& start, SvgpMethod method, const Kernel& kernel, const Matrix& X,
+                                int64_t T, uint64_t seed);
+
 }  // namespace elbo::gp
